@@ -1,0 +1,108 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every target opts into the same strictness: explicit `any`, imports that say what they export.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "nimbus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "nimbus", targets: ["nimbus"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    ],
+    targets: [
+        // Accounts, ARNs, ids, clocks, AWSError, RequestContext: the vocabulary every module shares.
+        .target(name: "NimbusCore", swiftSettings: swiftSettings),
+        // SigV4 (header, presigned, streaming) with few dependencies, like a crypto library should have.
+        .target(
+            name: "NimbusAuth",
+            dependencies: ["NimbusCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The API models and the five wire-protocol codecs.
+        .target(name: "NimbusWire", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
+        // Metadata store (SQLite via GRDB, or memory) and encryption of secrets at rest.
+        .target(
+            name: "NimbusStorage",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // CloudTrail events: recording (durable, group-committed) and lookup.
+        .target(name: "NimbusAudit", dependencies: ["NimbusCore", "NimbusStorage"], swiftSettings: swiftSettings),
+        .target(
+            name: "NimbusSTS",
+            dependencies: ["NimbusCore", "NimbusWire"],
+            path: "Sources/Services/STS",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "NimbusCloudTrail",
+            dependencies: ["NimbusCore", "NimbusWire", "NimbusAudit"],
+            path: "Sources/Services/CloudTrail",
+            swiftSettings: swiftSettings
+        ),
+        // The request pipeline, TLS, health, metrics and lifecycle.
+        .target(
+            name: "NimbusServer",
+            dependencies: [
+                "NimbusCore", "NimbusAuth", "NimbusWire", "NimbusStorage", "NimbusAudit",
+                "NimbusSTS", "NimbusCloudTrail",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "nimbus",
+            dependencies: [
+                "NimbusServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusAuthTests",
+            dependencies: ["NimbusAuth"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "NimbusWireTests", dependencies: ["NimbusWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusStorageTests", dependencies: ["NimbusStorage"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusAuditTests", dependencies: ["NimbusAudit"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusServerTests",
+            dependencies: [
+                "NimbusServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
