@@ -30,6 +30,6 @@ import Testing
     @Test func errorsCompareByCode() {
         let custom = AWSError(code: "SignatureDoesNotMatch", message: "Signature expired", status: 403)
         #expect(custom == AWSError.signatureDoesNotMatch)
-        #expect(AWSError.accessDenied() ~= custom == false)
+        #expect(!(AWSError.accessDenied() ~= custom))
     }
 }
