@@ -1,0 +1,263 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+public import Foundation
+import GRDB
+import Synchronization
+
+/// A ``MetadataStore`` in one SQLite file (WAL, `synchronous = FULL`), through GRDB.
+///
+/// Reads run concurrently on a `DatabasePool`'s readers. Writes are group-committed: callers queue
+/// their closures, the single writer connection takes every queued closure at once, runs each in
+/// its own `SAVEPOINT` inside one transaction, commits once (one fsync) and then resumes every
+/// caller. While one batch is being synced, the next one accumulates, so throughput grows with
+/// concurrency while each answered write is durable.
+public final class SQLiteMetadataStore: MetadataStore {
+    /// The file name inside the data directory.
+    public static let fileName = "metadata.sqlite"
+
+    private let pool: DatabasePool
+    private let queue = Mutex(WriteQueue())
+
+    /// Opens (creating if needed) `<directory>/metadata.sqlite`; the directory is created with mode 0700.
+    public convenience init(directory: URL) throws {
+        try FileManager.default.createDirectory(
+            at: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        try self.init(path: directory.appendingPathComponent(Self.fileName).path)
+    }
+
+    /// Opens (creating if needed) the database file at `path` and migrates the store's own schema.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.label = "nimbus.metadata"
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 8
+        pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB chooses `synchronous = NORMAL` for WAL, which may lose the last commits on power loss.
+        // FULL syncs the WAL on every commit: an answered write is on disk.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try Self.schemaMigrator.migrate(pool)
+    }
+
+    /// The store's own schema, versioned by GRDB in `grdb_migrations`.
+    private static var schemaMigrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // Keys are BLOBs so that SQLite orders them by bytes (memcmp), as every backend must.
+            try db.execute(
+                sql: """
+                    CREATE TABLE kv (
+                        namespace TEXT NOT NULL,
+                        key BLOB NOT NULL,
+                        value BLOB NOT NULL,
+                        PRIMARY KEY (namespace, key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE migrations (
+                        module TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        identifier TEXT NOT NULL,
+                        applied_at TEXT NOT NULL,
+                        PRIMARY KEY (module, position)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
+        return migrator
+    }
+
+    /// Closes the database; later calls throw. Writes already answered are on disk either way.
+    public func close() throws {
+        try pool.close()
+    }
+
+    /// The `PRAGMA synchronous` level of the writer connection (2 is FULL), for tests and diagnostics.
+    package func synchronousLevel() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// How many batches (commits) carried how many `write` calls so far, to observe group commit.
+    package var groupCommitStatistics: (batches: Int, writes: Int) {
+        queue.withLock { ($0.batchCount, $0.writeCount) }
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteTransaction(db)) }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriter) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let operation = PendingWrite(
+                apply: { try body($0) },
+                finish: { result in continuation.resume(with: result.map { $0 as! T }) }
+            )
+            let mustSchedule = queue.withLock { queue in
+                queue.pending.append(operation)
+                defer { queue.isDrainScheduled = true }
+                return !queue.isDrainScheduled
+            }
+            if mustSchedule {
+                pool.asyncWriteWithoutTransaction { [self] db in drain(db) }
+            }
+        }
+    }
+
+    /// Runs on the writer connection: commits every queued write as one batch.
+    private func drain(_ db: Database) {
+        // Taking the batch clears the flag, so writes queued from now on schedule the next drain,
+        // which the serial writer runs after this one: nothing is left behind.
+        let batch = queue.withLock { queue in
+            queue.isDrainScheduled = false
+            defer { queue.pending.removeAll(keepingCapacity: true) }
+            if !queue.pending.isEmpty {
+                queue.batchCount += 1
+                queue.writeCount += queue.pending.count
+            }
+            return queue.pending
+        }
+        guard !batch.isEmpty else { return }
+        var results: [Result<any Sendable, any Error>] = []
+        results.reserveCapacity(batch.count)
+        do {
+            try db.execute(sql: "BEGIN IMMEDIATE TRANSACTION")
+            let transaction = SQLiteTransaction(db)
+            for operation in batch {
+                try db.execute(sql: "SAVEPOINT nimbus_write")
+                do {
+                    let value = try operation.apply(transaction)
+                    try db.execute(sql: "RELEASE SAVEPOINT nimbus_write")
+                    results.append(.success(value))
+                } catch {
+                    // If SQLite already aborted the transaction, these throw and fail the batch below.
+                    try db.execute(sql: "ROLLBACK TO SAVEPOINT nimbus_write")
+                    try db.execute(sql: "RELEASE SAVEPOINT nimbus_write")
+                    results.append(.failure(error))
+                }
+            }
+            try db.execute(sql: "COMMIT TRANSACTION")
+        } catch {
+            if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK TRANSACTION") }
+            results = Array(repeating: .failure(error), count: batch.count)
+        }
+        for (operation, result) in zip(batch, results) { operation.finish(result) }
+    }
+
+    public func migrate(module: String, _ migrations: [StoreMigration]) async throws {
+        try await pool.write { db in
+            let applied = try String.fetchAll(
+                db,
+                sql: "SELECT identifier FROM migrations WHERE module = ? ORDER BY position",
+                arguments: [module]
+            )
+            let pending = try pendingMigrations(module: module, applied: applied, declared: migrations)
+            let transaction = SQLiteTransaction(db)
+            let now = Date().formatted(.iso8601)
+            for (position, migration) in zip(pending.indices, pending) {
+                try migration.apply(transaction)
+                try db.execute(
+                    sql: "INSERT INTO migrations (module, position, identifier, applied_at) VALUES (?, ?, ?, ?)",
+                    arguments: [module, position, migration.identifier, now]
+                )
+            }
+        }
+    }
+
+    public func reset() async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM kv") }
+    }
+}
+
+/// A write waiting for the next batch, with its result type erased.
+private struct PendingWrite: Sendable {
+    var apply: @Sendable (any StoreWriter) throws -> any Sendable
+    var finish: @Sendable (Result<any Sendable, any Error>) -> Void
+}
+
+private struct WriteQueue: Sendable {
+    var pending: [PendingWrite] = []
+    /// True while a drain is queued on the writer and has not yet taken `pending`.
+    var isDrainScheduled = false
+    var batchCount = 0
+    var writeCount = 0
+}
+
+/// Reads and writes on one GRDB connection, inside whatever transaction the caller opened.
+private struct SQLiteTransaction: StoreWriter {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    /// Empty `Data` binds as NULL in SQLite, hence `coalesce(?, x'')` around every key and value.
+    private static func blob(_ string: String) -> Data { Data(string.utf8) }
+
+    func get(_ namespace: String, _ key: String) throws -> [UInt8]? {
+        let statement = try db.cachedStatement(sql: "SELECT value FROM kv WHERE namespace = ? AND key = coalesce(?, x'')")
+        return try Data.fetchOne(statement, arguments: [namespace, Self.blob(key)]).map { [UInt8]($0) }
+    }
+
+    func scan(_ namespace: String, prefix: String, after: String?, reverse: Bool, limit: Int) throws -> [(key: String, value: [UInt8])] {
+        guard limit > 0 else { return [] }
+        var sql = "SELECT key, value FROM kv WHERE namespace = ?"
+        var arguments: StatementArguments = [namespace]
+        let prefixBytes = Array(prefix.utf8)
+        if !prefixBytes.isEmpty {
+            sql += " AND key >= ?"
+            arguments += [Data(prefixBytes)]
+            if let upper = prefixUpperBound(prefixBytes) {
+                sql += " AND key < ?"
+                arguments += [Data(upper)]
+            }
+        }
+        if let after {
+            sql += reverse ? " AND key < coalesce(?, x'')" : " AND key > coalesce(?, x'')"
+            arguments += [Self.blob(after)]
+        }
+        sql += reverse ? " ORDER BY key DESC LIMIT ?" : " ORDER BY key LIMIT ?"
+        arguments += [Int64(clamping: limit)]
+        let statement = try db.cachedStatement(sql: sql)
+        var entries: [(key: String, value: [UInt8])] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            let key: Data = row[0]
+            let value: Data = row[1]
+            entries.append((String(decoding: key, as: UTF8.self), [UInt8](value)))
+        }
+        return entries
+    }
+
+    func put(_ namespace: String, _ key: String, _ value: [UInt8]) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO kv (namespace, key, value) VALUES (?, coalesce(?, x''), coalesce(?, x''))
+                ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value
+                """
+        )
+        try statement.execute(arguments: [namespace, Self.blob(key), Data(value)])
+    }
+
+    func delete(_ namespace: String, _ key: String) throws {
+        let statement = try db.cachedStatement(sql: "DELETE FROM kv WHERE namespace = ? AND key = coalesce(?, x'')")
+        try statement.execute(arguments: [namespace, Self.blob(key)])
+    }
+
+    func deleteAll(_ namespace: String, prefix: String) throws {
+        let prefixBytes = Array(prefix.utf8)
+        if prefixBytes.isEmpty {
+            try db.execute(sql: "DELETE FROM kv WHERE namespace = ?", arguments: [namespace])
+        } else if let upper = prefixUpperBound(prefixBytes) {
+            try db.execute(
+                sql: "DELETE FROM kv WHERE namespace = ? AND key >= ? AND key < ?",
+                arguments: [namespace, Data(prefixBytes), Data(upper)]
+            )
+        } else {
+            try db.execute(sql: "DELETE FROM kv WHERE namespace = ? AND key >= ?", arguments: [namespace, Data(prefixBytes)])
+        }
+    }
+}
