@@ -1,0 +1,243 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+// CanonicalRequest =
+//     HTTPRequestMethod + '\n' +
+//     CanonicalURI + '\n' +
+//     CanonicalQueryString + '\n' +
+//     CanonicalHeaders + '\n' +
+//     SignedHeaders + '\n' +
+//     HexEncode(Hash(RequestPayload))
+//
+// StringToSign =
+//     "AWS4-HMAC-SHA256" + '\n' + timestamp + '\n' + scope + '\n' + HexEncode(Hash(CanonicalRequest))
+
+/// The request's headers by lowercase name, values in arrival order.
+package struct HeaderIndex: Sendable {
+    private var values: [String: [String]] = [:]
+
+    package init(_ headers: [(name: String, value: String)]) {
+        for (name, value) in headers { values[name.lowercased(), default: []].append(value) }
+    }
+
+    package func first(_ lowercasedName: String) -> String? { values[lowercasedName]?.first }
+    package func all(_ lowercasedName: String) -> [String]? { values[lowercasedName] }
+    package var names: Dictionary<String, [String]>.Keys { values.keys }
+}
+
+/// One `name=value` pair of the query string, percent-decoded.
+package struct QueryItem: Sendable {
+    package var name: [UInt8]
+    package var value: [UInt8]
+
+    package func named(_ other: String) -> Bool { name.elementsEqual(other.utf8) }
+    package var nameString: String { String(decoding: name, as: UTF8.self) }
+    package var valueString: String { String(decoding: value, as: UTF8.self) }
+
+    /// Splits a raw query on `&` and `=`, decoding `%XX` and `+` (as a space). Empty pieces are skipped.
+    package static func parse(_ query: String) -> [QueryItem] {
+        var items: [QueryItem] = []
+        for piece in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            if let equals = piece.firstIndex(of: UInt8(ascii: "=")) {
+                items.append(
+                    QueryItem(
+                        name: URIEncoding.decode(piece[piece.startIndex..<equals], plusAsSpace: true),
+                        value: URIEncoding.decode(piece[piece.index(after: equals)...], plusAsSpace: true)
+                    )
+                )
+            } else {
+                items.append(QueryItem(name: URIEncoding.decode(piece, plusAsSpace: true), value: []))
+            }
+        }
+        return items
+    }
+}
+
+/// RFC 3986 percent-encoding as SigV4 defines it: everything but `A-Z a-z 0-9 - _ . ~` is escaped, in uppercase hex.
+package enum URIEncoding {
+    private static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    @inline(__always)
+    static func isUnreserved(_ b: UInt8) -> Bool {
+        (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x2E
+            || b == 0x7E
+    }
+
+    package static func encode(_ bytes: some Sequence<UInt8>, keepingSlashes: Bool, into out: inout [UInt8]) {
+        for b in bytes {
+            if isUnreserved(b) || (keepingSlashes && b == UInt8(ascii: "/")) {
+                out.append(b)
+            } else {
+                out.append(UInt8(ascii: "%"))
+                out.append(upperHex[Int(b >> 4)])
+                out.append(upperHex[Int(b & 0x0F)])
+            }
+        }
+    }
+
+    package static func encode(_ string: String, keepingSlashes: Bool = false) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(string.utf8.count)
+        encode(string.utf8, keepingSlashes: keepingSlashes, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` escapes into bytes; a `%` not followed by two hex digits stays as it is.
+    package static func decode(_ bytes: some Collection<UInt8>, plusAsSpace: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i != bytes.endIndex {
+            let b = bytes[i]
+            if b == UInt8(ascii: "%") {
+                let h1 = bytes.index(after: i)
+                if h1 != bytes.endIndex {
+                    let h2 = bytes.index(after: h1)
+                    if h2 != bytes.endIndex, let hi = hexValue(bytes[h1]), let lo = hexValue(bytes[h2]) {
+                        out.append(hi << 4 | lo)
+                        i = bytes.index(after: h2)
+                        continue
+                    }
+                }
+                out.append(b)
+            } else if plusAsSpace && b == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else {
+                out.append(b)
+            }
+            i = bytes.index(after: i)
+        }
+        return out
+    }
+
+    private static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: b - 0x30
+        case 0x41...0x46: b - 0x41 + 10
+        case 0x61...0x66: b - 0x61 + 10
+        default: nil
+        }
+    }
+}
+
+package enum CanonicalRequest {
+    /// The canonical URI: for `.standard` dot segments and duplicate slashes are removed and the received path is
+    /// encoded again (AWS's double encoding); for `.s3` the path is decoded and encoded once, never normalized.
+    package static func uri(_ path: String, flavor: SigningFlavor) -> String {
+        if path.isEmpty { return "/" }
+        var out: [UInt8] = []
+        out.reserveCapacity(path.utf8.count + 8)
+        switch flavor {
+        case .s3:
+            URIEncoding.encode(URIEncoding.decode(path.utf8, plusAsSpace: false), keepingSlashes: true, into: &out)
+        case .standard:
+            URIEncoding.encode(removingDotSegments(Array(path.utf8)), keepingSlashes: true, into: &out)
+        }
+        return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
+    }
+
+    /// RFC 3986 section 5.2.4, plus the removal of empty segments that AWS services (and their SDKs) apply.
+    static func removingDotSegments(_ path: [UInt8]) -> [UInt8] {
+        let slash = UInt8(ascii: "/")
+        var kept: [ArraySlice<UInt8>] = []
+        for segment in path.split(separator: slash, omittingEmptySubsequences: true) {
+            if segment.elementsEqual([UInt8(ascii: ".")]) { continue }
+            if segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
+                _ = kept.popLast()
+                continue
+            }
+            kept.append(segment)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(path.count)
+        if path.first == slash { out.append(slash) }
+        for (i, segment) in kept.enumerated() {
+            if i > 0 { out.append(slash) }
+            out.append(contentsOf: segment)
+        }
+        if path.last == slash, !kept.isEmpty { out.append(slash) }
+        return out
+    }
+
+    /// The canonical query: each name and value encoded, sorted by name then value, `X-Amz-Signature` left out.
+    package static func query(_ items: [QueryItem], excluding excluded: (QueryItem) -> Bool) -> String {
+        var pairs: [([UInt8], [UInt8])] = []
+        pairs.reserveCapacity(items.count)
+        for item in items where !excluded(item) {
+            var name: [UInt8] = []
+            var value: [UInt8] = []
+            URIEncoding.encode(item.name, keepingSlashes: false, into: &name)
+            URIEncoding.encode(item.value, keepingSlashes: false, into: &value)
+            pairs.append((name, value))
+        }
+        pairs.sort { $0.0 == $1.0 ? $0.1.lexicographicallyPrecedes($1.1) : $0.0.lexicographicallyPrecedes($1.0) }
+        var out: [UInt8] = []
+        for (i, pair) in pairs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: "&")) }
+            out.append(contentsOf: pair.0)
+            out.append(UInt8(ascii: "="))
+            out.append(contentsOf: pair.1)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A header value as SigV4 canonicalizes it: trimmed, runs of whitespace (folded lines included) made one space.
+    package static func headerValue(_ value: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count)
+        var pendingSpace = false
+        for b in value.utf8 {
+            if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(0x20) }
+                pendingSpace = false
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    package static func build(
+        method: String,
+        canonicalURI: String,
+        canonicalQuery: String,
+        headers: HeaderIndex,
+        signedHeaders: [String],
+        payloadHash: String
+    ) -> String {
+        var out = ""
+        out.reserveCapacity(256)
+        out += method
+        out += "\n"
+        out += canonicalURI
+        out += "\n"
+        out += canonicalQuery
+        out += "\n"
+        for name in signedHeaders {
+            out += name
+            out += ":"
+            if let values = headers.all(name) {
+                for (i, value) in values.enumerated() {
+                    if i > 0 { out += "," }
+                    out += headerValue(value)
+                }
+            }
+            out += "\n"
+        }
+        out += "\n"
+        out += signedHeaders.joined(separator: ";")
+        out += "\n"
+        out += payloadHash
+        return out
+    }
+
+    package static func stringToSign(timestamp: String, credentialScope: String, canonicalRequest: String) -> String {
+        "\(SigV4Crypto.algorithm)\n\(timestamp)\n\(credentialScope)\n\(SigV4Crypto.sha256Hex(canonicalRequest))"
+    }
+}

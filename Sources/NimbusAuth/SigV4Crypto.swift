@@ -1,0 +1,105 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+package import Crypto
+import Synchronization
+
+/// The hashing, HMAC and key derivation SigV4 is built from.
+package enum SigV4Crypto {
+    package static let algorithm = "AWS4-HMAC-SHA256"
+    /// SHA-256 of the empty string.
+    package static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+    package static func sha256Hex(_ string: String) -> String {
+        var string = string
+        return string.withUTF8 { hex(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
+    }
+
+    package static func sha256Hex(bytes: some Collection<UInt8>) -> String {
+        if let digest = bytes.withContiguousStorageIfAvailable({ SHA256.hash(data: UnsafeRawBufferPointer($0)) }) {
+            return hex(digest)
+        }
+        return hex(SHA256.hash(data: Array(bytes)))
+    }
+
+    package static func hmac(_ key: SymmetricKey, _ string: String) -> HashedAuthenticationCode<SHA256> {
+        var string = string
+        return string.withUTF8 { HMAC<SHA256>.authenticationCode(for: UnsafeRawBufferPointer($0), using: key) }
+    }
+
+    package static func signature(_ key: SymmetricKey, _ stringToSign: String) -> String { hex(hmac(key, stringToSign)) }
+
+    /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
+    package static func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+        var key = SymmetricKey(data: Array(("AWS4" + secret).utf8))
+        for part in [date, region, service, "aws4_request"] {
+            key = SymmetricKey(data: hmac(key, part))
+        }
+        return key
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    package static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Compares in time that depends only on the lengths, never on where the first difference is.
+    package static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for i in a.indices { difference |= a[i] ^ b[i] }
+        return difference == 0
+    }
+
+    package static func isLowercaseHexSHA256(_ s: some StringProtocol) -> Bool {
+        s.utf8.count == 64 && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    package static func isHexSHA256(_ s: some StringProtocol) -> Bool {
+        s.utf8.count == 64 && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+    }
+}
+
+/// Derived signing keys, so that a busy key costs one HMAC per request instead of five.
+///
+/// A key is valid for one day, region and service; the cache is bounded and simply starts over when full.
+package final class SigningKeyCache: Sendable {
+    private struct Key: Hashable {
+        var secret: String
+        var date: String
+        var region: String
+        var service: String
+    }
+
+    private let capacity: Int
+    private let entries = Mutex<[Key: SymmetricKey]>([:])
+
+    package init(capacity: Int = 1024) { self.capacity = max(1, capacity) }
+
+    package func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+        let key = Key(secret: secret, date: date, region: region, service: service)
+        if let hit = entries.withLock({ $0[key] }) { return hit }
+        let derived = SigV4Crypto.signingKey(secret: secret, date: date, region: region, service: service)
+        entries.withLock {
+            if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
+            $0[key] = derived
+        }
+        return derived
+    }
+
+    package var count: Int { entries.withLock { $0.count } }
+}

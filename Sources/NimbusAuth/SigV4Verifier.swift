@@ -1,0 +1,628 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+public import Foundation
+public import NimbusCore
+
+/// Verifies AWS Signature Version 4 the way AWS does: header and presigned forms, AWS's error codes.
+///
+/// ```swift
+/// let verifier = SigV4Verifier(credentials: store)
+/// switch try await verifier.authenticate(request, flavor: .standard) {
+/// case .anonymous: …
+/// case .authenticated(let auth): auth.principal …
+/// }
+/// ```
+public struct SigV4Verifier: Sendable {
+    private let credentials: any CredentialProvider
+    private let clock: WallClock
+    private let allowedSkew: TimeInterval
+    private let keys: SigningKeyCache
+
+    /// Presigned URLs live at most a week, as the derived key does.
+    static let maxPresignedExpiry = 604_800
+    private static let maxEcho = 2_048
+
+    public init(credentials: any CredentialProvider, clock: WallClock = .system, allowedSkew: TimeInterval = 900) {
+        self.credentials = credentials
+        self.clock = clock
+        self.allowedSkew = allowedSkew
+        self.keys = SigningKeyCache()
+    }
+
+    /// The signing scope from the `Authorization` header or the `X-Amz-Credential` parameter, without any
+    /// verification: enough to tell which service a request is for before authenticating it.
+    public static func scope(of request: SignableRequest) -> SigningScope? {
+        for header in request.headers where header.name.utf8.count == 13 && header.name.lowercased() == "authorization" {
+            guard let range = header.value.range(of: "Credential=") else { return nil }
+            let credential = header.value[range.upperBound...].prefix { $0 != "," && $0 != " " }
+            return try? parseCredential(String(credential), flavor: .standard, presigned: false).scope
+        }
+        for piece in request.query.utf8.split(separator: UInt8(ascii: "&")) where piece.starts(with: "X-Amz-Credential=".utf8) {
+            let value = URIEncoding.decode(piece.dropFirst(17), plusAsSpace: true)
+            return try? parseCredential(String(decoding: value, as: UTF8.self), flavor: .standard, presigned: true).scope
+        }
+        return nil
+    }
+
+    /// Authenticates `request`: `.anonymous` when it carries no signature at all, otherwise the verified credential
+    /// and what its body must be checked against.
+    public func authenticate(_ request: SignableRequest, flavor: SigningFlavor) async throws(AWSError) -> Authentication {
+        let headers = HeaderIndex(request.headers)
+        let query = QueryItem.parse(request.query)
+        guard let parsed = try Self.parse(headers: headers, query: query, flavor: flavor) else { return .anonymous }
+        let now = clock.now
+        try checkTime(parsed, now: now, flavor: flavor)
+        let declared = try Self.declaredPayload(parsed, request: request, flavor: flavor)
+
+        let found: SigningCredential?
+        do {
+            found = try await credentials.credential(for: parsed.scope.accessKeyID)
+        } catch let error as AWSError {
+            throw error
+        } catch {
+            throw .internalFailure()
+        }
+        guard let credential = found, credential.isActive else { throw .unknownAccessKey(flavor) }
+        try Self.checkToken(parsed.securityToken, of: credential, now: now, flavor: flavor)
+
+        let key = keys.signingKey(
+            secret: credential.secretAccessKey,
+            date: parsed.scope.date,
+            region: parsed.scope.region,
+            service: parsed.scope.service
+        )
+        var canonical = Self.canonicalRequest(request, headers: headers, query: query, parsed, payloadHash: declared.canonicalHash, flavor: flavor)
+        var stringToSign = CanonicalRequest.stringToSign(
+            timestamp: parsed.timestamp,
+            credentialScope: parsed.scope.credentialScope,
+            canonicalRequest: canonical
+        )
+        var matches = SigV4Crypto.constantTimeEqual(SigV4Crypto.signature(key, stringToSign), parsed.signature)
+        if !matches, parsed.isPresigned, parsed.securityToken != nil {
+            // Some signers (IoT, STS "header-after" style) append the token after signing; the token itself
+            // was checked against the credential above.
+            canonical = Self.canonicalRequest(
+                request, headers: headers, query: query, parsed, payloadHash: declared.canonicalHash, flavor: flavor, omittingSessionToken: true
+            )
+            stringToSign = CanonicalRequest.stringToSign(
+                timestamp: parsed.timestamp,
+                credentialScope: parsed.scope.credentialScope,
+                canonicalRequest: canonical
+            )
+            matches = SigV4Crypto.constantTimeEqual(SigV4Crypto.signature(key, stringToSign), parsed.signature)
+        }
+        guard matches else {
+            throw Self.mismatch(flavor, parsed: parsed, stringToSign: stringToSign, canonicalRequest: canonical)
+        }
+
+        let payload: PayloadMode
+        switch declared.kind {
+        case .hex(let hex):
+            if let body = request.bodySHA256, body.lowercased() != hex {
+                throw flavor == .s3 ? Self.contentMismatch(client: hex, computed: body) : .signatureDoesNotMatch
+            }
+            payload = .signed(sha256Hex: hex)
+        case .unsigned:
+            payload = .unsigned
+        case .streamingSigned, .streamingSignedTrailer:
+            let context = ChunkSigningContext(
+                signingKey: key,
+                credentialScope: parsed.scope.credentialScope,
+                timestamp: parsed.timestamp,
+                seedSignature: parsed.signature.lowercased()
+            )
+            payload = declared.kind == .streamingSigned ? .streamingSigned(context) : .streamingSignedTrailer(context)
+        case .streamingUnsignedTrailer:
+            payload = .streamingUnsignedTrailer
+        }
+        return .authenticated(
+            AuthenticatedRequest(
+                credential: credential,
+                scope: parsed.scope,
+                signedAt: parsed.signedAt,
+                isPresigned: parsed.isPresigned,
+                payload: payload
+            )
+        )
+    }
+
+    /// The canonical request and string to sign the verifier computes for `request`, without looking up the key.
+    /// Nil for an unsigned request.
+    package static func canonicalRequest(
+        for request: SignableRequest,
+        flavor: SigningFlavor,
+        omittingSessionToken: Bool = false
+    ) throws(AWSError) -> (canonicalRequest: String, stringToSign: String)? {
+        let headers = HeaderIndex(request.headers)
+        let query = QueryItem.parse(request.query)
+        guard let parsed = try parse(headers: headers, query: query, flavor: flavor) else { return nil }
+        let declared = try declaredPayload(parsed, request: request, flavor: flavor)
+        let canonical = canonicalRequest(
+            request, headers: headers, query: query, parsed, payloadHash: declared.canonicalHash, flavor: flavor,
+            omittingSessionToken: omittingSessionToken
+        )
+        return (canonical, CanonicalRequest.stringToSign(timestamp: parsed.timestamp, credentialScope: parsed.scope.credentialScope, canonicalRequest: canonical))
+    }
+}
+
+// MARK: - Parsing
+
+extension SigV4Verifier {
+    struct ParsedSignature {
+        var scope: SigningScope
+        /// `yyyyMMdd'T'HHmmss'Z'`, as it goes into the string to sign.
+        var timestamp: String
+        var signedAt: Date
+        var signedHeaders: [String]
+        var signature: String
+        var isPresigned: Bool
+        var expires: Int
+        var securityToken: String?
+        /// `x-amz-content-sha256` (or `X-Amz-Content-Sha256` in a presigned URL), trimmed.
+        var declaredPayload: String?
+    }
+
+    static func parse(headers: HeaderIndex, query: [QueryItem], flavor: SigningFlavor) throws(AWSError) -> ParsedSignature? {
+        let authorization = headers.all("authorization")
+        let hasQueryAuth = query.contains { $0.named("X-Amz-Signature") || $0.named("X-Amz-Credential") || $0.named("X-Amz-Algorithm") }
+        switch (authorization, hasQueryAuth) {
+        case (nil, false):
+            return nil
+        case (.some, true):
+            let message = "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter "
+                + "or the Authorization header should be specified"
+            throw flavor == .s3 ? AWSError(code: "InvalidArgument", message: message, status: 400) : .incompleteSignature(message)
+        case (.some(let values), false):
+            guard values.count == 1 else {
+                throw flavor == .s3
+                    ? .authorizationHeaderMalformed("the authorization header requires three components: Credential, SignedHeaders, and Signature.")
+                    : .incompleteSignature("Only one Authorization header is allowed.")
+            }
+            return try parseHeader(values[0], headers: headers, flavor: flavor)
+        case (nil, true):
+            return try parseQuery(query, headers: headers, flavor: flavor)
+        }
+    }
+
+    private static func echo(_ value: String) -> String {
+        value.utf8.count <= maxEcho ? value : String(value.prefix(maxEcho)) + "…"
+    }
+
+    private static func parseHeader(_ value: String, headers: HeaderIndex, flavor: SigningFlavor) throws(AWSError) -> ParsedSignature {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let algorithmEnd = trimmed.firstIndex(of: " ") ?? trimmed.endIndex
+        let algorithm = String(trimmed[..<algorithmEnd])
+        guard algorithm == SigV4Crypto.algorithm else {
+            switch flavor {
+            case .s3 where algorithm == "AWS" || algorithm.hasPrefix("AWS4-"):
+                throw AWSError(
+                    code: "InvalidRequest",
+                    message: "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+                    status: 400
+                )
+            case .s3:
+                throw AWSError(
+                    code: "InvalidArgument",
+                    message: "Unsupported Authorization Type",
+                    status: 400,
+                    extra: [("ArgumentName", "Authorization"), ("ArgumentValue", echo(trimmed))]
+                )
+            case .standard:
+                throw .incompleteSignature("Unsupported AWS 'algorithm': '\(echo(algorithm))'.")
+            }
+        }
+
+        var credential: String?
+        var signedHeaders: String?
+        var signature: String?
+        let tokens = trimmed[algorithmEnd...].split { $0 == "," || $0 == " " || $0 == "\t" }
+        for token in tokens {
+            guard let equals = token.firstIndex(of: "=") else {
+                throw flavor == .s3
+                    ? .authorizationHeaderMalformed("the authorization component \"\(echo(String(token)))\" is malformed.")
+                    : .incompleteSignature(
+                        "'\(echo(String(token)))' not a valid key=value pair (missing equal-sign) in Authorization header: '\(echo(trimmed))'."
+                    )
+            }
+            let value = String(token[token.index(after: equals)...])
+            switch token[..<equals] {
+            case "Credential": credential = value
+            case "SignedHeaders": signedHeaders = value
+            case "Signature": signature = value
+            default: continue
+            }
+        }
+
+        let timestamp = try headerTimestamp(headers, flavor: flavor)
+        if flavor == .s3 {
+            guard let credential, !credential.isEmpty, let signedHeaders, !signedHeaders.isEmpty, let signature, !signature.isEmpty else {
+                throw .authorizationHeaderMalformed("the authorization header requires three components: Credential, SignedHeaders, and Signature.")
+            }
+            guard timestamp != nil else { throw .s3MissingDate }
+            _ = (credential, signedHeaders, signature)
+        } else {
+            var missing: [String] = []
+            if credential?.isEmpty ?? true { missing.append("Authorization header requires 'Credential' parameter.") }
+            if signature?.isEmpty ?? true { missing.append("Authorization header requires 'Signature' parameter.") }
+            if signedHeaders?.isEmpty ?? true { missing.append("Authorization header requires 'SignedHeaders' parameter.") }
+            if timestamp == nil { missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.") }
+            if !missing.isEmpty {
+                throw .incompleteSignature(missing.joined(separator: " ") + " Authorization=" + echo(trimmed))
+            }
+        }
+        guard let credential, let signedHeaders, let signature, let timestamp else { throw .signatureMismatch(flavor) }
+
+        let (scope, _) = try parseCredential(credential, flavor: flavor, presigned: false)
+        try checkScopeDate(scope, timestamp: timestamp.text, flavor: flavor, presigned: false)
+        let names = try parseSignedHeaders(signedHeaders, headers: headers, flavor: flavor, presigned: false)
+        return ParsedSignature(
+            scope: scope,
+            timestamp: timestamp.text,
+            signedAt: timestamp.date,
+            signedHeaders: names,
+            signature: signature,
+            isPresigned: false,
+            expires: 0,
+            securityToken: headers.first("x-amz-security-token").map { $0.trimmingCharacters(in: .whitespaces) },
+            declaredPayload: headers.first("x-amz-content-sha256").map { $0.trimmingCharacters(in: .whitespaces) }
+        )
+    }
+
+    /// `x-amz-date`, else `Date`; nil when neither is there.
+    private static func headerTimestamp(_ headers: HeaderIndex, flavor: SigningFlavor) throws(AWSError) -> (text: String, date: Date)? {
+        if let amzDate = headers.first("x-amz-date") {
+            let value = amzDate.trimmingCharacters(in: .whitespaces)
+            guard let date = AmzDate.parseBasic(value) else { throw invalidDate(value, flavor: flavor, presigned: false) }
+            return (value, date)
+        }
+        if let httpDate = headers.first("date") {
+            guard let date = AmzDate.parseHTTP(httpDate) else { throw invalidDate(httpDate, flavor: flavor, presigned: false) }
+            return (AmzDate.formatBasic(date), date)
+        }
+        return nil
+    }
+
+    private static func invalidDate(_ value: String, flavor: SigningFlavor, presigned: Bool) -> AWSError {
+        switch flavor {
+        case .s3 where presigned:
+            .authorizationQueryParameters("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+        case .s3:
+            .s3MissingDate
+        case .standard:
+            .incompleteSignature("Date must be in ISO-8601 'basic format'. Got '\(echo(value))'. See http://en.wikipedia.org/wiki/ISO_8601")
+        }
+    }
+
+    /// `AKID/20150830/us-east-1/service/aws4_request`.
+    static func parseCredential(_ credential: String, flavor: SigningFlavor, presigned: Bool) throws(AWSError) -> (scope: SigningScope, Void) {
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 5, !parts[0].isEmpty, parts[1].utf8.count == 8, parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            !parts[2].isEmpty, !parts[3].isEmpty
+        else {
+            switch flavor {
+            case .s3 where presigned:
+                throw .authorizationQueryParameters(
+                    "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"."
+                )
+            case .s3:
+                throw .authorizationHeaderMalformed(
+                    "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"."
+                )
+            case .standard:
+                throw .incompleteSignature(
+                    "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(echo(credential))'"
+                )
+            }
+        }
+        guard parts[4] == "aws4_request" else {
+            let terminal = echo(String(parts[4]))
+            switch flavor {
+            case .s3 where presigned:
+                throw .authorizationQueryParameters(
+                    "Error parsing the X-Amz-Credential parameter; incorrect terminal \"\(terminal)\". This endpoint uses \"aws4_request\"."
+                )
+            case .s3:
+                throw .authorizationHeaderMalformed("incorrect terminal \"\(terminal)\". This endpoint uses \"aws4_request\".")
+            case .standard:
+                throw AWSError(
+                    code: "SignatureDoesNotMatch",
+                    message: "Credential should be scoped with a valid terminator: 'aws4_request', not '\(terminal)'.",
+                    status: 403
+                )
+            }
+        }
+        return (SigningScope(accessKeyID: String(parts[0]), date: String(parts[1]), region: String(parts[2]), service: String(parts[3])), ())
+    }
+
+    private static func checkScopeDate(_ scope: SigningScope, timestamp: String, flavor: SigningFlavor, presigned: Bool) throws(AWSError) {
+        let day = String(timestamp.prefix(8))
+        guard scope.date != day else { return }
+        switch flavor {
+        case .s3 where presigned:
+            throw .authorizationQueryParameters(
+                "Error parsing the X-Amz-Credential parameter; Invalid credential date. Date is not the same as X-Amz-Date."
+            )
+        case .s3:
+            throw .authorizationHeaderMalformed("Invalid credential date. Date is not the same as X-Amz-Date.")
+        case .standard:
+            throw AWSError(
+                code: "SignatureDoesNotMatch",
+                message: "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+                    + "'\(scope.date)' != '\(day)', from '\(timestamp)'.",
+                status: 403
+            )
+        }
+    }
+
+    private static func parseSignedHeaders(
+        _ list: String,
+        headers: HeaderIndex,
+        flavor: SigningFlavor,
+        presigned: Bool
+    ) throws(AWSError) -> [String] {
+        let names = list.split(separator: ";", omittingEmptySubsequences: false).map { $0.lowercased() }
+        guard names.contains("host") || names.contains(":authority") else {
+            throw flavor == .s3
+                ? AWSError(
+                    code: "AccessDenied",
+                    message: "There were headers present in the request which were not signed",
+                    status: 403,
+                    extra: [("HeadersNotSigned", "host")]
+                )
+                : .incompleteSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+        if flavor == .s3, presigned {
+            let signed = Set(names)
+            let unsigned = headers.names.filter { $0.hasPrefix("x-amz-") && !signed.contains($0) }.sorted()
+            if !unsigned.isEmpty {
+                throw AWSError(
+                    code: "AccessDenied",
+                    message: "There were headers present in the request which were not signed",
+                    status: 403,
+                    extra: [("HeadersNotSigned", echo(unsigned.joined(separator: ", ")))]
+                )
+            }
+        }
+        return names
+    }
+
+    private static func parseQuery(_ query: [QueryItem], headers: HeaderIndex, flavor: SigningFlavor) throws(AWSError) -> ParsedSignature {
+        func parameter(_ name: String) -> String? { query.first { $0.named(name) }?.valueString }
+        let algorithm = parameter("X-Amz-Algorithm")
+        let credential = parameter("X-Amz-Credential")
+        let date = parameter("X-Amz-Date")
+        let expires = parameter("X-Amz-Expires")
+        let signedHeaders = parameter("X-Amz-SignedHeaders")
+        let signature = parameter("X-Amz-Signature")
+
+        if flavor == .s3 {
+            guard algorithm != nil, credential != nil, date != nil, expires != nil, signedHeaders != nil, signature != nil else {
+                throw .authorizationQueryParameters(
+                    "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, "
+                        + "X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
+                )
+            }
+        } else {
+            var missing: [String] = []
+            for (name, value) in [
+                ("X-Amz-Algorithm", algorithm), ("X-Amz-Credential", credential), ("X-Amz-Signature", signature),
+                ("X-Amz-SignedHeaders", signedHeaders), ("X-Amz-Date", date),
+            ] where value?.isEmpty ?? true {
+                missing.append("AWS query-string parameters must include '\(name)'.")
+            }
+            if !missing.isEmpty { throw .incompleteSignature(missing.joined(separator: " ") + " Re-examine the query-string parameters.") }
+        }
+        guard let algorithm, let credential, let date, let signedHeaders, let signature else { throw .signatureMismatch(flavor) }
+
+        guard algorithm == SigV4Crypto.algorithm else {
+            throw flavor == .s3
+                ? .authorizationQueryParameters("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+                : .incompleteSignature("Unsupported AWS 'algorithm': '\(echo(algorithm))'.")
+        }
+        let lifetime: Int
+        if let expires {
+            guard let seconds = Int(expires) else {
+                throw flavor == .s3 ? .authorizationQueryParameters("X-Amz-Expires should be a number") : .incompleteSignature("X-Amz-Expires should be a number")
+            }
+            guard seconds > 0 else {
+                throw flavor == .s3
+                    ? .authorizationQueryParameters("X-Amz-Expires must be non-negative")
+                    : .incompleteSignature("X-Amz-Expires must be non-negative")
+            }
+            guard seconds <= maxPresignedExpiry else {
+                let message = "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"
+                throw flavor == .s3 ? .authorizationQueryParameters(message) : .incompleteSignature(message)
+            }
+            lifetime = seconds
+        } else {
+            lifetime = 900
+        }
+        guard let signedAt = AmzDate.parseBasic(date) else { throw invalidDate(date, flavor: flavor, presigned: true) }
+        let (scope, _) = try parseCredential(credential, flavor: flavor, presigned: true)
+        try checkScopeDate(scope, timestamp: date, flavor: flavor, presigned: true)
+        let names = try parseSignedHeaders(signedHeaders, headers: headers, flavor: flavor, presigned: true)
+        var declared = parameter("X-Amz-Content-Sha256")
+        if declared == nil, names.contains("x-amz-content-sha256") {
+            declared = headers.first("x-amz-content-sha256").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return ParsedSignature(
+            scope: scope,
+            timestamp: date,
+            signedAt: signedAt,
+            signedHeaders: names,
+            signature: signature,
+            isPresigned: true,
+            expires: lifetime,
+            securityToken: parameter("X-Amz-Security-Token"),
+            declaredPayload: declared
+        )
+    }
+}
+
+// MARK: - Checks
+
+extension SigV4Verifier {
+    private static func window(_ seconds: Int) -> String { seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) sec" }
+
+    private func checkTime(_ parsed: ParsedSignature, now: Date, flavor: SigningFlavor) throws(AWSError) {
+        let skew = Int(allowedSkew)
+        if parsed.isPresigned {
+            let expiry = parsed.signedAt.addingTimeInterval(TimeInterval(parsed.expires))
+            if now > expiry {
+                throw flavor == .s3
+                    ? AWSError(
+                        code: "AccessDenied",
+                        message: "Request has expired",
+                        status: 403,
+                        extra: [
+                            ("X-Amz-Expires", String(parsed.expires)), ("Expires", AmzDate.formatExtended(expiry)),
+                            ("ServerTime", AmzDate.formatExtended(now)),
+                        ]
+                    )
+                    : .signatureExpired(
+                        signed: parsed.timestamp,
+                        limit: AmzDate.formatBasic(now.addingTimeInterval(-TimeInterval(parsed.expires))),
+                        now: AmzDate.formatBasic(now),
+                        window: Self.window(parsed.expires)
+                    )
+            }
+            if parsed.signedAt > now.addingTimeInterval(allowedSkew) {
+                throw flavor == .s3
+                    ? .accessDenied("Request is not valid yet")
+                    : .signatureNotYetCurrent(
+                        signed: parsed.timestamp,
+                        limit: AmzDate.formatBasic(now.addingTimeInterval(allowedSkew)),
+                        now: AmzDate.formatBasic(now),
+                        window: Self.window(skew)
+                    )
+            }
+            return
+        }
+        if parsed.signedAt < now.addingTimeInterval(-allowedSkew) {
+            throw flavor == .s3
+                ? .s3TimeTooSkewed(requestTime: parsed.timestamp, serverTime: AmzDate.formatExtended(now), maxSkewMilliseconds: skew * 1000)
+                : .signatureExpired(
+                    signed: parsed.timestamp,
+                    limit: AmzDate.formatBasic(now.addingTimeInterval(-allowedSkew)),
+                    now: AmzDate.formatBasic(now),
+                    window: Self.window(skew)
+                )
+        }
+        if parsed.signedAt > now.addingTimeInterval(allowedSkew) {
+            throw flavor == .s3
+                ? .s3TimeTooSkewed(requestTime: parsed.timestamp, serverTime: AmzDate.formatExtended(now), maxSkewMilliseconds: skew * 1000)
+                : .signatureNotYetCurrent(
+                    signed: parsed.timestamp,
+                    limit: AmzDate.formatBasic(now.addingTimeInterval(allowedSkew)),
+                    now: AmzDate.formatBasic(now),
+                    window: Self.window(skew)
+                )
+        }
+    }
+
+    private static func checkToken(_ token: String?, of credential: SigningCredential, now: Date, flavor: SigningFlavor) throws(AWSError) {
+        if let expected = credential.sessionToken {
+            guard let token, SigV4Crypto.constantTimeEqual(token, expected) else { throw .invalidSecurityToken(flavor) }
+        } else if token != nil {
+            throw .invalidSecurityToken(flavor)
+        }
+        if let expiration = credential.expiration, now >= expiration { throw .expiredSecurityToken(flavor) }
+    }
+
+    enum DeclaredKind: Equatable {
+        case hex(String)
+        case unsigned
+        case streamingSigned
+        case streamingSignedTrailer
+        case streamingUnsignedTrailer
+    }
+
+    /// The payload hash that goes into the canonical request, and what it says about the body.
+    static func declaredPayload(
+        _ parsed: ParsedSignature,
+        request: SignableRequest,
+        flavor: SigningFlavor
+    ) throws(AWSError) -> (canonicalHash: String, kind: DeclaredKind) {
+        guard let value = parsed.declaredPayload else {
+            if parsed.isPresigned {
+                if flavor == .standard, let body = request.bodySHA256 { return (body, .hex(body.lowercased())) }
+                return ("UNSIGNED-PAYLOAD", .unsigned)
+            }
+            if flavor == .s3 {
+                throw AWSError(code: "InvalidRequest", message: "Missing required header for this request: x-amz-content-sha256", status: 400)
+            }
+            guard let body = request.bodySHA256 else {
+                throw .internalFailure("The request body was neither hashed nor declared by x-amz-content-sha256.")
+            }
+            return (body, .hex(body.lowercased()))
+        }
+        switch value {
+        case "UNSIGNED-PAYLOAD": return (value, .unsigned)
+        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD": return (value, .streamingSigned)
+        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER": return (value, .streamingSignedTrailer)
+        case "STREAMING-UNSIGNED-PAYLOAD-TRAILER": return (value, .streamingUnsignedTrailer)
+        case _ where SigV4Crypto.isHexSHA256(value): return (value, .hex(value.lowercased()))
+        case "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD" where flavor == .s3,
+            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER" where flavor == .s3:
+            throw AWSError(code: "NotImplemented", message: "A header you provided implies functionality that is not implemented.", status: 501)
+        default:
+            guard flavor == .s3 else { throw .signatureDoesNotMatch }
+            throw AWSError(
+                code: "InvalidArgument",
+                message: "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+                    + "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, "
+                    + "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
+                status: 400,
+                extra: [("ArgumentName", "x-amz-content-sha256"), ("ArgumentValue", echo(value))]
+            )
+        }
+    }
+
+    static func canonicalRequest(
+        _ request: SignableRequest,
+        headers: HeaderIndex,
+        query: [QueryItem],
+        _ parsed: ParsedSignature,
+        payloadHash: String,
+        flavor: SigningFlavor,
+        omittingSessionToken: Bool = false
+    ) -> String {
+        let presigned = parsed.isPresigned
+        let canonicalQuery = CanonicalRequest.query(query) { item in
+            (presigned && item.named("X-Amz-Signature")) || (omittingSessionToken && item.named("X-Amz-Security-Token"))
+        }
+        return CanonicalRequest.build(
+            method: request.method,
+            canonicalURI: CanonicalRequest.uri(request.path, flavor: flavor),
+            canonicalQuery: canonicalQuery,
+            headers: headers,
+            signedHeaders: parsed.signedHeaders,
+            payloadHash: payloadHash
+        )
+    }
+
+    private static func mismatch(_ flavor: SigningFlavor, parsed: ParsedSignature, stringToSign: String, canonicalRequest: String) -> AWSError {
+        guard flavor == .s3 else { return .signatureDoesNotMatch }
+        var error = AWSError.s3SignatureDoesNotMatch
+        // S3 returns what it computed so that clients can debug their signer; none of it is secret.
+        if canonicalRequest.utf8.count <= 16_384 {
+            error.extra = [
+                ("AWSAccessKeyId", echo(parsed.scope.accessKeyID)), ("StringToSign", stringToSign),
+                ("SignatureProvided", echo(parsed.signature)), ("CanonicalRequest", canonicalRequest),
+            ]
+        }
+        return error
+    }
+
+    private static func contentMismatch(client: String, computed: String) -> AWSError {
+        var error = AWSError.xAmzContentSHA256Mismatch
+        error.extra = [("ClientComputedContentSHA256", client), ("S3ComputedContentSHA256", computed)]
+        return error
+    }
+}
