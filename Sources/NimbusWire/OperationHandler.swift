@@ -1,0 +1,81 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+public import NimbusCore
+
+/// A service operation's logic with its `Codable` input and output erased to `ShapeValue`.
+///
+/// ```swift
+/// OperationHandler { (input: GetCallerIdentityInput, context) in
+///     GetCallerIdentityOutput(userId: …, account: …, arn: …)
+/// }
+/// ```
+public struct OperationHandler: Sendable {
+    private let body: @Sendable (ShapeValue, RequestContext) async throws -> ShapeValue
+
+    public init<Input: Decodable & Sendable, Output: Encodable & Sendable>(
+        _ body: @escaping @Sendable (Input, RequestContext) async throws -> Output
+    ) {
+        self.body = { value, context in
+            let input: Input
+            do {
+                input = try ShapeDecoder().decode(Input.self, from: value)
+            } catch let error as DecodingError {
+                throw Self.validationError(error, service: context.service)
+            }
+            let output = try await body(input, context)
+            return try ShapeEncoder().encode(output)
+        }
+    }
+
+    /// Runs the handler. Throws the handler's `AWSError`s unchanged; an input the handler's type cannot
+    /// hold becomes a validation error.
+    public func callAsFunction(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        try await body(input, context)
+    }
+
+    private static func validationError(_ error: DecodingError, service: String) -> AWSError {
+        let path: [any CodingKey]
+        let constraint: String
+        switch error {
+        case .keyNotFound(let key, let ctx):
+            path = ctx.codingPath + [key]
+            constraint = "Value null at '\(render(path))' failed to satisfy constraint: Member must not be null"
+        case .valueNotFound(_, let ctx), .typeMismatch(_, let ctx), .dataCorrupted(let ctx):
+            path = ctx.codingPath
+            constraint = "Value at '\(render(path))' failed to satisfy constraint: \(ctx.debugDescription)"
+        @unknown default:
+            constraint = "Invalid input"
+        }
+        return AWSError(code: "ValidationError", message: "1 validation error detected: " + constraint, status: 400)
+    }
+
+    private static func render(_ path: [any CodingKey]) -> String {
+        path.map { $0.intValue.map { "\($0 + 1).member" } ?? Validator.pathName($0.stringValue) }.joined(separator: ".")
+    }
+}
+
+/// The output of operations that return nothing, and the input of those that take nothing.
+public struct EmptyShape: Codable, Sendable, Hashable {
+    public init() {}
+}
+
+/// A service: its model and a handler per implemented operation name.
+public struct ServiceDefinition: Sendable {
+    public var model: ServiceModel
+    /// Handlers by operation name (`AssumeRole`). Operations without one answer `NotImplemented`.
+    public var handlers: [String: OperationHandler]
+
+    public init(model: ServiceModel, handlers: [String: OperationHandler]) {
+        self.model = model
+        self.handlers = handlers
+    }
+
+    /// A codec for this service's model.
+    public var codec: ServiceCodec { ServiceCodec(model: model) }
+}

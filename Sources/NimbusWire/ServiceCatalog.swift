@@ -1,0 +1,103 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+/// The registered services, and which one a request is for.
+public struct ServiceCatalog: Sendable {
+    public let models: [ServiceModel]
+    private let bySigningName: [String: Int]
+    private let byTargetPrefix: [String: Int]
+    private let byEndpointPrefix: [String: Int]
+    private let s3Index: Int?
+
+    public init(models: [ServiceModel]) {
+        self.models = models
+        var signing: [String: Int] = [:], target: [String: Int] = [:], endpoint: [String: Int] = [:]
+        for (i, m) in models.enumerated() {
+            if signing[m.signingName] == nil { signing[m.signingName] = i }
+            if let prefix = m.targetPrefix { target[prefix] = i }
+            if endpoint[m.endpointPrefix] == nil { endpoint[m.endpointPrefix] = i }
+        }
+        bySigningName = signing
+        byTargetPrefix = target
+        byEndpointPrefix = endpoint
+        s3Index = endpoint["s3"]
+    }
+
+    /// The model registered under a signing name, e.g. `sts`.
+    public subscript(signingName name: String) -> ServiceModel? { bySigningName[name].map { models[$0] } }
+
+    /// Identifies the service from, in order: `X-Amz-Target`, the signing scope's service, the Host
+    /// header (`s3.localhost`, `bucket.s3.localhost`, `sts.us-east-1.localhost`), the `Action` and
+    /// `Version` parameters; REST-looking requests fall back to S3 when it is registered.
+    ///
+    /// - Parameter signingService: the service from the SigV4 credential scope or presigned query, if any.
+    public func identify(_ request: WireRequest, signingService: String?) -> ServiceModel? {
+        if let target = request.header("X-Amz-Target"), let dot = target.lastIndex(of: "."),
+            let i = byTargetPrefix[String(target[..<dot])]
+        {
+            return models[i]
+        }
+        if let signingService, let i = bySigningName[signingService] {
+            // Several services can share a signing name; the Action/Version or host picks among them.
+            let candidates = models.indices.filter { models[$0].signingName == signingService }
+            if candidates.count == 1 { return models[i] }
+            if let picked = byQueryParameters(request, among: candidates) { return models[picked] }
+            return models[i]
+        }
+        if let host = request.host, let i = byHost(host) { return models[i] }
+        if let picked = byQueryParameters(request, among: Array(models.indices)) { return models[picked] }
+        if let s3Index, request.header("X-Amz-Target") == nil { return models[s3Index] }
+        return nil
+    }
+
+    private func byHost(_ host: String) -> Int? {
+        let labels = Self.hostLabels(host)
+        if labels.contains(where: Self.isS3Label), s3Index != nil { return s3Index }
+        guard let first = labels.first, labels.count > 1 else { return nil }
+        return byEndpointPrefix[String(first)]
+    }
+
+    private func byQueryParameters(_ request: WireRequest, among candidates: [Int]) -> Int? {
+        var params = (try? FormDecoding.pairs(request.query, limit: 10_000)) ?? []
+        let contentType = request.header("Content-Type")?.lowercased() ?? ""
+        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+            params += (try? FormDecoding.pairs(request.body, limit: 10_000)) ?? []
+        }
+        guard let action = params.first(where: { $0.0 == "Action" })?.1 else { return nil }
+        let version = params.first(where: { $0.0 == "Version" })?.1
+        let queryish = candidates.filter {
+            switch models[$0].protocol {
+            case .query, .ec2: true
+            default: false
+            }
+        }
+        if let version {
+            if let exact = queryish.first(where: { models[$0].apiVersion == version && models[$0].operations[action] != nil }) { return exact }
+            if let v = queryish.first(where: { models[$0].apiVersion == version }) { return v }
+        }
+        return queryish.first { models[$0].operations[action] != nil }
+    }
+
+    private static func hostLabels(_ host: String) -> [Substring] {
+        var h = Substring(host)
+        if h.hasPrefix("[") { return [] }  // an IPv6 literal
+        if let colon = h.lastIndex(of: ":") { h = h[..<colon] }
+        return h.split(separator: ".", omittingEmptySubsequences: false)
+    }
+
+    private static func isS3Label(_ label: Substring) -> Bool { label.lowercased() == "s3" }
+
+    /// The bucket of a virtual-hosted–style S3 host: `photos.s3.localhost:4566` → `photos`,
+    /// `my.bucket.s3.us-east-1.localhost` → `my.bucket`; nil for `s3.localhost` and other hosts.
+    public static func virtualHostedBucket(host: String) -> String? {
+        let labels = hostLabels(host)
+        guard let s3 = labels.lastIndex(where: isS3Label), s3 > 0 else { return nil }
+        let bucket = labels[..<s3].joined(separator: ".")
+        return bucket.isEmpty ? nil : bucket
+    }
+}

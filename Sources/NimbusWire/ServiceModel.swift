@@ -1,0 +1,336 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+/// The five AWS wire protocols, as botocore's `metadata.protocol` names them.
+public enum WireProtocol: Sendable, Hashable {
+    /// `Action=…&Version=…` form parameters in, XML out (STS, IAM, SQS …).
+    case query
+    /// Like `query`, with EC2's naming and list rules.
+    case ec2
+    /// `X-Amz-Target` routing, JSON in and out; `version` is `1.0` or `1.1`.
+    case json(version: String)
+    /// HTTP-bound members, JSON bodies.
+    case restJSON
+    /// HTTP-bound members, XML bodies (S3, Route 53, CloudFront).
+    case restXML
+}
+
+/// An AWS API model: botocore's `service-2.json`, without its documentation.
+public struct ServiceModel: Sendable {
+    /// botocore's `serviceId`, e.g. `STS`, `S3`, `CloudTrail`.
+    public var serviceID: String
+    public var serviceFullName: String
+    public var `protocol`: WireProtocol
+    public var apiVersion: String
+    /// The SigV4 scope name (`metadata.signingName`, else `endpointPrefix`).
+    public var signingName: String
+    public var endpointPrefix: String
+    /// The JSON protocol's `X-Amz-Target` prefix, e.g. `TrentService`.
+    public var targetPrefix: String?
+    public var jsonVersion: String?
+    /// The query protocol's response namespace, e.g. `https://sts.amazonaws.com/doc/2011-06-15/`.
+    public var xmlNamespace: String?
+    /// Operations by name.
+    public var operations: [String: Operation]
+    /// Shapes by name.
+    public var shapes: [String: Shape]
+
+    /// The name used in this codebase: the `serviceId`.
+    public var name: String { serviceID }
+
+    public init(
+        serviceID: String,
+        serviceFullName: String? = nil,
+        protocol: WireProtocol,
+        apiVersion: String,
+        signingName: String,
+        endpointPrefix: String? = nil,
+        targetPrefix: String? = nil,
+        jsonVersion: String? = nil,
+        xmlNamespace: String? = nil,
+        operations: [String: Operation],
+        shapes: [String: Shape]
+    ) {
+        self.serviceID = serviceID
+        self.serviceFullName = serviceFullName ?? serviceID
+        self.protocol = `protocol`
+        self.apiVersion = apiVersion
+        self.signingName = signingName
+        self.endpointPrefix = endpointPrefix ?? signingName
+        self.targetPrefix = targetPrefix
+        self.jsonVersion = jsonVersion
+        self.xmlNamespace = xmlNamespace
+        self.operations = operations
+        self.shapes = shapes
+    }
+
+    public subscript(shape name: String) -> Shape? { shapes[name] }
+}
+
+/// One API operation: how it is routed and what it takes and returns.
+public struct Operation: Sendable, Hashable {
+    public var name: String
+    /// The HTTP method (`POST` for query and JSON services).
+    public var method: String
+    /// The REST path template, e.g. `/{Bucket}/{Key+}?uploads`.
+    public var requestURI: String
+    /// The HTTP status of a successful response (`http.responseCode`, default 200).
+    public var responseCode: Int
+    public var input: ShapeRef?
+    public var output: ShapeRef?
+    /// Names of the error shapes the operation declares.
+    public var errors: [String]
+    public var deprecated: Bool
+    /// The input member that is a streaming blob payload (S3 `PutObject`'s `Body`), if any.
+    ///
+    /// `decodeInput` leaves it out; the server hands the body stream to the handler separately.
+    public var streamingInputMember: String?
+    /// The output member that is a streaming blob payload (S3 `GetObject`'s `Body`), if any.
+    ///
+    /// `encodeOutput` renders status and headers only; the caller writes the body.
+    public var streamingOutputMember: String?
+
+    package var template: URITemplate
+
+    public init(
+        name: String,
+        method: String = "POST",
+        requestURI: String = "/",
+        responseCode: Int = 200,
+        input: ShapeRef? = nil,
+        output: ShapeRef? = nil,
+        errors: [String] = [],
+        deprecated: Bool = false
+    ) {
+        self.name = name
+        self.method = method
+        self.requestURI = requestURI
+        self.responseCode = responseCode
+        self.input = input
+        self.output = output
+        self.errors = errors
+        self.deprecated = deprecated
+        self.template = URITemplate(requestURI)
+    }
+
+    public static func == (lhs: Operation, rhs: Operation) -> Bool { lhs.name == rhs.name && lhs.requestURI == rhs.requestURI }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+}
+
+/// Where a member travels in a REST request or response.
+public enum MemberLocation: String, Sendable, Hashable {
+    case header
+    /// A map of headers sharing the `locationName` prefix (`x-amz-meta-`).
+    case headers
+    case querystring
+    case uri
+    case statusCode
+}
+
+/// A reference to a shape from an operation or a structure member, with the member's traits.
+public struct ShapeRef: Sendable, Hashable {
+    /// The target shape's name.
+    public var shape: String
+    public var location: MemberLocation?
+    /// The wire name: header name, query key, URI label, XML element or JSON key.
+    public var locationName: String?
+    /// EC2's explicit query name.
+    public var queryName: String?
+    public var xmlNamespace: XMLNamespace?
+    public var xmlAttribute: Bool
+    public var flattened: Bool
+    public var streaming: Bool
+    public var timestampFormat: TimestampFormat?
+    /// A string holding JSON, sent base64-encoded in headers (`jsonvalue`).
+    public var jsonValue: Bool
+    public var idempotencyToken: Bool
+    public var hostLabel: Bool
+    public var deprecated: Bool
+    /// The query protocol's result element, e.g. `AssumeRoleResult`.
+    public var resultWrapper: String?
+    public var eventPayload: Bool
+
+    public init(
+        shape: String,
+        location: MemberLocation? = nil,
+        locationName: String? = nil,
+        queryName: String? = nil,
+        xmlNamespace: XMLNamespace? = nil,
+        xmlAttribute: Bool = false,
+        flattened: Bool = false,
+        streaming: Bool = false,
+        timestampFormat: TimestampFormat? = nil,
+        jsonValue: Bool = false,
+        idempotencyToken: Bool = false,
+        hostLabel: Bool = false,
+        deprecated: Bool = false,
+        resultWrapper: String? = nil,
+        eventPayload: Bool = false
+    ) {
+        self.shape = shape
+        self.location = location
+        self.locationName = locationName
+        self.queryName = queryName
+        self.xmlNamespace = xmlNamespace
+        self.xmlAttribute = xmlAttribute
+        self.flattened = flattened
+        self.streaming = streaming
+        self.timestampFormat = timestampFormat
+        self.jsonValue = jsonValue
+        self.idempotencyToken = idempotencyToken
+        self.hostLabel = hostLabel
+        self.deprecated = deprecated
+        self.resultWrapper = resultWrapper
+        self.eventPayload = eventPayload
+    }
+}
+
+/// `xmlNamespace`: a URI and an optional prefix (`xsi`).
+public struct XMLNamespace: Sendable, Hashable {
+    public var uri: String
+    public var prefix: String?
+
+    public init(uri: String, prefix: String? = nil) {
+        self.uri = uri
+        self.prefix = prefix
+    }
+}
+
+/// The timestamp formats of the model's `timestampFormat` trait.
+public enum TimestampFormat: String, Sendable, Hashable {
+    /// `2026-11-22T17:00:00Z` (fractional seconds accepted on input).
+    case iso8601
+    /// `Sun, 22 Nov 2026 17:00:00 GMT`.
+    case rfc822
+    /// Seconds since 1970 as a number.
+    case unixTimestamp
+}
+
+/// A structure member: its name and reference.
+public struct Member: Sendable, Hashable {
+    public var name: String
+    public var ref: ShapeRef
+
+    public init(name: String, ref: ShapeRef) {
+        self.name = name
+        self.ref = ref
+    }
+}
+
+/// A named shape of the model.
+public struct Shape: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case structure, list, map, string, integer, long, short, byte, float, double, bigdecimal = "bigDecimal", biginteger = "bigInteger"
+        case boolean, timestamp, blob
+        /// Free-form JSON (smithy `document`).
+        case document
+    }
+
+    /// An error shape's traits: `error.code`, `error.httpStatusCode`, `error.senderFault`.
+    public struct ErrorTraits: Sendable, Hashable {
+        public var code: String?
+        public var httpStatusCode: Int?
+        public var senderFault: Bool
+
+        public init(code: String? = nil, httpStatusCode: Int? = nil, senderFault: Bool = true) {
+            self.code = code
+            self.httpStatusCode = httpStatusCode
+            self.senderFault = senderFault
+        }
+    }
+
+    public var name: String
+    public var type: Kind
+    /// Structure members in model order (the order XML is written in).
+    public var members: [Member]
+    /// List element.
+    public var member: ShapeRef?
+    /// Map key and value.
+    public var key: ShapeRef?
+    public var value: ShapeRef?
+    public var required: [String]
+    /// Minimum length (strings, blobs, lists, maps) or value (numbers).
+    public var min: Double?
+    public var max: Double?
+    public var pattern: String?
+    public var enumValues: [String]?
+    public var sensitive: Bool
+    public var flattened: Bool
+    public var locationName: String?
+    public var xmlNamespace: XMLNamespace?
+    public var timestampFormat: TimestampFormat?
+    public var streaming: Bool
+    public var eventstream: Bool
+    public var union: Bool
+    public var document: Bool
+    /// The structure member sent as the HTTP body (REST protocols).
+    public var payload: String?
+    /// Set for exception shapes.
+    public var error: ErrorTraits?
+    public var isException: Bool
+
+    package var memberIndex: [String: Int]
+
+    public init(
+        name: String,
+        type: Kind,
+        members: [Member] = [],
+        member: ShapeRef? = nil,
+        key: ShapeRef? = nil,
+        value: ShapeRef? = nil,
+        required: [String] = [],
+        min: Double? = nil,
+        max: Double? = nil,
+        pattern: String? = nil,
+        enumValues: [String]? = nil,
+        sensitive: Bool = false,
+        flattened: Bool = false,
+        locationName: String? = nil,
+        xmlNamespace: XMLNamespace? = nil,
+        timestampFormat: TimestampFormat? = nil,
+        streaming: Bool = false,
+        eventstream: Bool = false,
+        union: Bool = false,
+        document: Bool = false,
+        payload: String? = nil,
+        error: ErrorTraits? = nil,
+        isException: Bool = false
+    ) {
+        self.name = name
+        self.type = type
+        self.members = members
+        self.member = member
+        self.key = key
+        self.value = value
+        self.required = required
+        self.min = min
+        self.max = max
+        self.pattern = pattern
+        self.enumValues = enumValues
+        self.sensitive = sensitive
+        self.flattened = flattened
+        self.locationName = locationName
+        self.xmlNamespace = xmlNamespace
+        self.timestampFormat = timestampFormat
+        self.streaming = streaming
+        self.eventstream = eventstream
+        self.union = union
+        self.document = document
+        self.payload = payload
+        self.error = error
+        self.isException = isException
+        var index: [String: Int] = [:]
+        for (i, m) in members.enumerated() { index[m.name] = i }
+        self.memberIndex = index
+    }
+
+    /// The member called `name`, if this is a structure that has one.
+    public subscript(member name: String) -> Member? {
+        memberIndex[name].map { members[$0] }
+    }
+}

@@ -1,0 +1,163 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+
+/// Encodes an `Encodable` value into a `ShapeValue`; coding keys are the model's member names.
+///
+/// `nil` optionals are left out. `Date` becomes a timestamp, `Data` and `[UInt8]` blobs, and
+/// `[String: V]` a structure that the codecs write as a map where the model says so.
+public struct ShapeEncoder: Sendable {
+    public init() {}
+
+    public func encode(_ value: some Encodable) throws -> ShapeValue {
+        let node = EncodingNode()
+        try node.encodeValue(value, codingPath: [])
+        return node.result
+    }
+}
+
+/// Mutable scratch tree filled by the `Encoder` containers, turned into a `ShapeValue` at the end.
+private final class EncodingNode {
+    enum Storage {
+        case empty
+        case value(ShapeValue)
+        case keyed([String: EncodingNode])
+        case unkeyed([EncodingNode])
+    }
+
+    var storage: Storage = .empty
+
+    var result: ShapeValue {
+        switch storage {
+        case .empty: .structure([:])
+        case .value(let v): v
+        case .keyed(let members): .structure(members.mapValues(\.result))
+        case .unkeyed(let items): .list(items.map(\.result))
+        }
+    }
+
+    func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+        switch value {
+        case let v as ShapeValue: storage = .value(v)
+        case let d as Date: storage = .value(.timestamp(d))
+        case let d as Data: storage = .value(.blob(Array(d)))
+        case let b as [UInt8]: storage = .value(.blob(b))
+        default: try value.encode(to: _ShapeEncoder(node: self, codingPath: codingPath))
+        }
+    }
+
+    func keyedChild(_ key: String) -> EncodingNode {
+        var members: [String: EncodingNode] = [:]
+        if case .keyed(let m) = storage { members = m }
+        let child = members[key] ?? EncodingNode()
+        members[key] = child
+        storage = .keyed(members)
+        return child
+    }
+
+    func appendChild() -> EncodingNode {
+        var items: [EncodingNode] = []
+        if case .unkeyed(let i) = storage { items = i }
+        let child = EncodingNode()
+        items.append(child)
+        storage = .unkeyed(items)
+        return child
+    }
+}
+
+private struct _ShapeEncoder: Encoder {
+    let node: EncodingNode
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        if case .keyed = node.storage {} else { node.storage = .keyed([:]) }
+        return KeyedEncodingContainer(Keyed<Key>(node: node, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        if case .unkeyed = node.storage {} else { node.storage = .unkeyed([]) }
+        return Unkeyed(node: node, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { Single(node: node, codingPath: codingPath) }
+
+    struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
+        let node: EncodingNode
+        let codingPath: [any CodingKey]
+
+        mutating func encodeNil(forKey key: Key) throws {}
+
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+            try node.keyedChild(key.stringValue).encodeValue(value, codingPath: codingPath + [key])
+        }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+            _ShapeEncoder(node: node.keyedChild(key.stringValue), codingPath: codingPath + [key]).container(keyedBy: keyType)
+        }
+
+        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+            _ShapeEncoder(node: node.keyedChild(key.stringValue), codingPath: codingPath + [key]).unkeyedContainer()
+        }
+
+        mutating func superEncoder() -> any Encoder { _ShapeEncoder(node: node, codingPath: codingPath) }
+
+        mutating func superEncoder(forKey key: Key) -> any Encoder {
+            _ShapeEncoder(node: node.keyedChild(key.stringValue), codingPath: codingPath + [key])
+        }
+    }
+
+    struct Unkeyed: UnkeyedEncodingContainer {
+        let node: EncodingNode
+        let codingPath: [any CodingKey]
+        var count: Int {
+            if case .unkeyed(let items) = node.storage { return items.count }
+            return 0
+        }
+
+        mutating func encodeNil() throws {}
+
+        mutating func encode<T: Encodable>(_ value: T) throws {
+            let path = codingPath + [IndexKey(intValue: count)]
+            try node.appendChild().encodeValue(value, codingPath: path)
+        }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+            _ShapeEncoder(node: node.appendChild(), codingPath: codingPath).container(keyedBy: keyType)
+        }
+
+        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+            _ShapeEncoder(node: node.appendChild(), codingPath: codingPath).unkeyedContainer()
+        }
+
+        mutating func superEncoder() -> any Encoder { _ShapeEncoder(node: node.appendChild(), codingPath: codingPath) }
+    }
+
+    struct Single: SingleValueEncodingContainer {
+        let node: EncodingNode
+        let codingPath: [any CodingKey]
+
+        mutating func encodeNil() throws {}
+        mutating func encode(_ value: Bool) throws { node.storage = .value(.boolean(value)) }
+        mutating func encode(_ value: String) throws { node.storage = .value(.string(value)) }
+        mutating func encode(_ value: Double) throws { node.storage = .value(.double(value)) }
+        mutating func encode(_ value: Float) throws { node.storage = .value(.double(Double(value))) }
+        mutating func encode(_ value: Int) throws { node.storage = .value(.integer(Int64(value))) }
+        mutating func encode(_ value: Int8) throws { node.storage = .value(.integer(Int64(value))) }
+        mutating func encode(_ value: Int16) throws { node.storage = .value(.integer(Int64(value))) }
+        mutating func encode(_ value: Int32) throws { node.storage = .value(.integer(Int64(value))) }
+        mutating func encode(_ value: Int64) throws { node.storage = .value(.integer(value)) }
+        mutating func encode(_ value: UInt) throws { node.storage = .value(.integer(Int64(clamping: value))) }
+        mutating func encode(_ value: UInt8) throws { node.storage = .value(.integer(Int64(value))) }
+        mutating func encode(_ value: UInt16) throws { node.storage = .value(.integer(Int64(value))) }
+        mutating func encode(_ value: UInt32) throws { node.storage = .value(.integer(Int64(value))) }
+        mutating func encode(_ value: UInt64) throws { node.storage = .value(.integer(Int64(clamping: value))) }
+        mutating func encode<T: Encodable>(_ value: T) throws { try node.encodeValue(value, codingPath: codingPath) }
+    }
+}

@@ -1,0 +1,128 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+public import Foundation
+
+/// A value of a model shape, as the codecs decode it from a request and encode it into a response.
+///
+/// Handlers rarely see it: `ShapeDecoder` and `ShapeEncoder` turn it into their `Codable` types.
+public indirect enum ShapeValue: Sendable, Hashable {
+    /// Members by model name (`RoleArn`, not `roleArn`).
+    case structure([String: ShapeValue])
+    case list([ShapeValue])
+    case map([String: ShapeValue])
+    case string(String)
+    /// `integer`, `long`, `short` and `byte` shapes.
+    case integer(Int64)
+    /// `float`, `double` and `bigDecimal` shapes.
+    case double(Double)
+    case boolean(Bool)
+    case timestamp(Date)
+    case blob([UInt8])
+
+    /// An empty structure, the input or output of operations that take or return nothing.
+    public static let empty = ShapeValue.structure([:])
+
+    public subscript(member: String) -> ShapeValue? {
+        guard case .structure(let members) = self else { return nil }
+        return members[member]
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var integerValue: Int64? {
+        if case .integer(let i) = self { return i }
+        return nil
+    }
+
+    public var booleanValue: Bool? {
+        if case .boolean(let b) = self { return b }
+        return nil
+    }
+
+    public var listValue: [ShapeValue]? {
+        if case .list(let l) = self { return l }
+        return nil
+    }
+}
+
+/// Limits applied to every request body and query string, so that hostile input is a 400.
+public struct WireLimits: Sendable, Hashable {
+    /// Maximum nesting of JSON arrays/objects, XML elements and query keys (`A.member.1.B…`).
+    public var maxDepth: Int
+    /// Maximum length of one string value, in UTF-8 bytes.
+    public var maxStringBytes: Int
+    /// Maximum number of values (JSON values, XML elements, query parameters).
+    public var maxElements: Int
+    /// Maximum number of query or form parameters.
+    public var maxParameters: Int
+    /// Maximum list index in `Member.N` query keys.
+    public var maxListIndex: Int
+
+    public init(maxDepth: Int = 64, maxStringBytes: Int = 1 << 20, maxElements: Int = 100_000, maxParameters: Int = 10_000, maxListIndex: Int = 10_000) {
+        self.maxDepth = maxDepth
+        self.maxStringBytes = maxStringBytes
+        self.maxElements = maxElements
+        self.maxParameters = maxParameters
+        self.maxListIndex = maxListIndex
+    }
+
+    public static let `default` = WireLimits()
+}
+
+/// An HTTP request with its body already buffered (the server enforces the size limit).
+public struct WireRequest: Sendable {
+    public var method: String
+    /// The raw, percent-encoded path without the query.
+    public var path: String
+    /// The raw query string without `?`.
+    public var query: String
+    public var headers: [(name: String, value: String)]
+    public var host: String?
+    /// The buffered body; empty for streaming operations, whose body the server keeps as a stream.
+    public var body: [UInt8]
+
+    public init(method: String, path: String, query: String = "", headers: [(name: String, value: String)] = [], host: String? = nil, body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.host = host
+        self.body = body
+    }
+
+    /// The first header called `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}
+
+/// An HTTP response ready to send.
+public struct WireResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// True when the operation's output streams its payload (S3 `GetObject`): `body` is empty and the
+    /// caller writes the payload itself, with `Content-Length` from `headers` when the handler set it.
+    public var bodyIsStreamed: Bool
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], bodyIsStreamed: Bool = false) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.bodyIsStreamed = bodyIsStreamed
+    }
+
+    /// The first header called `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}

@@ -1,0 +1,309 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+/// A parsed XML element: qualified name, attributes, child elements and text content.
+package struct XMLElement: Sendable, Hashable {
+    package var name: String
+    package var attributes: [String: String]
+    package var children: [XMLElement]
+    /// Concatenated character data directly inside this element.
+    package var text: String
+
+    package init(name: String, attributes: [String: String] = [:], children: [XMLElement] = [], text: String = "") {
+        self.name = name
+        self.attributes = attributes
+        self.children = children
+        self.text = text
+    }
+
+    /// The name without a namespace prefix.
+    package var localName: String {
+        guard let colon = name.lastIndex(of: ":") else { return name }
+        return String(name[name.index(after: colon)...])
+    }
+
+    package func children(named local: String) -> [XMLElement] { children.filter { $0.localName == local } }
+
+    package func child(named local: String) -> XMLElement? { children.first { $0.localName == local } }
+}
+
+/// Why an XML document was rejected.
+package struct XMLParseError: Error, Sendable, Equatable {
+    package var reason: String
+}
+
+/// A small non-validating XML 1.0 parser for request bodies.
+///
+/// It rejects DTDs (`<!DOCTYPE`, `<!ENTITY`) outright, so there is no entity expansion, and it
+/// enforces depth, element-count and text-length limits. Only the five predefined entities and
+/// character references are decoded.
+package struct XMLParser {
+    package var limits: WireLimits
+
+    package init(limits: WireLimits = .default) { self.limits = limits }
+
+    package func parse(_ bytes: [UInt8]) throws(XMLParseError) -> XMLElement {
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw XMLParseError(reason: "invalid UTF-8") }
+        var state = State(b: bytes, limits: limits)
+        return try state.document()
+    }
+
+    private struct State {
+        let b: [UInt8]
+        let limits: WireLimits
+        var i = 0
+        var elements = 0
+
+        init(b: [UInt8], limits: WireLimits) {
+            self.b = b
+            self.limits = limits
+        }
+
+        func fail(_ reason: String) -> XMLParseError { XMLParseError(reason: reason) }
+
+        func starts(with s: StaticString) -> Bool {
+            let n = s.utf8CodeUnitCount
+            guard i + n <= b.count else { return false }
+            return s.withUTF8Buffer { lit in (0..<n).allSatisfy { b[i + $0] == lit[$0] } }
+        }
+
+        mutating func skipSpace() {
+            while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
+        }
+
+        mutating func skip(past terminator: StaticString) throws(XMLParseError) {
+            while i < b.count {
+                if starts(with: terminator) {
+                    i += terminator.utf8CodeUnitCount
+                    return
+                }
+                i += 1
+            }
+            throw fail("unterminated markup")
+        }
+
+        /// Skips the prolog and trailing misc: XML declaration, processing instructions, comments.
+        mutating func misc() throws(XMLParseError) {
+            while true {
+                skipSpace()
+                if starts(with: "<?") {
+                    try skip(past: "?>")
+                } else if starts(with: "<!--") {
+                    try skip(past: "-->")
+                } else if starts(with: "<!") {
+                    throw fail("DTDs and entity declarations are not allowed")
+                } else {
+                    return
+                }
+            }
+        }
+
+        mutating func document() throws(XMLParseError) -> XMLElement {
+            if starts(with: "\u{FEFF}") { i += 3 }
+            try misc()
+            guard i < b.count, b[i] == UInt8(ascii: "<") else { throw fail("no root element") }
+            let root = try element()
+            try misc()
+            guard i == b.count else { throw fail("content after the root element") }
+            return root
+        }
+
+        mutating func name() throws(XMLParseError) -> String {
+            let start = i
+            while i < b.count {
+                let c = b[i]
+                if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == UInt8(ascii: ">") || c == UInt8(ascii: "/") || c == UInt8(ascii: "=") {
+                    break
+                }
+                guard c != UInt8(ascii: "<"), c != UInt8(ascii: "&"), c != UInt8(ascii: "\""), c != UInt8(ascii: "'") else { throw fail("invalid name") }
+                i += 1
+            }
+            guard i > start, i - start <= 256 else { throw fail("invalid name") }
+            return String(decoding: b[start..<i], as: UTF8.self)
+        }
+
+        /// Parses one element starting at `<`, iteratively, with an explicit stack.
+        mutating func element() throws(XMLParseError) -> XMLElement {
+            var stack: [XMLElement] = []
+            var textBytes: [[UInt8]] = []
+            while true {
+                guard i < b.count else { throw fail("unexpected end of document") }
+                if b[i] == UInt8(ascii: "<") {
+                    if starts(with: "<!--") {
+                        try skip(past: "-->")
+                    } else if starts(with: "<![CDATA[") {
+                        guard !stack.isEmpty else { throw fail("CDATA outside an element") }
+                        i += 9
+                        let start = i
+                        try skip(past: "]]>")
+                        textBytes[textBytes.count - 1].append(contentsOf: b[start..<(i - 3)])
+                    } else if starts(with: "<!") {
+                        throw fail("DTDs and entity declarations are not allowed")
+                    } else if starts(with: "<?") {
+                        try skip(past: "?>")
+                    } else if starts(with: "</") {
+                        i += 2
+                        let closing = try name()
+                        skipSpace()
+                        guard i < b.count, b[i] == UInt8(ascii: ">") else { throw fail("malformed end tag") }
+                        i += 1
+                        guard var done = stack.popLast(), let text = textBytes.popLast(), done.name == closing else { throw fail("mismatched end tag") }
+                        done.text = try decodeText(text)
+                        if stack.isEmpty { return done }
+                        stack[stack.count - 1].children.append(done)
+                    } else {
+                        i += 1
+                        elements += 1
+                        guard elements <= limits.maxElements else { throw fail("too many elements") }
+                        guard stack.count < limits.maxDepth else { throw fail("nesting too deep") }
+                        var element = XMLElement(name: try name())
+                        var selfClosing = false
+                        while true {
+                            skipSpace()
+                            guard i < b.count else { throw fail("unexpected end of document") }
+                            if b[i] == UInt8(ascii: ">") {
+                                i += 1
+                                break
+                            }
+                            if starts(with: "/>") {
+                                i += 2
+                                selfClosing = true
+                                break
+                            }
+                            let attribute = try name()
+                            skipSpace()
+                            guard i < b.count, b[i] == UInt8(ascii: "=") else { throw fail("attribute without value") }
+                            i += 1
+                            skipSpace()
+                            guard i < b.count, b[i] == UInt8(ascii: "\"") || b[i] == UInt8(ascii: "'") else { throw fail("unquoted attribute") }
+                            let quote = b[i]
+                            i += 1
+                            let start = i
+                            while i < b.count, b[i] != quote {
+                                guard b[i] != UInt8(ascii: "<") else { throw fail("'<' in attribute value") }
+                                i += 1
+                            }
+                            guard i < b.count else { throw fail("unterminated attribute") }
+                            let value = try decodeText(Array(b[start..<i]))
+                            i += 1
+                            guard element.attributes[attribute] == nil else { throw fail("duplicate attribute") }
+                            guard element.attributes.count < 64 else { throw fail("too many attributes") }
+                            element.attributes[attribute] = value
+                        }
+                        if selfClosing {
+                            if stack.isEmpty { return element }
+                            stack[stack.count - 1].children.append(element)
+                        } else {
+                            stack.append(element)
+                            textBytes.append([])
+                        }
+                    }
+                } else {
+                    let start = i
+                    while i < b.count, b[i] != UInt8(ascii: "<") { i += 1 }
+                    guard !stack.isEmpty else { throw fail("text outside the root element") }
+                    textBytes[textBytes.count - 1].append(contentsOf: b[start..<i])
+                    guard textBytes[textBytes.count - 1].count <= limits.maxStringBytes else { throw fail("text too long") }
+                }
+            }
+        }
+
+        func decodeText(_ raw: [UInt8]) throws(XMLParseError) -> String {
+            guard raw.contains(UInt8(ascii: "&")) || raw.contains(0x0D) else { return String(decoding: raw, as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(raw.count)
+            var k = 0
+            while k < raw.count {
+                let c = raw[k]
+                if c == 0x0D {
+                    // XML end-of-line handling: CRLF and lone CR become LF.
+                    out.append(0x0A)
+                    k += (k + 1 < raw.count && raw[k + 1] == 0x0A) ? 2 : 1
+                    continue
+                }
+                guard c == UInt8(ascii: "&") else {
+                    out.append(c)
+                    k += 1
+                    continue
+                }
+                guard let semi = raw[k...].prefix(12).firstIndex(of: UInt8(ascii: ";")) else { throw fail("unterminated entity reference") }
+                let entity = String(decoding: raw[(k + 1)..<semi], as: UTF8.self)
+                switch entity {
+                case "lt": out.append(UInt8(ascii: "<"))
+                case "gt": out.append(UInt8(ascii: ">"))
+                case "amp": out.append(UInt8(ascii: "&"))
+                case "quot": out.append(UInt8(ascii: "\""))
+                case "apos": out.append(UInt8(ascii: "'"))
+                default:
+                    var code: UInt32?
+                    if entity.hasPrefix("#x") {
+                        code = UInt32(entity.dropFirst(2), radix: 16)
+                    } else if entity.hasPrefix("#") {
+                        code = UInt32(entity.dropFirst(), radix: 10)
+                    }
+                    guard let code, code != 0, let scalar = Unicode.Scalar(code) else { throw fail("undefined entity &\(entity);") }
+                    out.append(contentsOf: String(Character(scalar)).utf8)
+                }
+                k = semi + 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+}
+
+/// Writes XML without indentation, escaping text and attribute values.
+package struct XMLWriter {
+    package private(set) var bytes: [UInt8] = []
+
+    package init(declaration: Bool = false) {
+        if declaration { raw(#"<?xml version="1.0" encoding="UTF-8"?>"#) }
+    }
+
+    package mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    package mutating func open(_ name: String, attributes: [(String, String)] = []) {
+        raw("<" + name)
+        for (k, v) in attributes {
+            raw(" \(k)=\"")
+            escape(v)
+            raw("\"")
+        }
+        raw(">")
+    }
+
+    package mutating func close(_ name: String) { raw("</\(name)>") }
+
+    package mutating func empty(_ name: String, attributes: [(String, String)] = []) {
+        raw("<" + name)
+        for (k, v) in attributes {
+            raw(" \(k)=\"")
+            escape(v)
+            raw("\"")
+        }
+        raw("/>")
+    }
+
+    package mutating func element(_ name: String, _ text: String) {
+        open(name)
+        escape(text)
+        close(name)
+    }
+
+    package mutating func escape(_ text: String) {
+        for c in text.utf8 {
+            switch c {
+            case UInt8(ascii: "&"): raw("&amp;")
+            case UInt8(ascii: "<"): raw("&lt;")
+            case UInt8(ascii: ">"): raw("&gt;")
+            case UInt8(ascii: "\""): raw("&quot;")
+            case 0x0D: raw("&#xD;")
+            default: bytes.append(c)
+            }
+        }
+    }
+}
