@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import Crypto
 public import Foundation
 public import NimbusCore
 
@@ -53,12 +54,20 @@ public struct SigV4Verifier: Sendable {
     /// Authenticates `request`: `.anonymous` when it carries no signature at all, otherwise the verified credential
     /// and what its body must be checked against.
     public func authenticate(_ request: SignableRequest, flavor: SigningFlavor) async throws(AWSError) -> Authentication {
+        try await authenticateShowingWork(request, flavor: flavor).authentication
+    }
+
+    /// `authenticate`, also returning the canonical request and string to sign that the signature matched.
+    package func authenticateShowingWork(
+        _ request: SignableRequest,
+        flavor: SigningFlavor
+    ) async throws(AWSError) -> (authentication: Authentication, canonicalRequest: String, stringToSign: String) {
         let headers = HeaderIndex(request.headers)
         let query = QueryItem.parse(request.query)
-        guard let parsed = try Self.parse(headers: headers, query: query, flavor: flavor) else { return .anonymous }
+        guard let parsed = try Self.parse(headers: headers, query: query, flavor: flavor) else { return (.anonymous, "", "") }
         let now = clock.now
         try checkTime(parsed, now: now, flavor: flavor)
-        let declared = try Self.declaredPayload(parsed, request: request, flavor: flavor)
+        let candidates = try Self.payloadCandidates(parsed, request: request, flavor: flavor)
 
         let found: SigningCredential?
         do {
@@ -77,39 +86,51 @@ public struct SigV4Verifier: Sendable {
             region: parsed.scope.region,
             service: parsed.scope.service
         )
-        var canonical = Self.canonicalRequest(request, headers: headers, query: query, parsed, payloadHash: declared.canonicalHash, flavor: flavor)
-        var stringToSign = CanonicalRequest.stringToSign(
-            timestamp: parsed.timestamp,
-            credentialScope: parsed.scope.credentialScope,
-            canonicalRequest: canonical
-        )
-        var matches = SigV4Crypto.constantTimeEqual(SigV4Crypto.signature(key, stringToSign), parsed.signature)
-        if !matches, parsed.isPresigned, parsed.securityToken != nil {
-            // Some signers (IoT, STS "header-after" style) append the token after signing; the token itself
-            // was checked against the credential above.
-            canonical = Self.canonicalRequest(
-                request, headers: headers, query: query, parsed, payloadHash: declared.canonicalHash, flavor: flavor, omittingSessionToken: true
+        // Usually one candidate. A presigned URL may also have had its token appended after signing (IoT and
+        // some STS clients do; the token was checked against the credential above), and an S3 presigned URL
+        // may be signed over the actual body hash instead of UNSIGNED-PAYLOAD.
+        var variants = candidates.map { (payload: $0, omittingToken: false) }
+        if parsed.isPresigned, parsed.securityToken != nil { variants += candidates.map { (payload: $0, omittingToken: true) } }
+        var first: (canonical: String, stringToSign: String)?
+        for variant in variants {
+            let canonical = Self.canonicalRequest(
+                request, headers: headers, query: query, parsed, payloadHash: variant.payload.canonicalHash, flavor: flavor,
+                omittingSessionToken: variant.omittingToken
             )
-            stringToSign = CanonicalRequest.stringToSign(
+            let stringToSign = CanonicalRequest.stringToSign(
                 timestamp: parsed.timestamp,
                 credentialScope: parsed.scope.credentialScope,
                 canonicalRequest: canonical
             )
-            matches = SigV4Crypto.constantTimeEqual(SigV4Crypto.signature(key, stringToSign), parsed.signature)
+            if first == nil { first = (canonical, stringToSign) }
+            guard SigV4Crypto.constantTimeEqual(SigV4Crypto.signature(key, stringToSign), parsed.signature) else { continue }
+            let authenticated = AuthenticatedRequest(
+                credential: credential,
+                scope: parsed.scope,
+                signedAt: parsed.signedAt,
+                isPresigned: parsed.isPresigned,
+                payload: try Self.payloadMode(variant.payload.kind, key: key, parsed: parsed, request: request, flavor: flavor)
+            )
+            return (.authenticated(authenticated), canonical, stringToSign)
         }
-        guard matches else {
-            throw Self.mismatch(flavor, parsed: parsed, stringToSign: stringToSign, canonicalRequest: canonical)
-        }
+        throw Self.mismatch(flavor, parsed: parsed, stringToSign: first?.stringToSign ?? "", canonicalRequest: first?.canonical ?? "")
+    }
 
-        let payload: PayloadMode
-        switch declared.kind {
+    private static func payloadMode(
+        _ kind: DeclaredKind,
+        key: SymmetricKey,
+        parsed: ParsedSignature,
+        request: SignableRequest,
+        flavor: SigningFlavor
+    ) throws(AWSError) -> PayloadMode {
+        switch kind {
         case .hex(let hex):
             if let body = request.bodySHA256, body.lowercased() != hex {
                 throw flavor == .s3 ? Self.contentMismatch(client: hex, computed: body) : .signatureDoesNotMatch
             }
-            payload = .signed(sha256Hex: hex)
+            return .signed(sha256Hex: hex)
         case .unsigned:
-            payload = .unsigned
+            return .unsigned
         case .streamingSigned, .streamingSignedTrailer:
             let context = ChunkSigningContext(
                 signingKey: key,
@@ -117,23 +138,14 @@ public struct SigV4Verifier: Sendable {
                 timestamp: parsed.timestamp,
                 seedSignature: parsed.signature.lowercased()
             )
-            payload = declared.kind == .streamingSigned ? .streamingSigned(context) : .streamingSignedTrailer(context)
+            return kind == .streamingSigned ? .streamingSigned(context) : .streamingSignedTrailer(context)
         case .streamingUnsignedTrailer:
-            payload = .streamingUnsignedTrailer
+            return .streamingUnsignedTrailer
         }
-        return .authenticated(
-            AuthenticatedRequest(
-                credential: credential,
-                scope: parsed.scope,
-                signedAt: parsed.signedAt,
-                isPresigned: parsed.isPresigned,
-                payload: payload
-            )
-        )
     }
 
-    /// The canonical request and string to sign the verifier computes for `request`, without looking up the key.
-    /// Nil for an unsigned request.
+    /// The canonical request and string to sign for `request`'s first payload candidate, without looking up the
+    /// key. Nil for an unsigned request.
     package static func canonicalRequest(
         for request: SignableRequest,
         flavor: SigningFlavor,
@@ -142,9 +154,9 @@ public struct SigV4Verifier: Sendable {
         let headers = HeaderIndex(request.headers)
         let query = QueryItem.parse(request.query)
         guard let parsed = try parse(headers: headers, query: query, flavor: flavor) else { return nil }
-        let declared = try declaredPayload(parsed, request: request, flavor: flavor)
+        let candidate = try payloadCandidates(parsed, request: request, flavor: flavor)[0]
         let canonical = canonicalRequest(
-            request, headers: headers, query: query, parsed, payloadHash: declared.canonicalHash, flavor: flavor,
+            request, headers: headers, query: query, parsed, payloadHash: candidate.canonicalHash, flavor: flavor,
             omittingSessionToken: omittingSessionToken
         )
         return (canonical, CanonicalRequest.stringToSign(timestamp: parsed.timestamp, credentialScope: parsed.scope.credentialScope, canonicalRequest: canonical))
@@ -543,31 +555,43 @@ extension SigV4Verifier {
         case streamingUnsignedTrailer
     }
 
-    /// The payload hash that goes into the canonical request, and what it says about the body.
-    static func declaredPayload(
+    struct PayloadCandidate {
+        var canonicalHash: String
+        var kind: DeclaredKind
+    }
+
+    /// The payload hashes the signature may cover, most likely first, and what each says about the body.
+    static func payloadCandidates(
         _ parsed: ParsedSignature,
         request: SignableRequest,
         flavor: SigningFlavor
-    ) throws(AWSError) -> (canonicalHash: String, kind: DeclaredKind) {
+    ) throws(AWSError) -> [PayloadCandidate] {
+        let body = request.bodySHA256.map { PayloadCandidate(canonicalHash: $0, kind: .hex($0.lowercased())) }
         guard let value = parsed.declaredPayload else {
             if parsed.isPresigned {
-                if flavor == .standard, let body = request.bodySHA256 { return (body, .hex(body.lowercased())) }
-                return ("UNSIGNED-PAYLOAD", .unsigned)
+                let unsigned = PayloadCandidate(canonicalHash: "UNSIGNED-PAYLOAD", kind: .unsigned)
+                if flavor == .standard { return [body ?? unsigned] }
+                return [unsigned] + (body.map { [$0] } ?? [])
             }
-            if flavor == .s3 {
-                throw AWSError(code: "InvalidRequest", message: "Missing required header for this request: x-amz-content-sha256", status: 400)
+            // S3 requires the header; a request without it is still verifiable when the body was hashed.
+            guard let body else {
+                throw flavor == .s3
+                    ? AWSError(code: "InvalidRequest", message: "Missing required header for this request: x-amz-content-sha256", status: 400)
+                    : .internalFailure("The request body was neither hashed nor declared by x-amz-content-sha256.")
             }
-            guard let body = request.bodySHA256 else {
-                throw .internalFailure("The request body was neither hashed nor declared by x-amz-content-sha256.")
-            }
-            return (body, .hex(body.lowercased()))
+            return [body]
         }
+        return [try declared(value, flavor: flavor)]
+    }
+
+    private static func declared(_ value: String, flavor: SigningFlavor) throws(AWSError) -> PayloadCandidate {
+        let kind: DeclaredKind
         switch value {
-        case "UNSIGNED-PAYLOAD": return (value, .unsigned)
-        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD": return (value, .streamingSigned)
-        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER": return (value, .streamingSignedTrailer)
-        case "STREAMING-UNSIGNED-PAYLOAD-TRAILER": return (value, .streamingUnsignedTrailer)
-        case _ where SigV4Crypto.isHexSHA256(value): return (value, .hex(value.lowercased()))
+        case "UNSIGNED-PAYLOAD": kind = .unsigned
+        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD": kind = .streamingSigned
+        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER": kind = .streamingSignedTrailer
+        case "STREAMING-UNSIGNED-PAYLOAD-TRAILER": kind = .streamingUnsignedTrailer
+        case _ where SigV4Crypto.isHexSHA256(value): kind = .hex(value.lowercased())
         case "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD" where flavor == .s3,
             "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER" where flavor == .s3:
             throw AWSError(code: "NotImplemented", message: "A header you provided implies functionality that is not implemented.", status: 501)
@@ -582,6 +606,7 @@ extension SigV4Verifier {
                 extra: [("ArgumentName", "x-amz-content-sha256"), ("ArgumentValue", echo(value))]
             )
         }
+        return PayloadCandidate(canonicalHash: value, kind: kind)
     }
 
     static func canonicalRequest(
