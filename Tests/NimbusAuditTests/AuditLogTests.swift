@@ -1,0 +1,341 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import NimbusAudit
+import NimbusCore
+import NimbusStorage
+import Synchronization
+import Testing
+
+/// A clock the test moves by hand.
+final class ManualClock: Sendable {
+    private let date: Mutex<Date>
+    init(_ date: Date) { self.date = Mutex(date) }
+    var wallClock: WallClock { WallClock { self.date.withLock { $0 } } }
+    func advance(by interval: TimeInterval) { date.withLock { $0.addTimeInterval(interval) } }
+}
+
+let accountA = "111122223333"
+let accountB = "444455556666"
+let base = Date(timeIntervalSince1970: 1_795_366_800)  // 2026-11-22T17:00:00Z
+
+func makeEvent(
+    account: String = accountA,
+    at time: Date,
+    name: String = "GetCallerIdentity",
+    source: String = "sts.amazonaws.com",
+    readOnly: Bool = true,
+    user: String = "alice",
+    accessKey: String = "AKIAALICE",
+    resources: [AuditResource]? = nil,
+    id: String = Identifiers.requestID()
+) -> AuditEvent {
+    AuditEvent(
+        userIdentity: UserIdentity(
+            type: "IAMUser",
+            principalId: "AIDA\(user.uppercased())",
+            arn: "arn:aws:iam::\(account):user/\(user)",
+            accountId: account,
+            accessKeyId: accessKey,
+            userName: user
+        ),
+        eventTime: time,
+        eventSource: source,
+        eventName: name,
+        awsRegion: "us-east-1",
+        sourceIPAddress: "127.0.0.1",
+        userAgent: "test",
+        requestID: Identifiers.requestID(),
+        eventID: id,
+        readOnly: readOnly,
+        resources: resources,
+        recipientAccountId: account
+    )
+}
+
+/// Every page of a lookup, following tokens.
+func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEvent] {
+    var query = query
+    var events: [AuditEvent] = []
+    var pages = 0
+    while true {
+        let page = try await log.lookup(query)
+        events += page.events
+        pages += 1
+        #expect(page.records.count <= query.maxResults)
+        guard let token = page.nextToken else { return events }
+        #expect(page.records.count == query.maxResults)
+        query.nextToken = token
+        if pages > 1000 { Issue.record("lookup does not end"); return events }
+    }
+}
+
+@Suite struct AuditLogTests {
+    @Test func newestFirstWithFullRecords() async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let older = makeEvent(at: base, name: "First")
+        let newer = makeEvent(at: base.addingTimeInterval(0.25), name: "Second")
+        try await log.record(older)
+        try await log.record(newer)
+        let page = try await log.lookup(LookupQuery(recipientAccountId: accountA))
+        #expect(page.events.map(\.eventName) == ["Second", "First"])
+        #expect(page.nextToken == nil)
+        #expect(page.records[0].cloudTrailJSON == newer.cloudTrailJSON)
+        #expect(page.records[1].event.eventID == older.eventID)
+    }
+
+    @Test(arguments: LookupAttribute.Key.allCases)
+    func lookupByAttribute(_ key: LookupAttribute.Key) async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let bucket = AuditResource(type: "AWS::S3::Bucket", arn: "arn:aws:s3:::photos")
+        let target = makeEvent(at: base, name: "CreateBucket", source: "s3.amazonaws.com", readOnly: false, user: "bob", accessKey: "AKIABOB", resources: [bucket])
+        try await log.record(target)
+        for i in 0..<5 {
+            try await log.record(makeEvent(at: base.addingTimeInterval(Double(i)), resources: [AuditResource(type: "AWS::IAM::User", arn: "arn:aws:iam::\(accountA):user/x\(i)")]))
+        }
+        let value: String = switch key {
+        case .eventId: target.eventID
+        case .eventName: "CreateBucket"
+        case .readOnly: "FALSE"
+        case .username: "bob"
+        case .resourceType: "AWS::S3::Bucket"
+        case .resourceName: "photos"
+        case .eventSource: "s3.amazonaws.com"
+        case .accessKeyId: "AKIABOB"
+        }
+        let page = try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(key, value)))
+        #expect(page.events.map(\.eventID) == [target.eventID])
+        let none = try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(key, value + "x")))
+        #expect(none.records.isEmpty)
+    }
+
+    @Test func resourceNameMatchesTheFullARNToo() async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let event = makeEvent(at: base, resources: [AuditResource(type: "AWS::IAM::User", arn: "arn:aws:iam::\(accountA):user/alice")])
+        try await log.record(event)
+        let byARN = try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.resourceName, "arn:aws:iam::\(accountA):user/alice")))
+        #expect(byARN.events.map(\.eventID) == [event.eventID])
+    }
+
+    @Test func valuesWithSlashesDoNotMatchTheirPrefixes() async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        try await log.record(makeEvent(at: base, name: "a/b"))
+        try await log.record(makeEvent(at: base, name: "a%2Fb"))
+        try await log.record(makeEvent(at: base, name: "a"))
+        for name in ["a", "a/b", "a%2Fb"] {
+            let page = try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, name)))
+            #expect(page.events.map(\.eventName) == [name])
+        }
+    }
+
+    @Test func timeRangeIsInclusiveToTheSecond() async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        for second in 0..<10 {
+            try await log.record(makeEvent(at: base.addingTimeInterval(Double(second) + 0.5), name: "E\(second)"))
+        }
+        let page = try await log.lookup(LookupQuery(
+            recipientAccountId: accountA,
+            startTime: base.addingTimeInterval(3),
+            endTime: base.addingTimeInterval(6)
+        ))
+        #expect(page.events.map(\.eventName) == ["E6", "E5", "E4", "E3"])
+        let withAttribute = try await log.lookup(LookupQuery(
+            recipientAccountId: accountA,
+            attribute: LookupAttribute(.username, "alice"),
+            startTime: base.addingTimeInterval(8),
+            endTime: base.addingTimeInterval(100)
+        ))
+        #expect(withAttribute.events.map(\.eventName) == ["E9", "E8"])
+        let onlyEnd = try await log.lookup(LookupQuery(recipientAccountId: accountA, endTime: base.addingTimeInterval(1)))
+        #expect(onlyEnd.events.map(\.eventName) == ["E1", "E0"])
+        let empty = try await log.lookup(LookupQuery(recipientAccountId: accountA, startTime: base.addingTimeInterval(50)))
+        #expect(empty.records.isEmpty && empty.nextToken == nil)
+    }
+
+    @Test func invalidRequests() async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        await #expect(throws: AWSError.invalidTimeRange) {
+            try await log.lookup(LookupQuery(recipientAccountId: accountA, startTime: base, endTime: base.addingTimeInterval(-1)))
+        }
+        for maxResults in [0, 51, -1] {
+            await #expect(throws: AWSError.invalidMaxResults) {
+                try await log.lookup(LookupQuery(recipientAccountId: accountA, maxResults: maxResults))
+            }
+        }
+        await #expect(throws: AWSError.invalidLookupAttributes("")) {
+            try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "")))
+        }
+    }
+
+    @Test(arguments: [1, 7, 50])
+    func paginationHasNoDuplicatesOrGaps(_ pageSize: Int) async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        var expected: [String] = []
+        // Several events share a millisecond, so ties are broken by event id.
+        for i in 0..<123 {
+            let event = makeEvent(at: base.addingTimeInterval(Double(i / 3)), name: i % 2 == 0 ? "Even" : "Odd")
+            try await log.record(event)
+            expected.append(event.eventID)
+        }
+        let all = try await lookupAll(log, LookupQuery(recipientAccountId: accountA, maxResults: pageSize))
+        #expect(all.count == 123)
+        #expect(Set(all.map(\.eventID)) == Set(expected))
+        #expect(zip(all, all.dropFirst()).allSatisfy { $0.eventTime >= $1.eventTime })
+        let evens = try await lookupAll(log, LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "Even"), maxResults: pageSize))
+        #expect(evens.count == 62 && Set(evens.map(\.eventID)).count == 62 && evens.allSatisfy { $0.eventName == "Even" })
+        let ranged = try await lookupAll(log, LookupQuery(
+            recipientAccountId: accountA,
+            startTime: base.addingTimeInterval(10),
+            endTime: base.addingTimeInterval(19),
+            maxResults: pageSize
+        ))
+        #expect(ranged.count == 30)
+    }
+
+    @Test func exactlyFullLastPageHasNoToken() async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        for i in 0..<10 { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i)))) }
+        let first = try await log.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 5))
+        #expect(first.nextToken != nil)
+        let second = try await log.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 5, nextToken: first.nextToken))
+        #expect(second.records.count == 5 && second.nextToken == nil)
+    }
+
+    @Test func tokensAreBoundToAccountQueryAndKey() async throws {
+        let store = MemoryMetadataStore()
+        let log = AuditLog(store: store, clock: .fixed(base))
+        for account in [accountA, accountB] {
+            for i in 0..<5 { try await log.record(makeEvent(account: account, at: base.addingTimeInterval(Double(i)))) }
+        }
+        let page = try await log.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 2))
+        let token = try #require(page.nextToken)
+        // Another account replaying A's token.
+        await #expect(throws: AWSError.invalidNextToken) {
+            try await log.lookup(LookupQuery(recipientAccountId: accountB, maxResults: 2, nextToken: token))
+        }
+        // The same account with other filters.
+        await #expect(throws: AWSError.invalidNextToken) {
+            try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "GetCallerIdentity"), maxResults: 2, nextToken: token))
+        }
+        await #expect(throws: AWSError.invalidNextToken) {
+            try await log.lookup(LookupQuery(recipientAccountId: accountA, startTime: base, maxResults: 2, nextToken: token))
+        }
+        // Forged and altered tokens.
+        var altered = Array(Data(base64Encoded: token)!)
+        altered[altered.count / 2] ^= 0x01
+        for forged in ["", "not base64!", "AAAA", Data(altered).base64EncodedString(), token + "A"] {
+            await #expect(throws: AWSError.invalidNextToken) {
+                try await log.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 2, nextToken: forged))
+            }
+        }
+        // A token from another process (another token key) is not accepted either.
+        let restarted = AuditLog(store: store, clock: .fixed(base))
+        await #expect(throws: AWSError.invalidNextToken) {
+            try await restarted.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 2, nextToken: token))
+        }
+        // With a shared root key, tokens survive a restart; a different maxResults is fine.
+        let rootKey = RootKey.ephemeral()
+        let first = AuditLog(store: store, clock: .fixed(base), tokenKey: rootKey)
+        let second = AuditLog(store: store, clock: .fixed(base), tokenKey: rootKey)
+        let sharedToken = try #require(try await first.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 2)).nextToken)
+        let rest = try await second.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 50, nextToken: sharedToken))
+        #expect(rest.records.count == 3)
+    }
+
+    @Test func accountsAreIsolated() async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let a = makeEvent(account: accountA, at: base, name: "Shared", accessKey: "AKIASHARED")
+        let b = makeEvent(account: accountB, at: base, name: "Shared", accessKey: "AKIASHARED")
+        try await log.record(a)
+        try await log.record(b)
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventID) == [a.eventID])
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountB)).events.map(\.eventID) == [b.eventID])
+        let byKey = try await log.lookup(LookupQuery(recipientAccountId: accountB, attribute: LookupAttribute(.accessKeyId, "AKIASHARED")))
+        #expect(byKey.events.map(\.eventID) == [b.eventID])
+        let foreignID = try await log.lookup(LookupQuery(recipientAccountId: accountB, attribute: LookupAttribute(.eventId, a.eventID)))
+        #expect(foreignID.records.isEmpty)
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: "999999999999")).records.isEmpty)
+    }
+
+    @Test func purgeRemovesExpiredEventsAndTheirIndexEntries() async throws {
+        let clock = ManualClock(base)
+        let store = MemoryMetadataStore()
+        let log = AuditLog(store: store, clock: clock.wallClock, retention: 3600)
+        for minute in 0..<120 {
+            try await log.record(makeEvent(at: base.addingTimeInterval(Double(minute) * 60), name: minute < 60 ? "Early" : "Late"))
+        }
+        #expect(try await log.purgeExpired() == 0)
+        clock.advance(by: 2 * 3600)  // now = base + 2h: events before base + 1h expire
+        #expect(try await log.purgeExpired() == 60)
+        #expect(try await log.purgeExpired() == 0)
+        let remaining = try await lookupAll(log, LookupQuery(recipientAccountId: accountA))
+        #expect(remaining.count == 60 && remaining.allSatisfy { $0.eventName == "Late" })
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "Early"))).records.isEmpty)
+        // Nothing of the purged events is left behind in any namespace.
+        let stored = try await store.read { reader in
+            try ["audit.event", "audit.index", "audit.expiry"].map { try reader.scan($0, prefix: "", after: nil, reverse: false, limit: .max).count }
+        }
+        let indexEntriesPerEvent = 6  // EventId, EventName, ReadOnly, EventSource, Username, AccessKeyId
+        #expect(stored == [60, 60 * indexEntriesPerEvent, 60])
+        clock.advance(by: 10 * 3600)
+        #expect(try await log.purgeExpired() == 60)
+    }
+
+    @Test func purgeWorksInBatches() async throws {
+        let clock = ManualClock(base)
+        let log = AuditLog(store: MemoryMetadataStore(), clock: clock.wallClock, retention: 60)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<1_234 { group.addTask { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i) / 1000))) } }
+            try await group.waitForAll()
+        }
+        clock.advance(by: 3600)
+        #expect(try await log.purgeExpired() == 1_234)
+    }
+
+    @Test func retentionServicePurgesUntilCancelled() async throws {
+        let clock = ManualClock(base)
+        let log = AuditLog(store: MemoryMetadataStore(), clock: clock.wallClock, retention: 60)
+        try await log.record(makeEvent(at: base))
+        clock.advance(by: 3600)
+        let service = AuditRetentionService(log: log, interval: .milliseconds(10))
+        let task = Task { await service.run() }
+        var purged = false
+        for _ in 0..<500 where !purged {
+            try await Task.sleep(for: .milliseconds(10))
+            purged = try await log.lookup(LookupQuery(recipientAccountId: accountA)).records.isEmpty
+        }
+        #expect(purged)
+        task.cancel()
+        await task.value
+    }
+
+    @Test func manyConcurrentRecordsOnSQLite() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-audit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteMetadataStore(directory: directory)
+        let log = AuditLog(store: store, clock: .fixed(base))
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for i in 0..<500 {
+                group.addTask {
+                    let event = makeEvent(account: i % 2 == 0 ? accountA : accountB, at: base.addingTimeInterval(Double(i % 50)))
+                    try await log.record(event)
+                    return event.eventID
+                }
+            }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        let a = try await lookupAll(log, LookupQuery(recipientAccountId: accountA))
+        let b = try await lookupAll(log, LookupQuery(recipientAccountId: accountB, attribute: LookupAttribute(.readOnly, "true"), maxResults: 33))
+        #expect(a.count == 250 && b.count == 250)
+        #expect(Set(a.map(\.eventID)).union(b.map(\.eventID)) == ids)
+        // A second connection (as after a crash) sees everything that was answered.
+        let reopened = AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base))
+        #expect(try await lookupAll(reopened, LookupQuery(recipientAccountId: accountA)).count == 250)
+    }
+}
