@@ -54,12 +54,13 @@ struct Validator {
                 for (k, v) in entries.sorted(by: { $0.key < $1.key }) { validate(v, shape: target, path: "\(path).\(k)") }
             }
         case (.string, .string(let s)):
-            checkLength(s.count, shape, value, path)
+            // AWS reports the pattern before the length when both fail.
             if let allowed = shape.enumValues, !allowed.isEmpty, !allowed.contains(s) {
                 fail(value, path, "Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]", sensitive: shape.sensitive)
             } else if let pattern = shape.pattern, !PatternCache.shared.matches(pattern, s) {
                 fail(value, path, "Member must satisfy regular expression pattern: \(pattern)", sensitive: shape.sensitive)
             }
+            checkLength(s.count, shape, value, path)
         case (.blob, .blob(let b)):
             checkLength(b.count, shape, value, path)
         case (.integer, .integer(let n)), (.long, .integer(let n)), (.short, .integer(let n)), (.byte, .integer(let n)):
