@@ -72,10 +72,10 @@ public final class AuditLog: Sendable {
         if let attribute = query.attribute, attribute.value.isEmpty || attribute.value.utf8.count > 2000 {
             throw AWSError.invalidLookupAttributes("AttributeValue must be between 1 and 2000 characters long.")
         }
-        let filter = TokenPayload.Filter(query)
         // Compare whole seconds, as the rendered eventTime does: 17:00:00.7 is within an EndTime of 17:00:00.
-        let lowest = query.startTime.map { Int64(($0.timeIntervalSince1970).rounded(.up)) * 1000 } ?? 0
-        let highest = query.endTime.map { Int64(($0.timeIntervalSince1970).rounded(.down)) * 1000 + 999 }
+        let lowest = query.startTime.map { clampedMilliseconds($0.timeIntervalSince1970.rounded(.up) * 1000) } ?? 0
+        let highest = query.endTime.map { clampedMilliseconds($0.timeIntervalSince1970.rounded(.down) * 1000 + 999) }
+        let filter = TokenPayload.Filter(attribute: query.attribute, lowest: lowest, highest: highest)
         let account = escape(query.recipientAccountId)
         let namespace: String
         let prefix: String
@@ -101,7 +101,7 @@ public final class AuditLog: Sendable {
             var lastPosition: String?
             let entries = try reader.scan(namespace, prefix: prefix, after: after, reverse: false, limit: limit + 1)
             for entry in entries {
-                let position = String(entry.key.utf8.dropFirst(prefix.utf8.count))!
+                let position = String(entry.key.utf8.dropFirst(prefix.utf8.count)) ?? ""
                 guard let millis = millisecondsFromPosition(position), millis >= lowest else { break }
                 // One more matching event exists: the page is full and a next page follows.
                 if records.count == limit { return (records, lastPosition) }
@@ -260,7 +260,7 @@ struct EventKeys {
         let millis = milliseconds(event.eventTime)
         let position = "\(invertedTime(millis))/\(eventID)"
         eventKey = "\(account)/\(position)"
-        expiryKey = "\(String(format: "%013lld", millis))/\(account)/\(eventID)"
+        expiryKey = "\(thirteenDigits(millis))/\(account)/\(eventID)"
         var seen = Set<String>()
         indexKeys = event.lookupValues.compactMap { key, value in
             let indexKey = "\(account)/\(key.rawValue)/\(escape(value))/\(position)"
@@ -291,13 +291,24 @@ extension AuditEvent {
 
 /// Milliseconds since 1970, clamped to what 13 digits hold (until the year 2286).
 func milliseconds(_ date: Date) -> Int64 {
-    let millis = (date.timeIntervalSince1970 * 1000).rounded(.down)
+    clampedMilliseconds((date.timeIntervalSince1970 * 1000).rounded(.down))
+}
+
+/// `millis` clamped to 0…9999999999999, so that no client-supplied time can trap a conversion.
+func clampedMilliseconds(_ millis: Double) -> Int64 {
+    guard !millis.isNaN else { return 0 }
     return Int64(max(0, min(millis, 9_999_999_999_999)))
 }
 
 /// 13 digits that sort newest first.
 func invertedTime(_ millis: Int64) -> String {
-    String(format: "%013lld", 9_999_999_999_999 - millis)
+    thirteenDigits(9_999_999_999_999 - millis)
+}
+
+/// `value` (0…9999999999999) zero-padded to 13 digits, so that byte order is numeric order.
+func thirteenDigits(_ value: Int64) -> String {
+    let digits = String(value)
+    return String(repeating: "0", count: max(0, 13 - digits.utf8.count)) + digits
 }
 
 /// The event time of a `<inverted ms>/<eventID>` position.
@@ -323,17 +334,18 @@ func escape(_ component: String) -> String {
 struct TokenPayload: Codable, Equatable {
     static let currentVersion = 1
 
+    /// The query's filters as the lookup applies them (times as millisecond bounds).
     struct Filter: Codable, Equatable {
         var attributeKey: String?
         var attributeValue: String?
-        var startTime: Double?
-        var endTime: Double?
+        var lowest: Int64
+        var highest: Int64?
 
-        init(_ query: LookupQuery) {
-            attributeKey = query.attribute?.key.rawValue
-            attributeValue = query.attribute?.normalizedValue
-            startTime = query.startTime?.timeIntervalSince1970
-            endTime = query.endTime?.timeIntervalSince1970
+        init(attribute: LookupAttribute?, lowest: Int64, highest: Int64?) {
+            attributeKey = attribute?.key.rawValue
+            attributeValue = attribute?.normalizedValue
+            self.lowest = lowest
+            self.highest = highest
         }
     }
 

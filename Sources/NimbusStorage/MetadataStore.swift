@@ -41,6 +41,7 @@ public protocol StoreWriter: StoreReader {
 ///   and power loss. Backends coalesce concurrent writes into one commit ("group commit"), so the
 ///   closure runs on the store's writer, may run after other callers' closures in the same
 ///   transaction, and must be short, synchronous and free of side effects outside the store.
+///   Once queued, a write is not abandoned when the calling task is cancelled.
 /// - A write that has returned is visible to every later read.
 ///
 /// Namespaces are independent key spaces (one or more per service). Keys and namespaces are any

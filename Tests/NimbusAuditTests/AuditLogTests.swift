@@ -168,6 +168,13 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
                 try await log.lookup(LookupQuery(recipientAccountId: accountA, maxResults: maxResults))
             }
         }
+        // Absurd times are clamped, never trapped on.
+        let absurd = try await log.lookup(LookupQuery(
+            recipientAccountId: accountA,
+            startTime: Date(timeIntervalSince1970: -1e300),
+            endTime: Date(timeIntervalSince1970: 1e300)
+        ))
+        #expect(absurd.records.isEmpty)
         await #expect(throws: AWSError.invalidLookupAttributes("")) {
             try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "")))
         }

@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
-@testable import NimbusStorage
+import NimbusStorage
 import Testing
 
 /// What only the file-backed store promises: durability, the file layout, reopening.
