@@ -196,6 +196,7 @@ public struct AWSChunkedDecoder: Sendable {
             case .done:
                 break
             case .closing:
+                guard line.last == UInt8(ascii: "\n") else { throw AWSError.incompleteBody }
                 state = .done
             case .trailers:
                 if !line.isEmpty {
@@ -260,7 +261,8 @@ public struct AWSChunkedDecoder: Sendable {
                 state = .chunkHeader
             case .closing:
                 // Only the CRLF that closes the final chunk may follow it.
-                guard buffer[i] == UInt8(ascii: "\r") || buffer[i] == UInt8(ascii: "\n"), line.count < 2 else {
+                let b = buffer[i]
+                guard (line.isEmpty && (b == UInt8(ascii: "\r") || b == UInt8(ascii: "\n"))) || (line == [0x0D] && b == UInt8(ascii: "\n")) else {
                     throw AWSError.invalidChunkSize("Unexpected data after the final chunk.")
                 }
                 line.append(buffer[i])
