@@ -265,7 +265,13 @@ public struct UserIdentity: Sendable, Hashable, Codable {
         let lastPathComponent = principal.arn.split(separator: "/").last.map(String.init)
         switch principal.kind {
         case .root:
-            self.init(type: "Root", principalId: principal.userID, arn: principal.arn, accountId: principal.accountID, accessKeyId: principal.accessKeyID)
+            self.init(
+                type: "Root",
+                principalId: principal.userID,
+                arn: principal.arn,
+                accountId: principal.accountID,
+                accessKeyId: principal.accessKeyID
+            )
         case .user:
             self.init(
                 type: "IAMUser",

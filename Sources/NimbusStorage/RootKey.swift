@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-public import Foundation
 import Crypto
+public import Foundation
 
 #if canImport(Glibc)
 import Glibc

@@ -34,13 +34,16 @@ import Testing
             userAgent: "aws-cli/2.15.0 Python/3.11.6",
             requestParameters: .object([("userName", .string("Bob")), ("path", .string("/"))]),
             responseElements: .object([
-                ("user", .object([
-                    ("path", .string("/")),
-                    ("userName", .string("Bob")),
-                    ("userId", .string("AIDACKCEVSQ6C2EXAMPLE")),
-                    ("arn", .string("arn:aws:iam::111122223333:user/Bob")),
-                    ("createDate", .string("Nov 22, 2026 5:00:00 PM")),
-                ]))
+                (
+                    "user",
+                    .object([
+                        ("path", .string("/")),
+                        ("userName", .string("Bob")),
+                        ("userId", .string("AIDACKCEVSQ6C2EXAMPLE")),
+                        ("arn", .string("arn:aws:iam::111122223333:user/Bob")),
+                        ("createDate", .string("Nov 22, 2026 5:00:00 PM")),
+                    ])
+                )
             ]),
             requestID: "6a7ff1c7-1234-4c5e-9c1e-0123456789ab",
             eventID: "0d5f9f7b-5678-4c5e-9c1e-0123456789ab",
@@ -90,13 +93,26 @@ import Testing
         #expect(event.recipientAccountId == "111122223333")
         #expect(event.responseElements == nil)
         let json = event.cloudTrailJSON
-        #expect(json.contains(#""userAgent":"Boto3/1.34.0","errorCode":"AccessDenied","errorMessage":"User: arn:aws:iam::111122223333:user/Alice is not authorized to perform: iam:CreateUser","requestParameters":null,"responseElements":null,"requestID":"req-1""#))
+        #expect(
+            json.contains(
+                #""userAgent":"Boto3/1.34.0","errorCode":"AccessDenied","errorMessage":"User: arn:aws:iam::111122223333:user/Alice is not authorized to perform: iam:CreateUser","requestParameters":null,"responseElements":null,"requestID":"req-1""#
+            )
+        )
         #expect(!json.contains("tlsDetails") && !json.contains("resources"))
     }
 
     @Test func identitiesOfEveryKindOfPrincipal() {
         let root = UserIdentity(.root(of: "111122223333", accessKeyID: "AKIAROOT"))
-        #expect(root == UserIdentity(type: "Root", principalId: "111122223333", arn: "arn:aws:iam::111122223333:root", accountId: "111122223333", accessKeyId: "AKIAROOT"))
+        #expect(
+            root
+                == UserIdentity(
+                    type: "Root",
+                    principalId: "111122223333",
+                    arn: "arn:aws:iam::111122223333:root",
+                    accountId: "111122223333",
+                    accessKeyId: "AKIAROOT"
+                )
+        )
 
         let session = Principal(
             kind: .assumedRole,
@@ -121,12 +137,16 @@ import Testing
             recipientAccountId: "111122223333"
         )
         #expect(event.username == "alice-session")
-        #expect(event.cloudTrailJSON.contains("""
-            "userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLEID:alice-session",\
-            "arn":"arn:aws:sts::111122223333:assumed-role/Admin/alice-session","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE",\
-            "sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEID","arn":"arn:aws:iam::111122223333:role/Admin",\
-            "accountId":"111122223333","userName":"Admin"},"webIdFederationData":{},"attributes":{"mfaAuthenticated":"true"}}}
-            """))
+        #expect(
+            event.cloudTrailJSON.contains(
+                """
+                "userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLEID:alice-session",\
+                "arn":"arn:aws:sts::111122223333:assumed-role/Admin/alice-session","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE",\
+                "sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEID","arn":"arn:aws:iam::111122223333:role/Admin",\
+                "accountId":"111122223333","userName":"Admin"},"webIdFederationData":{},"attributes":{"mfaAuthenticated":"true"}}}
+                """
+            )
+        )
 
         let anonymous = UserIdentity(.anonymous)
         #expect(anonymous == UserIdentity(type: "AWSAccount", principalId: "", accountId: "anonymous"))
@@ -143,7 +163,9 @@ import Testing
             userAgent: "curl/8 \"quoted\"\n\u{01}",
             errorCode: "BucketAlreadyExists",
             errorMessage: "exists",
-            requestParameters: .object([("bucketName", .string("b")), ("count", .number(3)), ("ratio", .number(0.5)), ("list", .array([.null, .bool(true)]))]),
+            requestParameters: .object([
+                ("bucketName", .string("b")), ("count", .number(3)), ("ratio", .number(0.5)), ("list", .array([.null, .bool(true)])),
+            ]),
             requestID: "r",
             eventID: "e",
             readOnly: false,
@@ -157,7 +179,9 @@ import Testing
         var expected = event
         expected.eventTime = Date(timeIntervalSince1970: 1_795_366_800)
         // JSONValue decodes object members sorted by key.
-        expected.requestParameters = .object([("bucketName", .string("b")), ("count", .number(3)), ("list", .array([.null, .bool(true)])), ("ratio", .number(0.5))])
+        expected.requestParameters = .object([
+            ("bucketName", .string("b")), ("count", .number(3)), ("list", .array([.null, .bool(true)])), ("ratio", .number(0.5)),
+        ])
         #expect(decoded == expected)
         #expect(decoded.cloudTrailJSON.count == json.count)
         // Codable encoding goes through the same members.

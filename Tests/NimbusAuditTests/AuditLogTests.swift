@@ -72,7 +72,10 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         guard let token = page.nextToken else { return events }
         #expect(page.records.count == query.maxResults)
         query.nextToken = token
-        if pages > 1000 { Issue.record("lookup does not end"); return events }
+        if pages > 1000 {
+            Issue.record("lookup does not end")
+            return events
+        }
     }
 }
 
@@ -94,21 +97,35 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
     func lookupByAttribute(_ key: LookupAttribute.Key) async throws {
         let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         let bucket = AuditResource(type: "AWS::S3::Bucket", arn: "arn:aws:s3:::photos")
-        let target = makeEvent(at: base, name: "CreateBucket", source: "s3.amazonaws.com", readOnly: false, user: "bob", accessKey: "AKIABOB", resources: [bucket])
+        let target = makeEvent(
+            at: base,
+            name: "CreateBucket",
+            source: "s3.amazonaws.com",
+            readOnly: false,
+            user: "bob",
+            accessKey: "AKIABOB",
+            resources: [bucket]
+        )
         try await log.record(target)
         for i in 0..<5 {
-            try await log.record(makeEvent(at: base.addingTimeInterval(Double(i)), resources: [AuditResource(type: "AWS::IAM::User", arn: "arn:aws:iam::\(accountA):user/x\(i)")]))
+            try await log.record(
+                makeEvent(
+                    at: base.addingTimeInterval(Double(i)),
+                    resources: [AuditResource(type: "AWS::IAM::User", arn: "arn:aws:iam::\(accountA):user/x\(i)")]
+                )
+            )
         }
-        let value: String = switch key {
-        case .eventId: target.eventID
-        case .eventName: "CreateBucket"
-        case .readOnly: "FALSE"
-        case .username: "bob"
-        case .resourceType: "AWS::S3::Bucket"
-        case .resourceName: "photos"
-        case .eventSource: "s3.amazonaws.com"
-        case .accessKeyId: "AKIABOB"
-        }
+        let value: String =
+            switch key {
+            case .eventId: target.eventID
+            case .eventName: "CreateBucket"
+            case .readOnly: "FALSE"
+            case .username: "bob"
+            case .resourceType: "AWS::S3::Bucket"
+            case .resourceName: "photos"
+            case .eventSource: "s3.amazonaws.com"
+            case .accessKeyId: "AKIABOB"
+            }
         let page = try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(key, value)))
         #expect(page.events.map(\.eventID) == [target.eventID])
         let none = try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(key, value + "x")))
@@ -119,7 +136,9 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         let event = makeEvent(at: base, resources: [AuditResource(type: "AWS::IAM::User", arn: "arn:aws:iam::\(accountA):user/alice")])
         try await log.record(event)
-        let byARN = try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.resourceName, "arn:aws:iam::\(accountA):user/alice")))
+        let byARN = try await log.lookup(
+            LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.resourceName, "arn:aws:iam::\(accountA):user/alice"))
+        )
         #expect(byARN.events.map(\.eventID) == [event.eventID])
     }
 
@@ -139,18 +158,22 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         for second in 0..<10 {
             try await log.record(makeEvent(at: base.addingTimeInterval(Double(second) + 0.5), name: "E\(second)"))
         }
-        let page = try await log.lookup(LookupQuery(
-            recipientAccountId: accountA,
-            startTime: base.addingTimeInterval(3),
-            endTime: base.addingTimeInterval(6)
-        ))
+        let page = try await log.lookup(
+            LookupQuery(
+                recipientAccountId: accountA,
+                startTime: base.addingTimeInterval(3),
+                endTime: base.addingTimeInterval(6)
+            )
+        )
         #expect(page.events.map(\.eventName) == ["E6", "E5", "E4", "E3"])
-        let withAttribute = try await log.lookup(LookupQuery(
-            recipientAccountId: accountA,
-            attribute: LookupAttribute(.username, "alice"),
-            startTime: base.addingTimeInterval(8),
-            endTime: base.addingTimeInterval(100)
-        ))
+        let withAttribute = try await log.lookup(
+            LookupQuery(
+                recipientAccountId: accountA,
+                attribute: LookupAttribute(.username, "alice"),
+                startTime: base.addingTimeInterval(8),
+                endTime: base.addingTimeInterval(100)
+            )
+        )
         #expect(withAttribute.events.map(\.eventName) == ["E9", "E8"])
         let onlyEnd = try await log.lookup(LookupQuery(recipientAccountId: accountA, endTime: base.addingTimeInterval(1)))
         #expect(onlyEnd.events.map(\.eventName) == ["E1", "E0"])
@@ -169,11 +192,13 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
             }
         }
         // Absurd times are clamped, never trapped on.
-        let absurd = try await log.lookup(LookupQuery(
-            recipientAccountId: accountA,
-            startTime: Date(timeIntervalSince1970: -1e300),
-            endTime: Date(timeIntervalSince1970: 1e300)
-        ))
+        let absurd = try await log.lookup(
+            LookupQuery(
+                recipientAccountId: accountA,
+                startTime: Date(timeIntervalSince1970: -1e300),
+                endTime: Date(timeIntervalSince1970: 1e300)
+            )
+        )
         #expect(absurd.records.isEmpty)
         await #expect(throws: AWSError.invalidLookupAttributes("")) {
             try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "")))
@@ -194,14 +219,20 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         #expect(all.count == 123)
         #expect(Set(all.map(\.eventID)) == Set(expected))
         #expect(zip(all, all.dropFirst()).allSatisfy { $0.eventTime >= $1.eventTime })
-        let evens = try await lookupAll(log, LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "Even"), maxResults: pageSize))
+        let evens = try await lookupAll(
+            log,
+            LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "Even"), maxResults: pageSize)
+        )
         #expect(evens.count == 62 && Set(evens.map(\.eventID)).count == 62 && evens.allSatisfy { $0.eventName == "Even" })
-        let ranged = try await lookupAll(log, LookupQuery(
-            recipientAccountId: accountA,
-            startTime: base.addingTimeInterval(10),
-            endTime: base.addingTimeInterval(19),
-            maxResults: pageSize
-        ))
+        let ranged = try await lookupAll(
+            log,
+            LookupQuery(
+                recipientAccountId: accountA,
+                startTime: base.addingTimeInterval(10),
+                endTime: base.addingTimeInterval(19),
+                maxResults: pageSize
+            )
+        )
         #expect(ranged.count == 30)
     }
 
@@ -228,7 +259,14 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         }
         // The same account with other filters.
         await #expect(throws: AWSError.invalidNextToken) {
-            try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "GetCallerIdentity"), maxResults: 2, nextToken: token))
+            try await log.lookup(
+                LookupQuery(
+                    recipientAccountId: accountA,
+                    attribute: LookupAttribute(.eventName, "GetCallerIdentity"),
+                    maxResults: 2,
+                    nextToken: token
+                )
+            )
         }
         await #expect(throws: AWSError.invalidNextToken) {
             try await log.lookup(LookupQuery(recipientAccountId: accountA, startTime: base, maxResults: 2, nextToken: token))

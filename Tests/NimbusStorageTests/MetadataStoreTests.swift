@@ -179,7 +179,12 @@ import Testing
             let store = try backend.open(in: directory)
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for i in 0..<200 {
-                    group.addTask { try await store.write { w in try w.put("ns", "key-\(i)", "\(i)".bytes); return i } }
+                    group.addTask {
+                        try await store.write { w in
+                            try w.put("ns", "key-\(i)", "\(i)".bytes)
+                            return i
+                        }
+                    }
                 }
                 var answered = Set<Int>()
                 for try await i in group { answered.insert(i) }
@@ -235,8 +240,14 @@ import Testing
         try await withTemporaryDirectory { directory in
             let store = try backend.open(in: directory)
             let log = StepLog()
-            let v1 = StoreMigration("v1") { w in log.append("v1"); try w.put("m", "schema", "1".bytes) }
-            let v2 = StoreMigration("v2") { w in log.append("v2"); try w.put("m", "schema", "2".bytes) }
+            let v1 = StoreMigration("v1") { w in
+                log.append("v1")
+                try w.put("m", "schema", "1".bytes)
+            }
+            let v2 = StoreMigration("v2") { w in
+                log.append("v2")
+                try w.put("m", "schema", "2".bytes)
+            }
             try await store.migrate(module: "iam", [v1])
             try await store.migrate(module: "iam", [v1, v2])
             try await store.migrate(module: "iam", [v1, v2])
@@ -269,8 +280,14 @@ import Testing
         try await withTemporaryDirectory { directory in
             let store = try backend.open(in: directory)
             let log = StepLog()
-            let ok = StoreMigration("ok") { w in log.append("ok"); try w.put("m", "ok", []) }
-            let bad = StoreMigration("bad") { _ in log.append("bad"); throw Boom() }
+            let ok = StoreMigration("ok") { w in
+                log.append("ok")
+                try w.put("m", "ok", [])
+            }
+            let bad = StoreMigration("bad") { _ in
+                log.append("bad")
+                throw Boom()
+            }
             await #expect(throws: Boom.self) { try await store.migrate(module: "iam", [ok, bad]) }
             #expect(try await store.read { try $0.get("m", "ok") } == nil)
             let fixed = StoreMigration("bad") { _ in log.append("fixed") }

@@ -90,7 +90,14 @@ import Testing
 
     @Test func descriptionHidesTheKey() {
         let key = try! RootKey(bytes: [UInt8](repeating: 0xAB, count: 32))
-        for text in [String(describing: key), String(reflecting: key), "\(key)", { var s = ""; dump(key, to: &s); return s }()] {
+        for text in [
+            String(describing: key), String(reflecting: key), "\(key)",
+            {
+                var s = ""
+                dump(key, to: &s)
+                return s
+            }(),
+        ] {
             #expect(!text.lowercased().contains("ab, ") && !text.lowercased().contains("abab") && !text.contains("171"))
         }
         #expect(String(describing: key) == "RootKey(redacted)")
