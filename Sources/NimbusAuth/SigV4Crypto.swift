@@ -43,6 +43,8 @@ package enum SigV4Crypto {
         return key
     }
 
+    package static func hex(_ key: SymmetricKey) -> String { key.withUnsafeBytes { hex($0) } }
+
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     package static func hex(_ bytes: some Sequence<UInt8>) -> String {

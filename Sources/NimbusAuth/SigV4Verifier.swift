@@ -42,11 +42,11 @@ public struct SigV4Verifier: Sendable {
         for header in request.headers where header.name.utf8.count == 13 && header.name.lowercased() == "authorization" {
             guard let range = header.value.range(of: "Credential=") else { return nil }
             let credential = header.value[range.upperBound...].prefix { $0 != "," && $0 != " " }
-            return try? parseCredential(String(credential), flavor: .standard, presigned: false).scope
+            return try? parseCredential(String(credential), flavor: .standard, presigned: false)
         }
         for piece in request.query.utf8.split(separator: UInt8(ascii: "&")) where piece.starts(with: "X-Amz-Credential=".utf8) {
             let value = URIEncoding.decode(piece.dropFirst(17), plusAsSpace: true)
-            return try? parseCredential(String(decoding: value, as: UTF8.self), flavor: .standard, presigned: true).scope
+            return try? parseCredential(String(decoding: value, as: UTF8.self), flavor: .standard, presigned: true)
         }
         return nil
     }
@@ -257,7 +257,6 @@ extension SigV4Verifier {
                 throw .authorizationHeaderMalformed("the authorization header requires three components: Credential, SignedHeaders, and Signature.")
             }
             guard timestamp != nil else { throw .s3MissingDate }
-            _ = (credential, signedHeaders, signature)
         } else {
             var missing: [String] = []
             if credential?.isEmpty ?? true { missing.append("Authorization header requires 'Credential' parameter.") }
@@ -270,7 +269,7 @@ extension SigV4Verifier {
         }
         guard let credential, let signedHeaders, let signature, let timestamp else { throw .signatureMismatch(flavor) }
 
-        let (scope, _) = try parseCredential(credential, flavor: flavor, presigned: false)
+        let scope = try parseCredential(credential, flavor: flavor, presigned: false)
         try checkScopeDate(scope, timestamp: timestamp.text, flavor: flavor, presigned: false)
         let names = try parseSignedHeaders(signedHeaders, headers: headers, flavor: flavor, presigned: false)
         return ParsedSignature(
@@ -312,7 +311,7 @@ extension SigV4Verifier {
     }
 
     /// `AKID/20150830/us-east-1/service/aws4_request`.
-    static func parseCredential(_ credential: String, flavor: SigningFlavor, presigned: Bool) throws(AWSError) -> (scope: SigningScope, Void) {
+    static func parseCredential(_ credential: String, flavor: SigningFlavor, presigned: Bool) throws(AWSError) -> SigningScope {
         let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 5, !parts[0].isEmpty, parts[1].utf8.count == 8, parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             !parts[2].isEmpty, !parts[3].isEmpty
@@ -349,7 +348,7 @@ extension SigV4Verifier {
                 )
             }
         }
-        return (SigningScope(accessKeyID: String(parts[0]), date: String(parts[1]), region: String(parts[2]), service: String(parts[3])), ())
+        return SigningScope(accessKeyID: String(parts[0]), date: String(parts[1]), region: String(parts[2]), service: String(parts[3]))
     }
 
     private static func checkScopeDate(_ scope: SigningScope, timestamp: String, flavor: SigningFlavor, presigned: Bool) throws(AWSError) {
@@ -456,7 +455,7 @@ extension SigV4Verifier {
             lifetime = 900
         }
         guard let signedAt = AmzDate.parseBasic(date) else { throw invalidDate(date, flavor: flavor, presigned: true) }
-        let (scope, _) = try parseCredential(credential, flavor: flavor, presigned: true)
+        let scope = try parseCredential(credential, flavor: flavor, presigned: true)
         try checkScopeDate(scope, timestamp: date, flavor: flavor, presigned: true)
         let names = try parseSignedHeaders(signedHeaders, headers: headers, flavor: flavor, presigned: true)
         var declared = parameter("X-Amz-Content-Sha256")

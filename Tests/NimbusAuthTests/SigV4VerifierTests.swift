@@ -419,3 +419,23 @@ struct SigV4VerifierTests {
         #expect(!T.signer().description.contains(T.secret))
     }
 }
+
+@Suite("signing key cache")
+struct SigningKeyCacheTests {
+    @Test("derives the same key as the uncached path and stays bounded")
+    func bounded() {
+        let cache = SigningKeyCache(capacity: 4)
+        let direct = SigV4Crypto.signingKey(secret: "s", date: "20130524", region: "us-east-1", service: "s3")
+        let cached = cache.signingKey(secret: "s", date: "20130524", region: "us-east-1", service: "s3")
+        #expect(SigV4Crypto.signature(direct, "x") == SigV4Crypto.signature(cached, "x"))
+        for i in 0..<100 { _ = cache.signingKey(secret: "s\(i)", date: "20130524", region: "us-east-1", service: "s3") }
+        #expect(cache.count <= 4)
+    }
+
+    @Test("AWS's documented signing key for the IAM example")
+    func documentedKey() {
+        // docs.aws.amazon.com, "Examples of how to derive a signing key for Signature Version 4".
+        let key = SigV4Crypto.signingKey(secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", date: "20120215", region: "us-east-1", service: "iam")
+        #expect(SigV4Crypto.hex(key) == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
+    }
+}
