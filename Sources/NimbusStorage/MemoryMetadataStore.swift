@@ -69,15 +69,9 @@ func pendingMigrations(module: String, applied: [String], declared: [StoreMigrat
 
 /// Everything the memory store holds. A class so that a transaction can mutate it in place under the lock.
 final class MemoryState {
-    /// Per namespace, entries sorted by key bytes.
-    var namespaces: [String: [MemoryEntry]] = [:]
+    var namespaces: [String: SortedEntries] = [:]
     /// Applied migration identifiers per module, in order.
     var migrations: [String: [String]] = [:]
-}
-
-struct MemoryEntry {
-    var key: [UInt8]
-    var value: [UInt8]
 }
 
 /// Reads and writes on the locked state, with an undo log so that a failing write can be rolled back.
@@ -87,85 +81,180 @@ final class MemoryTransaction: StoreWriter {
 
     init(state: MemoryState) { self.state = state }
 
-    /// The index of the first entry whose key is not less than `key`.
-    private static func lowerBound(_ entries: [MemoryEntry], _ key: [UInt8]) -> Int {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].key.lexicographicallyPrecedes(key) { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
-
     func get(_ namespace: String, _ key: String) throws -> [UInt8]? {
-        lookup(namespace, Array(key.utf8))
-    }
-
-    private func lookup(_ namespace: String, _ key: [UInt8]) -> [UInt8]? {
-        guard let entries = state.namespaces[namespace] else { return nil }
-        let index = Self.lowerBound(entries, key)
-        return index < entries.count && entries[index].key == key ? entries[index].value : nil
+        state.namespaces[namespace]?.value(for: Array(key.utf8))
     }
 
     func scan(_ namespace: String, prefix: String, after: String?, reverse: Bool, limit: Int) throws -> [(key: String, value: [UInt8])] {
         guard limit > 0, let entries = state.namespaces[namespace] else { return [] }
-        let prefixBytes = Array(prefix.utf8)
-        var start = Self.lowerBound(entries, prefixBytes)
-        var end = prefixUpperBound(prefixBytes).map { Self.lowerBound(entries, $0) } ?? entries.count
+        var (start, end) = entries.range(prefix: Array(prefix.utf8))
         if let after {
             let afterBytes = Array(after.utf8)
+            let position = entries.lowerBound(afterBytes)
             if reverse {
-                end = min(end, Self.lowerBound(entries, afterBytes))
+                end = min(end, position)
             } else {
-                var index = Self.lowerBound(entries, afterBytes)
-                if index < entries.count, entries[index].key == afterBytes { index += 1 }
-                start = max(start, index)
+                let next = position < entries.endPosition && entries[position].key == afterBytes ? entries.position(after: position) : position
+                start = max(start, next)
             }
         }
-        guard start < end else { return [] }
-        let slice = entries[start..<end]
-        let chosen = reverse ? Array(slice.reversed().prefix(limit)) : Array(slice.prefix(limit))
-        return chosen.map { (String(decoding: $0.key, as: UTF8.self), $0.value) }
+        var result: [(key: String, value: [UInt8])] = []
+        if reverse {
+            var position = end
+            while result.count < limit, position > start, let previous = entries.position(before: position) {
+                result.append((String(decoding: entries[previous].key, as: UTF8.self), entries[previous].value))
+                position = previous
+            }
+        } else {
+            var position = start
+            while result.count < limit, position < end {
+                result.append((String(decoding: entries[position].key, as: UTF8.self), entries[position].value))
+                position = entries.position(after: position)
+            }
+        }
+        return result
     }
 
     func put(_ namespace: String, _ key: String, _ value: [UInt8]) throws {
         let keyBytes = Array(key.utf8)
-        undo.append((namespace, keyBytes, lookup(namespace, keyBytes)))
-        store(namespace, keyBytes, value)
-    }
-
-    private func store(_ namespace: String, _ key: [UInt8], _ value: [UInt8]?) {
-        let index = Self.lowerBound(state.namespaces[namespace] ?? [], key)
-        let exists = index < (state.namespaces[namespace]?.count ?? 0) && state.namespaces[namespace]![index].key == key
-        switch (value, exists) {
-        case (let value?, true): state.namespaces[namespace]![index].value = value
-        case (let value?, false): state.namespaces[namespace, default: []].insert(MemoryEntry(key: key, value: value), at: index)
-        case (nil, true): state.namespaces[namespace]!.remove(at: index)
-        case (nil, false): break
-        }
+        let previous = state.namespaces[namespace, default: SortedEntries()].set(keyBytes, value)
+        undo.append((namespace, keyBytes, previous))
     }
 
     func delete(_ namespace: String, _ key: String) throws {
         let keyBytes = Array(key.utf8)
-        guard let previous = lookup(namespace, keyBytes) else { return }
-        undo.append((namespace, keyBytes, previous))
-        store(namespace, keyBytes, nil)
+        if let previous = state.namespaces[namespace]?.remove(keyBytes) {
+            undo.append((namespace, keyBytes, previous))
+        }
     }
 
     func deleteAll(_ namespace: String, prefix: String) throws {
-        guard let entries = state.namespaces[namespace] else { return }
-        let prefixBytes = Array(prefix.utf8)
-        let start = Self.lowerBound(entries, prefixBytes)
-        let end = prefixUpperBound(prefixBytes).map { Self.lowerBound(entries, $0) } ?? entries.count
-        guard start < end else { return }
-        for entry in entries[start..<end] { undo.append((namespace, entry.key, entry.value)) }
-        state.namespaces[namespace]!.removeSubrange(start..<end)
+        var doomed: [[UInt8]] = []
+        do {
+            guard let entries = state.namespaces[namespace] else { return }
+            let (start, end) = entries.range(prefix: Array(prefix.utf8))
+            var position = start
+            while position < end {
+                doomed.append(entries[position].key)
+                position = entries.position(after: position)
+            }
+        }
+        for key in doomed {
+            if let previous = state.namespaces[namespace]?.remove(key) { undo.append((namespace, key, previous)) }
+        }
     }
 
     /// Undoes every change of this transaction, newest first.
     func rollback() {
-        for change in undo.reversed() { store(change.namespace, change.key, change.previous) }
+        for change in undo.reversed() {
+            if let previous = change.previous {
+                state.namespaces[change.namespace, default: SortedEntries()].set(change.key, previous)
+            } else {
+                state.namespaces[change.namespace]?.remove(change.key)
+            }
+        }
         undo.removeAll()
+    }
+}
+
+struct MemoryEntry {
+    var key: [UInt8]
+    var value: [UInt8]
+}
+
+/// Entries sorted by key bytes, in chunks of at most ``maximumChunkCount``, so that an insert or a
+/// removal anywhere (audit keys always arrive at the front) moves a chunk, not the whole namespace.
+struct SortedEntries {
+    static let maximumChunkCount = 512
+
+    /// Non-empty chunks; every key of a chunk is below every key of the next.
+    private var chunks: [[MemoryEntry]] = []
+
+    struct Position: Comparable {
+        var chunk: Int
+        var offset: Int
+
+        static func < (lhs: Position, rhs: Position) -> Bool {
+            (lhs.chunk, lhs.offset) < (rhs.chunk, rhs.offset)
+        }
+    }
+
+    var endPosition: Position { Position(chunk: chunks.count, offset: 0) }
+
+    subscript(position: Position) -> MemoryEntry { chunks[position.chunk][position.offset] }
+
+    func position(after position: Position) -> Position {
+        position.offset + 1 < chunks[position.chunk].count
+            ? Position(chunk: position.chunk, offset: position.offset + 1)
+            : Position(chunk: position.chunk + 1, offset: 0)
+    }
+
+    func position(before position: Position) -> Position? {
+        if position.offset > 0 { return Position(chunk: position.chunk, offset: position.offset - 1) }
+        guard position.chunk > 0 else { return nil }
+        return Position(chunk: position.chunk - 1, offset: chunks[position.chunk - 1].count - 1)
+    }
+
+    /// The position of the first entry whose key is not less than `key`.
+    func lowerBound(_ key: [UInt8]) -> Position {
+        var low = 0
+        var high = chunks.count
+        while low < high {
+            let mid = (low + high) / 2
+            if chunks[mid][chunks[mid].count - 1].key.lexicographicallyPrecedes(key) { low = mid + 1 } else { high = mid }
+        }
+        guard low < chunks.count else { return endPosition }
+        let chunk = chunks[low]
+        var first = 0
+        var last = chunk.count
+        while first < last {
+            let mid = (first + last) / 2
+            if chunk[mid].key.lexicographicallyPrecedes(key) { first = mid + 1 } else { last = mid }
+        }
+        return Position(chunk: low, offset: first)
+    }
+
+    /// The positions of the keys that start with `prefix`.
+    func range(prefix: [UInt8]) -> (Position, Position) {
+        (lowerBound(prefix), prefixUpperBound(prefix).map(lowerBound) ?? endPosition)
+    }
+
+    func value(for key: [UInt8]) -> [UInt8]? {
+        let position = lowerBound(key)
+        return position < endPosition && self[position].key == key ? self[position].value : nil
+    }
+
+    /// Stores `value` under `key`; returns the value it replaced.
+    @discardableResult
+    mutating func set(_ key: [UInt8], _ value: [UInt8]) -> [UInt8]? {
+        guard !chunks.isEmpty else {
+            chunks = [[MemoryEntry(key: key, value: value)]]
+            return nil
+        }
+        var position = lowerBound(key)
+        if position < endPosition, self[position].key == key {
+            let previous = self[position].value
+            chunks[position.chunk][position.offset].value = value
+            return previous
+        }
+        if position == endPosition { position = Position(chunk: chunks.count - 1, offset: chunks[chunks.count - 1].count) }
+        chunks[position.chunk].insert(MemoryEntry(key: key, value: value), at: position.offset)
+        if chunks[position.chunk].count > Self.maximumChunkCount {
+            let half = chunks[position.chunk].count / 2
+            let tail = Array(chunks[position.chunk][half...])
+            chunks[position.chunk].removeSubrange(half...)
+            chunks.insert(tail, at: position.chunk + 1)
+        }
+        return nil
+    }
+
+    /// Removes `key`; returns the value it had.
+    @discardableResult
+    mutating func remove(_ key: [UInt8]) -> [UInt8]? {
+        let position = lowerBound(key)
+        guard position < endPosition, self[position].key == key else { return nil }
+        let previous = chunks[position.chunk].remove(at: position.offset).value
+        if chunks[position.chunk].isEmpty { chunks.remove(at: position.chunk) }
+        return previous
     }
 }

@@ -325,3 +325,72 @@ final class StepLog: @unchecked Sendable {
     func append(_ step: String) { lock.withLock { _steps.append(step) } }
     var steps: [String] { lock.withLock { _steps } }
 }
+
+/// Random operations on a store and on a plain dictionary must agree, across many chunk splits.
+@Suite struct MetadataStoreModelTests {
+    @Test(arguments: Backend.allCases)
+    func randomOperationsMatchAModel(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try backend.open(in: directory)
+            var generator = SplitMix64(seed: 42)
+            var model: [String: [UInt8]] = [:]
+            func sortedKeys(_ prefix: String) -> [String] {
+                model.keys.filter { $0.utf8.starts(with: prefix.utf8) }
+                    .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            }
+            for round in 0..<40 {
+                // A batch of puts and deletes in one write, sometimes rolled back.
+                var puts: [(String, [UInt8])] = []
+                var deletes: [String] = []
+                for _ in 0..<150 {
+                    let key = "k\(generator.next() % 4000)/\(generator.next() % 3)"
+                    if generator.next() % 4 == 0 { deletes.append(key) } else { puts.append((key, [UInt8(round)])) }
+                }
+                let fail = generator.next() % 5 == 0
+                let prefixToClear = generator.next() % 7 == 0 ? "k\(generator.next() % 40)" : nil
+                do {
+                    try await store.write { [puts, deletes] w in
+                        for (key, value) in puts { try w.put("ns", key, value) }
+                        for key in deletes { try w.delete("ns", key) }
+                        if let prefixToClear { try w.deleteAll("ns", prefix: prefixToClear) }
+                        if fail { throw Boom() }
+                    }
+                } catch is Boom {}
+                if !fail {
+                    for (key, value) in puts { model[key] = value }
+                    for key in deletes { model[key] = nil }
+                    if let prefixToClear { for key in sortedKeys(prefixToClear) { model[key] = nil } }
+                }
+                let prefix = "k\(generator.next() % 40)"
+                let after = generator.next() % 2 == 0 ? "k\(generator.next() % 4000)" : nil
+                let reverse = generator.next() % 2 == 0
+                let limit = Int(generator.next() % 700)
+                let scanned = try await store.read { try $0.scan("ns", prefix: prefix, after: after, reverse: reverse, limit: limit) }
+                var expected = sortedKeys(prefix)
+                if reverse { expected.reverse() }
+                if let after {
+                    expected = expected.filter {
+                        reverse ? $0.utf8.lexicographicallyPrecedes(after.utf8) : after.utf8.lexicographicallyPrecedes($0.utf8)
+                    }
+                }
+                #expect(scanned.map(\.key) == Array(expected.prefix(limit)), "round \(round)")
+                #expect(scanned.allSatisfy { model[$0.key] == $0.value })
+            }
+            let all = try await store.read { try $0.scan("ns") }
+            #expect(all.map(\.key) == sortedKeys(""))
+        }
+    }
+}
+
+/// A small deterministic generator, so that a failure reproduces.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
