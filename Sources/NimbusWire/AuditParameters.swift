@@ -25,7 +25,7 @@ extension ServiceModel {
     /// left out. Returns `nil` for an empty structure, which CloudTrail records as `null`.
     public func auditParameters(_ value: ShapeValue, shape name: String, timestamps: AuditTimestampStyle = .cloudTrail) -> JSONValue? {
         guard let shape = shapes[name] else { return nil }
-        let result = audit(value, shape: shape, sensitive: false, timestamps: timestamps, depth: 0)
+        let result = audit(normalized(value, shape: name), shape: shape, sensitive: false, timestamps: timestamps, depth: 0)
         if case .object(let members)? = result, members.isEmpty { return nil }
         return result
     }

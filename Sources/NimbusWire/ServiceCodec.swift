@@ -81,8 +81,10 @@ public struct ServiceCodec: Sendable {
 
     /// Encodes a successful response. For operations with a streaming output payload the body is
     /// left empty and `bodyIsStreamed` is set: the caller writes the payload after these headers.
+    /// Structure keys that differ from member names only in case (`roleArn`) are accepted.
     public func encodeOutput(_ operation: Operation, _ value: ShapeValue, requestID: String) -> WireResponse {
         let shape = operation.output.flatMap { model.shapes[$0.shape] }
+        let value = shape.map { model.normalized(value, shape: $0.name) } ?? value
         switch model.protocol {
         case .query:
             return encodeQueryOutput(operation, value, shape: shape, requestID: requestID)

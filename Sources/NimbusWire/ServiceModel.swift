@@ -275,6 +275,8 @@ public struct Shape: Sendable, Hashable {
     public var isException: Bool
 
     package var memberIndex: [String: Int]
+    /// Member names by their lowercased form, to accept `roleArn` for `RoleArn` from Swift types.
+    package var caseInsensitiveMembers: [String: String]
 
     public init(
         name: String,
@@ -327,10 +329,50 @@ public struct Shape: Sendable, Hashable {
         var index: [String: Int] = [:]
         for (i, m) in members.enumerated() { index[m.name] = i }
         self.memberIndex = index
+        var folded: [String: String] = [:]
+        for m in members { folded[m.name.lowercased()] = m.name }
+        self.caseInsensitiveMembers = folded
     }
 
     /// The member called `name`, if this is a structure that has one.
     public subscript(member name: String) -> Member? {
         memberIndex[name].map { members[$0] }
+    }
+}
+
+extension ServiceModel {
+    /// Renames structure keys to the model's member names where they differ only in case
+    /// (`roleArn` → `RoleArn`), so that output encoded from Swift-style property names serializes.
+    public func normalized(_ value: ShapeValue, shape name: String) -> ShapeValue {
+        guard let shape = shapes[name] else { return value }
+        return normalized(value, shape: shape, depth: 0)
+    }
+
+    private func normalized(_ value: ShapeValue, shape: Shape, depth: Int) -> ShapeValue {
+        guard depth < 64 else { return value }
+        switch (shape.type, value) {
+        case (.structure, .structure(let members)):
+            var out: [String: ShapeValue] = [:]
+            out.reserveCapacity(members.count)
+            for (key, v) in members {
+                let name = shape.memberIndex[key] != nil ? key : (shape.caseInsensitiveMembers[key.lowercased()] ?? key)
+                if let member = shape[member: name], let target = shapes[member.ref.shape] {
+                    out[name] = normalized(v, shape: target, depth: depth + 1)
+                } else {
+                    out[name] = v
+                }
+            }
+            return .structure(out)
+        case (.list, .list(let items)):
+            guard let ref = shape.member, let target = shapes[ref.shape], target.type == .structure || target.type == .list || target.type == .map else {
+                return value
+            }
+            return .list(items.map { normalized($0, shape: target, depth: depth + 1) })
+        case (.map, .map(let entries)), (.map, .structure(let entries)):
+            guard let ref = shape.value, let target = shapes[ref.shape] else { return .map(entries) }
+            return .map(entries.mapValues { normalized($0, shape: target, depth: depth + 1) })
+        default:
+            return value
+        }
     }
 }

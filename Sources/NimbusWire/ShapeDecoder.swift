@@ -10,7 +10,8 @@ import Foundation
 
 /// Decodes a `Decodable` type from a `ShapeValue`; coding keys are the model's member names.
 ///
-/// Absent members decode as `nil`, members the type does not declare are ignored. `Date` reads
+/// Absent members decode as `nil`, members the type does not declare are ignored, and keys match
+/// member names ignoring case, so `var roleArn` reads `RoleArn` without `CodingKeys`. `Date` reads
 /// timestamps, `Data` and `[UInt8]` read blobs, and `ShapeValue` passes a value through untouched.
 public struct ShapeDecoder: Sendable {
     public init() {}
@@ -76,12 +77,19 @@ private struct _ShapeDecoder: Decoder {
         let codingPath: [any CodingKey]
         var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
 
-        func contains(_ key: Key) -> Bool { members[key.stringValue] != nil }
+        /// The member for a coding key: exact first, then ignoring case, so `roleArn` reads `RoleArn`.
+        func member(_ key: Key) -> ShapeValue? {
+            if let v = members[key.stringValue] { return v }
+            let wanted = key.stringValue.lowercased()
+            return members.first { $0.key.lowercased() == wanted }?.value
+        }
 
-        func decodeNil(forKey key: Key) throws -> Bool { members[key.stringValue] == nil }
+        func contains(_ key: Key) -> Bool { member(key) != nil }
+
+        func decodeNil(forKey key: Key) throws -> Bool { member(key) == nil }
 
         func child(_ key: Key) throws -> _ShapeDecoder {
-            guard let v = members[key.stringValue] else {
+            guard let v = member(key) else {
                 throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "Missing member \(key.stringValue)"))
             }
             return _ShapeDecoder(value: v, codingPath: codingPath + [key])
