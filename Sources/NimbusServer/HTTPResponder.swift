@@ -1,0 +1,103 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NimbusCore
+import NimbusWire
+import NimbusAuth
+
+/// Hummingbird's per-request context, carrying what the channel knows: the peer's address.
+struct NimbusRequestContext: Hummingbird.RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remoteAddress: String
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress ?? "127.0.0.1"
+    }
+
+    /// Bodies are bounded by the pipeline itself (`maxBufferedBody`), not by Hummingbird's default.
+    var maxUploadSize: Int { .max }
+}
+
+/// Turns Hummingbird requests into pipeline calls, and serves the `/_nimbus/*` and `/metrics` endpoints.
+struct NimbusResponder: HTTPResponder {
+    typealias Context = NimbusRequestContext
+
+    let pipeline: RequestPipeline
+    let admin: AdminEndpoints
+    let isSecure: Bool
+    let maxBufferedBody: Int
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let target = request.head.path ?? "/"
+        let (path, query) = Self.split(target)
+        if path.hasPrefix("/_nimbus/") || path == "/metrics", let response = await admin.respond(to: request, path: path, context: context) {
+            return response
+        }
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(request.headers.count + 1)
+        for field in request.headers {
+            headers.append((field.name.canonicalName, field.value))
+        }
+        // HTTPTypes moves an HTTP/1 Host header into `authority`; SigV4 signs it as `host`.
+        let host = request.head.authority
+        if let host { headers.append(("host", host)) }
+        let connection = Connection(remoteAddress: context.remoteAddress, isSecure: isSecure)
+
+        var request = request
+        let body: [UInt8]
+        do {
+            let buffer = try await request.collectBody(upTo: maxBufferedBody)
+            body = Array(buffer.readableBytesView)
+        } catch {
+            // Too large, or the client went away mid-body: answer in the shape of whatever service it was for.
+            let wire = WireRequest(method: request.method.rawValue, path: path, query: query, headers: headers, host: host, body: [])
+            return Self.response(pipeline.tooLarge(wire, limit: maxBufferedBody, error: error))
+        }
+        let wire = WireRequest(method: request.method.rawValue, path: path, query: query, headers: headers, host: host, body: body)
+        return Self.response(await pipeline.respond(to: wire, connection: connection))
+    }
+
+    static func split(_ target: String) -> (path: String, query: String) {
+        guard let q = target.firstIndex(of: "?") else { return (target, "") }
+        return (String(target[..<q]), String(target[target.index(after: q)...]))
+    }
+
+    static func response(_ wire: WireResponse) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in wire.headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: wire.status),
+            headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: wire.body))
+        )
+    }
+}
+
+extension RequestPipeline {
+    /// The error for a body over the buffering limit, shaped for the service the request was meant for.
+    func tooLarge(_ request: WireRequest, limit: Int, error: any Error) -> WireResponse {
+        let requestID = Identifiers.requestID()
+        let awsError = AWSError(
+            code: "RequestEntityTooLarge",
+            message: "Request body must be at most \(limit) bytes.",
+            status: 413
+        )
+        let scope = NimbusAuth.SigV4Verifier.scope(of: .init(method: request.method, path: request.path, query: request.query, headers: request.headers, bodySHA256: nil))
+        guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name] else {
+            return Self.unknownServiceResponse(requestID: requestID)
+        }
+        return service.codec.encodeError(awsError, requestID: requestID)
+    }
+}

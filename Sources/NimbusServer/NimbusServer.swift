@@ -1,0 +1,172 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+public import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+public import NimbusAudit
+import NimbusAuth
+import NimbusCloudTrail
+public import NimbusCore
+import NimbusSTS
+public import NimbusStorage
+import NimbusWire
+import ServiceLifecycle
+import UnixSignals
+
+/// The state a Nimbus runs on: the metadata store, the root key and the accounts.
+///
+/// `nimbus serve` opens it to serve; `nimbus accounts …` opens the same data dir to administer it.
+public struct NimbusState: Sendable {
+    public let store: any MetadataStore
+    public let rootKey: RootKey
+    public let accounts: AccountDirectory
+    public let audit: AuditLog
+    public let dataDirectory: URL?
+
+    public static func open(_ configuration: ServerConfiguration, clock: WallClock = .system) async throws -> NimbusState {
+        let store: any MetadataStore
+        let rootKey: RootKey
+        var dataDirectory: URL?
+        if configuration.ephemeral {
+            store = MemoryMetadataStore()
+            rootKey = RootKey.ephemeral()
+        } else {
+            let dir = configuration.dataDirectory.standardizedFileURL
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            store = try SQLiteMetadataStore(path: dir.appendingPathComponent(SQLiteMetadataStore.fileName).path)
+            rootKey = try RootKey.loadOrCreate(in: dir)
+            dataDirectory = dir
+        }
+        try await store.migrate(module: "accounts", AccountDirectory.migrations)
+        return NimbusState(
+            store: store,
+            rootKey: rootKey,
+            accounts: AccountDirectory(store: store, rootKey: rootKey),
+            audit: AuditLog(store: store, clock: clock, tokenKey: rootKey),
+            dataDirectory: dataDirectory
+        )
+    }
+}
+
+/// `nimbus serve`: the HTTP and HTTPS listeners, the pipeline and the background services, in one ServiceGroup.
+public enum NimbusServer {
+    public static let version = "0.1.0"
+
+    /// The services this Nimbus serves. A new service adds one line here.
+    static func services(state: NimbusState) -> [ServiceDefinition] {
+        [
+            STSService.definition(),
+            CloudTrailService.definition(audit: state.audit),
+        ]
+    }
+
+    public static func run(_ configuration: ServerConfiguration) async throws {
+        let startedAt = ContinuousClock.now
+        let logger = {
+            var logger = Logger(label: "nimbus")
+            logger.logLevel = configuration.logLevel
+            return logger
+        }()
+        let state = try await NimbusState.open(configuration)
+        let (account, secret) = try await state.accounts.ensureDefault(
+            accountID: configuration.accountID,
+            accessKeyID: configuration.rootAccessKeyID,
+            secret: configuration.rootSecretAccessKey
+        )
+        let pinned = (account.accountID, account.rootAccessKeyID, secret)
+        if let dir = state.dataDirectory {
+            try CredentialsFile.write(accessKeyID: account.rootAccessKeyID, secret: secret, region: configuration.region, in: dir)
+        }
+
+        let clock = WallClock.system
+        let verifier = SigV4Verifier(credentials: state.accounts, clock: clock)
+        let metrics = RequestMetrics()
+        let services = services(state: state)
+        let pipeline = RequestPipeline(
+            services: services,
+            verifier: verifier,
+            authMode: configuration.authMode,
+            accounts: state.accounts,
+            defaultAccountID: account.accountID,
+            authorizer: RootOnlyAuthorizer(),
+            audit: state.audit,
+            clock: clock,
+            defaultRegion: configuration.region,
+            metrics: metrics,
+            logger: logger
+        )
+        let admin = AdminEndpoints(
+            version: version,
+            startedAt: startedAt,
+            serviceNames: services.map(\.model.signingName).sorted(),
+            metrics: metrics,
+            verifier: verifier,
+            authMode: configuration.authMode,
+            defaultAccountID: account.accountID,
+            reset: {
+                try await state.store.reset()
+                state.accounts.invalidateCache()
+                _ = try await state.accounts.ensureDefault(accountID: pinned.0, accessKeyID: pinned.1, secret: pinned.2)
+                logger.notice("state reset")
+            }
+        )
+
+        var appLogger = logger
+        appLogger.logLevel = max(configuration.logLevel, .notice)
+        var listeners: [any Service] = []
+        let plain = Application(
+            responder: NimbusResponder(pipeline: pipeline, admin: admin, isSecure: false, maxBufferedBody: configuration.maxBufferedBody),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            logger: appLogger
+        )
+        listeners.append(plain)
+        var caPath: String?
+        if configuration.tlsPort > 0 {
+            let ca = try TLSMaterial.certificateAuthority(state: state)
+            let tls = try ca.serverTLSConfiguration(extraNames: [configuration.host])
+            if let dir = state.dataDirectory {
+                let url = dir.appendingPathComponent("ca.pem")
+                try Data(try ca.certificatePEM.utf8).write(to: url, options: .atomic)
+                caPath = url.path
+            }
+            let secure = Application(
+                responder: NimbusResponder(pipeline: pipeline, admin: admin, isSecure: true, maxBufferedBody: configuration.maxBufferedBody),
+                server: try .tls(.http1(), tlsConfiguration: tls),
+                configuration: .init(address: .hostname(configuration.host, port: configuration.tlsPort), serverName: nil),
+                logger: appLogger
+            )
+            listeners.append(secure)
+        }
+        let retention = AuditRetentionLifecycle(service: AuditRetentionService(log: state.audit, onError: { error in logger.error("audit retention sweep failed", metadata: ["error": "\(error)"]) }))
+        Banner.print(configuration: configuration, account: account, secret: secret, dataDirectory: state.dataDirectory, caPath: caPath)
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: listeners.map { .init(service: $0) } + [.init(service: retention)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: appLogger
+            )
+        )
+        try await group.run()
+    }
+}
+
+/// Runs the audit retention sweep inside the ServiceGroup, ending with it.
+struct AuditRetentionLifecycle: Service {
+    let service: AuditRetentionService
+
+    func run() async throws {
+        // The sweep loops until cancelled; graceful shutdown cancels it.
+        try? await cancelWhenGracefulShutdown {
+            await service.run()
+            try Task.checkCancellation()
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Prometheus
+
+/// Request counts and latencies in Prometheus form, served at `GET /metrics`.
+struct RequestMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    private static let buckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+
+    // Computed: the descriptor type is not Sendable, so it cannot be a stored static.
+    private static var requests: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "nimbus", metricName: "requests", unitName: "total",
+            helpText: "API requests by service, operation and HTTP status."
+        )
+    }
+    private static var latency: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "nimbus", metricName: "request_duration", unitName: "seconds",
+            helpText: "Time from the request's arrival to its response, through the whole pipeline."
+        )
+    }
+
+    init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    func record(service: String, operation: String, status: Int, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        registry.makeCounter(
+            descriptor: Self.requests,
+            labels: [("service", service), ("operation", operation), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.latency,
+            labels: [("service", service), ("operation", operation)],
+            buckets: Self.buckets
+        ).record(elapsed)
+    }
+
+    /// The Prometheus text exposition of every metric.
+    func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

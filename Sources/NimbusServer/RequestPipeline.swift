@@ -1,0 +1,257 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Crypto
+import Foundation
+import Logging
+import NimbusAudit
+import NimbusAuth
+import NimbusCore
+import NimbusWire
+
+/// A service as the pipeline sees it: its model, its codec and its handlers.
+struct RegisteredService: Sendable {
+    let definition: ServiceDefinition
+    let codec: ServiceCodec
+    /// The service's IAM action prefix (`sts`, `s3`, `kms` …).
+    let actionPrefix: String
+    /// `sts.amazonaws.com`, as CloudTrail's `eventSource` names it.
+    let eventSource: String
+    let flavor: SigningFlavor
+
+    init(_ definition: ServiceDefinition) {
+        self.definition = definition
+        self.codec = ServiceCodec(model: definition.model)
+        self.actionPrefix = definition.model.signingName
+        self.eventSource = "\(definition.model.endpointPrefix).amazonaws.com"
+        self.flavor = definition.model.signingName == "s3" ? .s3 : .standard
+    }
+}
+
+/// What the transport knows about a request besides its HTTP message.
+struct Connection: Sendable {
+    var remoteAddress: String
+    var isSecure: Bool
+}
+
+/// One way through for every API request:
+/// identify → authenticate → decode → authorize → handle → encode, and an audit event for each call.
+///
+/// It works on `WireRequest`/`WireResponse` so that it can be driven without a socket (tests, benchmarks).
+struct RequestPipeline: Sendable {
+    let catalog: ServiceCatalog
+    let services: [String: RegisteredService]
+    let verifier: SigV4Verifier
+    let authMode: ServerConfiguration.AuthMode
+    let accounts: AccountDirectory
+    let defaultAccountID: String
+    let authorizer: any Authorizer
+    let audit: AuditLog
+    let clock: WallClock
+    let defaultRegion: String
+    let metrics: RequestMetrics
+    let logger: Logger
+
+    init(
+        services: [ServiceDefinition],
+        verifier: SigV4Verifier,
+        authMode: ServerConfiguration.AuthMode,
+        accounts: AccountDirectory,
+        defaultAccountID: String,
+        authorizer: any Authorizer,
+        audit: AuditLog,
+        clock: WallClock,
+        defaultRegion: String,
+        metrics: RequestMetrics,
+        logger: Logger
+    ) {
+        self.catalog = ServiceCatalog(models: services.map(\.model))
+        self.services = Dictionary(uniqueKeysWithValues: services.map { ($0.model.name, RegisteredService($0)) })
+        self.verifier = verifier
+        self.authMode = authMode
+        self.accounts = accounts
+        self.defaultAccountID = defaultAccountID
+        self.authorizer = authorizer
+        self.audit = audit
+        self.clock = clock
+        self.defaultRegion = defaultRegion
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Handles one buffered request end to end. Never throws: every failure becomes an AWS-shaped response.
+    func respond(to request: WireRequest, connection: Connection) async -> WireResponse {
+        let started = ContinuousClock.now
+        let requestID = Identifiers.requestID()
+        let signable = SignableRequest(
+            method: request.method,
+            path: request.path,
+            query: request.query,
+            headers: request.headers,
+            bodySHA256: Self.sha256Hex(request.body)
+        )
+        let scope = SigV4Verifier.scope(of: signable)
+        guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name] else {
+            let response = Self.unknownServiceResponse(requestID: requestID)
+            metrics.record(service: "unknown", operation: "unknown", status: response.status, since: started)
+            return response
+        }
+
+        var context = RequestContext(
+            requestID: requestID,
+            receivedAt: clock.now,
+            sourceIP: connection.remoteAddress,
+            userAgent: request.headers.first { $0.name.lowercased() == "user-agent" }?.value ?? "",
+            region: scope?.region ?? defaultRegion,
+            service: model.signingName,
+            operation: "",
+            principal: .anonymous,
+            isSecureTransport: connection.isSecure
+        )
+        var input: ShapeValue?
+        var operation: NimbusWire.Operation?
+        var authenticated = false
+        let response: WireResponse
+        do {
+            let op = try service.codec.operation(for: request)
+            operation = op
+            context.operation = op.name
+            context.principal = try await authenticate(signable, scope: scope, service: service)
+            authenticated = !context.principal.isAnonymous
+            if context.principal.isAnonymous && service.flavor != .s3 {
+                throw Self.missingAuthentication(for: model)
+            }
+            let decoded = try service.codec.decodeInput(op, from: request)
+            input = decoded
+            try await authorizer.authorize(AuthorizationRequest(action: "\(service.actionPrefix):\(op.name)", context: context))
+            guard let handler = service.definition.handlers[op.name] else {
+                throw AWSError(code: "NotImplemented", message: "\(op.name) is not implemented by Nimbus yet.", status: 501)
+            }
+            let output = try await handler(decoded, context)
+            response = service.codec.encodeOutput(op, output, requestID: requestID)
+            if authenticated {
+                await record(context, service: service, operation: op, input: decoded, output: output, error: nil)
+            }
+        } catch {
+            let awsError = Self.clientVisible(error, logger: logger, requestID: requestID)
+            response = service.codec.encodeError(awsError, requestID: requestID)
+            if authenticated, let operation {
+                await record(context, service: service, operation: operation, input: input, output: nil, error: awsError)
+            }
+        }
+        metrics.record(service: model.signingName, operation: context.operation.isEmpty ? "unknown" : context.operation,
+                       status: response.status, since: started)
+        if logger.logLevel <= .info {
+            logger.info(
+                "request",
+                metadata: [
+                    "request-id": .string(requestID),
+                    "service": .string(model.signingName),
+                    "operation": .string(context.operation),
+                    "status": .stringConvertible(response.status),
+                    "latency-ms": .string(String(format: "%.2f", Self.milliseconds(since: started))),
+                    "source-ip": .string(connection.remoteAddress),
+                ]
+            )
+        }
+        return response
+    }
+
+    // MARK: Authentication
+
+    private func authenticate(_ request: SignableRequest, scope: SigningScope?, service: RegisteredService) async throws -> Principal {
+        switch authMode {
+        case .strict:
+            switch try await verifier.authenticate(request, flavor: service.flavor) {
+            case .anonymous: return .anonymous
+            case .authenticated(let auth): return auth.credential.principal
+            }
+        case .compat:
+            // Signatures go unchecked; a 12-digit key id names the account, any other key is the default root.
+            guard let keyID = scope?.accessKeyID else { return .anonymous }
+            let account = Identifiers.isAccountID(keyID) ? keyID : defaultAccountID
+            return .root(of: account, accessKeyID: keyID)
+        }
+    }
+
+    private static func missingAuthentication(for model: ServiceModel) -> AWSError {
+        if case .json = model.protocol {
+            return AWSError(code: "MissingAuthenticationTokenException", message: "Missing Authentication Token", status: 400)
+        }
+        return .missingAuthenticationToken
+    }
+
+    // MARK: Audit
+
+    private func record(
+        _ context: RequestContext,
+        service: RegisteredService,
+        operation: NimbusWire.Operation,
+        input: ShapeValue?,
+        output: ShapeValue?,
+        error: AWSError?
+    ) async {
+        let model = service.definition.model
+        let event = AuditEvent(
+            context: context,
+            eventTime: clock.now,
+            readOnly: Self.isReadOnly(operation.name),
+            requestParameters: input.flatMap { model.requestParameters(operation, $0) },
+            responseElements: output.flatMap { model.responseElements(operation, $0) },
+            error: error
+        )
+        do {
+            try await audit.record(event)
+        } catch {
+            // The call already happened; losing its record is an operator problem worth shouting about.
+            logger.error("audit event could not be recorded", metadata: ["request-id": .string(context.requestID), "error": "\(error)"])
+        }
+    }
+
+    /// CloudTrail's `readOnly`: true for the operations that only read.
+    static func isReadOnly(_ operation: String) -> Bool {
+        for prefix in ["Get", "List", "Describe", "Head", "Lookup", "Select", "Search", "Query", "Scan", "BatchGet", "Check", "Test", "Decode", "Simulate", "Verify"]
+        where operation.hasPrefix(prefix) {
+            return true
+        }
+        return false
+    }
+
+    // MARK: Errors
+
+    /// AWS errors pass through; anything else is our fault and is logged, never shown.
+    static func clientVisible(_ error: any Error, logger: Logger, requestID: String) -> AWSError {
+        if let aws = error as? AWSError { return aws }
+        logger.error("internal error", metadata: ["request-id": .string(requestID), "error": "\(String(reflecting: error))"])
+        return .internalFailure()
+    }
+
+    static func unknownServiceResponse(requestID: String) -> WireResponse {
+        let body = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code>\
+            <Message>Nimbus could not tell which AWS service this request is for.</Message></Error>\
+            <RequestId>\(requestID)</RequestId></ErrorResponse>
+            """
+        return WireResponse(
+            status: 400,
+            headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
+            body: Array(body.utf8)
+        )
+    }
+
+    static func sha256Hex(_ body: [UInt8]) -> String {
+        let digest = SHA256.hash(data: body)
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,38 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+public import Foundation
+public import Logging
+
+/// Everything `nimbus serve` can be told, from flags or `NIMBUS_*` environment variables.
+public struct ServerConfiguration: Sendable {
+    public enum AuthMode: String, Sendable, CaseIterable {
+        /// Every request is SigV4-verified and authorized. The default.
+        case strict
+        /// For suites written for LocalStack or moto: any key is the root of an account, signatures unchecked.
+        case compat
+    }
+
+    public var host: String = "127.0.0.1"
+    public var port: Int = 4566
+    /// The HTTPS port; 0 turns HTTPS off.
+    public var tlsPort: Int = 4567
+    public var dataDirectory: URL = URL(fileURLWithPath: ".nimbus")
+    public var ephemeral: Bool = false
+    public var region: String = "us-east-1"
+    public var logLevel: Logger.Level = .info
+    public var authMode: AuthMode = .strict
+    /// Pins the default account and its root key (for CI): `NIMBUS_ACCOUNT_ID`, `NIMBUS_ROOT_ACCESS_KEY_ID`, `NIMBUS_ROOT_SECRET_ACCESS_KEY`.
+    public var accountID: String?
+    public var rootAccessKeyID: String?
+    public var rootSecretAccessKey: String?
+    /// Largest non-streaming request body the server buffers.
+    public var maxBufferedBody: Int = 20 * 1024 * 1024
+
+    public init() {}
+}

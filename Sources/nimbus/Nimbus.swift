@@ -1,0 +1,141 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Foundation
+import Logging
+import NimbusServer
+
+@main
+struct Nimbus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nimbus",
+        abstract: "An AWS-compatible cloud in one binary.",
+        version: NimbusServer.version,
+        subcommands: [Serve.self, Accounts.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// The options every command that opens the data dir shares. Each falls back to its `NIMBUS_*` variable.
+struct StateOptions: ParsableArguments {
+    @Option(help: "Directory for all state (env NIMBUS_DATA_DIR).")
+    var dataDir: String?
+
+    @Flag(help: "Keep all state in memory; nothing survives a restart (env NIMBUS_EPHEMERAL=1).")
+    var ephemeral = false
+
+    func apply(to configuration: inout ServerConfiguration, environment env: [String: String]) {
+        if let dir = dataDir ?? env["NIMBUS_DATA_DIR"] { configuration.dataDirectory = URL(fileURLWithPath: dir) }
+        configuration.ephemeral = ephemeral || ["1", "true", "yes"].contains(env["NIMBUS_EPHEMERAL"]?.lowercased() ?? "")
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the AWS APIs (the default command).")
+
+    @Option(help: "Address to listen on (env NIMBUS_HOST). Loopback unless told otherwise.")
+    var host: String?
+    @Option(help: "HTTP port (env NIMBUS_PORT).")
+    var port: Int?
+    @Option(help: "HTTPS port; 0 turns HTTPS off (env NIMBUS_TLS_PORT).")
+    var tlsPort: Int?
+    @OptionGroup var state: StateOptions
+    @Option(help: "Default region (env NIMBUS_REGION).")
+    var region: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env NIMBUS_LOG_LEVEL).")
+    var logLevel: String?
+    @Option(help: "strict (default) or compat: accept any key, check no signature (env NIMBUS_AUTH).")
+    var auth: String?
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        var configuration = ServerConfiguration()
+        configuration.host = host ?? env["NIMBUS_HOST"] ?? configuration.host
+        configuration.port = try port ?? Self.int(env["NIMBUS_PORT"], "NIMBUS_PORT") ?? configuration.port
+        configuration.tlsPort = try tlsPort ?? Self.int(env["NIMBUS_TLS_PORT"], "NIMBUS_TLS_PORT") ?? configuration.tlsPort
+        state.apply(to: &configuration, environment: env)
+        configuration.region = region ?? env["NIMBUS_REGION"] ?? configuration.region
+        if let level = logLevel ?? env["NIMBUS_LOG_LEVEL"] {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ValidationError("Unknown log level '\(level)'.")
+            }
+            configuration.logLevel = parsed
+        }
+        if let mode = auth ?? env["NIMBUS_AUTH"] {
+            guard let parsed = ServerConfiguration.AuthMode(rawValue: mode.lowercased()) else {
+                throw ValidationError("--auth must be strict or compat.")
+            }
+            configuration.authMode = parsed
+        }
+        configuration.accountID = env["NIMBUS_ACCOUNT_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.rootAccessKeyID = env["NIMBUS_ROOT_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.rootSecretAccessKey = env["NIMBUS_ROOT_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if (configuration.rootAccessKeyID == nil) != (configuration.rootSecretAccessKey == nil) {
+            throw ValidationError("Set both NIMBUS_ROOT_ACCESS_KEY_ID and NIMBUS_ROOT_SECRET_ACCESS_KEY, or neither.")
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        try await NimbusServer.run(configuration)
+    }
+
+    private static func int(_ value: String?, _ name: String) throws -> Int? {
+        guard let value else { return nil }
+        guard let n = Int(value) else { throw ValidationError("\(name) must be a number.") }
+        return n
+    }
+}
+
+struct Accounts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create and list accounts in a data dir.",
+        subcommands: [Create.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account and print its root credentials.")
+        @OptionGroup var state: StateOptions
+        @Option(help: "A name for the account.")
+        var name: String?
+        @Option(help: "The 12-digit account id (random if not given).")
+        var accountId: String?
+
+        func run() async throws {
+            var configuration = ServerConfiguration()
+            state.apply(to: &configuration, environment: ProcessInfo.processInfo.environment)
+            guard !configuration.ephemeral else { throw ValidationError("An ephemeral server keeps its accounts to itself.") }
+            let opened = try await NimbusState.open(configuration)
+            let (account, secret) = try await opened.accounts.create(accountID: accountId, name: name)
+            print("""
+                [\(account.name)]
+                account_id = \(account.accountID)
+                aws_access_key_id = \(account.rootAccessKeyID)
+                aws_secret_access_key = \(secret)
+                """)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the accounts of a data dir.")
+        @OptionGroup var state: StateOptions
+
+        func run() async throws {
+            var configuration = ServerConfiguration()
+            state.apply(to: &configuration, environment: ProcessInfo.processInfo.environment)
+            let opened = try await NimbusState.open(configuration)
+            let formatter = ISO8601DateFormatter()
+            for account in try await opened.accounts.list() {
+                print("\(account.accountID)  \(account.rootAccessKeyID)  \(formatter.string(from: account.createdAt))  \(account.name)")
+            }
+        }
+    }
+}
