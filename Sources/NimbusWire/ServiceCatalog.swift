@@ -33,7 +33,8 @@ public struct ServiceCatalog: Sendable {
 
     /// Identifies the service from, in order: `X-Amz-Target`, the signing scope's service, the Host
     /// header (`s3.localhost`, `bucket.s3.localhost`, `sts.us-east-1.localhost`), the `Action` and
-    /// `Version` parameters; REST-looking requests fall back to S3 when it is registered.
+    /// `Version` parameters; unsigned REST-looking requests fall back to S3 when it is registered.
+    /// A request signed for a service that is not registered identifies nothing.
     ///
     /// - Parameter signingService: the service from the SigV4 credential scope or presigned query, if any.
     public func identify(_ request: WireRequest, signingService: String?) -> ServiceModel? {
@@ -49,6 +50,8 @@ public struct ServiceCatalog: Sendable {
             if let picked = byQueryParameters(request, among: candidates) { return models[picked] }
             return models[i]
         }
+        // Signed for a service that is not registered: not S3's to answer either.
+        if signingService != nil { return nil }
         if let host = request.host, let i = byHost(host) { return models[i] }
         if let picked = byQueryParameters(request, among: Array(models.indices)) { return models[picked] }
         if let s3Index, request.header("X-Amz-Target") == nil { return models[s3Index] }

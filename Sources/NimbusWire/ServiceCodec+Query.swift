@@ -112,7 +112,13 @@ extension ServiceCodec {
         case .structure:
             var members: [String: ShapeValue] = [:]
             for member in shape.members {
-                guard let child = node.child(queryName(member)), let target = model.shapes[member.ref.shape] else { continue }
+                guard let target = model.shapes[member.ref.shape] else { continue }
+                var child = node.child(queryName(member))
+                // botocore names a flattened list after its member's locationName when it has one.
+                if child == nil, !isEC2, target.type == .list, member.ref.flattened || target.flattened, let itemName = target.member?.locationName {
+                    child = node.child(itemName)
+                }
+                guard let child else { continue }
                 let memberPath = path.isEmpty ? Validator.pathName(member.name) : "\(path).\(Validator.pathName(member.name))"
                 if let v = try readQuery(child, shape: target, ref: member.ref, path: memberPath) { members[member.name] = v }
             }

@@ -54,7 +54,7 @@ extension ServiceCodec {
         let method = request.method.uppercased()
         let queryKeys = Set(query.map(\.0))
         var best: (score: Int, route: RESTRoute)?
-        for operation in model.operations.values.sorted(by: { $0.name < $1.name }) where operation.method == method {
+        for operation in restOperations[method] ?? [] {
             guard let labels = operation.template.match(segments) else { continue }
             var score = 0
             var matches = true
@@ -196,9 +196,9 @@ extension ServiceCodec {
                 throw malformedBody(error.message)
             }
         }
-        let element: XMLElement
+        let element: XMLTreeElement
         do {
-            element = try XMLParser(limits: limits).parse(body)
+            element = try XMLTreeParser(limits: limits).parse(body)
         } catch {
             throw malformedBody(error.reason)
         }

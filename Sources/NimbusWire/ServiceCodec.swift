@@ -19,10 +19,18 @@ public import NimbusCore
 public struct ServiceCodec: Sendable {
     public let model: ServiceModel
     public var limits: WireLimits
+    /// REST operations by HTTP method, in name order so that routing ties break the same way every time.
+    let restOperations: [String: [Operation]]
 
     public init(model: ServiceModel, limits: WireLimits = .default) {
         self.model = model
         self.limits = limits
+        switch model.protocol {
+        case .restJSON, .restXML:
+            restOperations = Dictionary(grouping: model.operations.values.sorted { $0.name < $1.name }, by: { $0.method.uppercased() })
+        default:
+            restOperations = [:]
+        }
     }
 
     // MARK: Routing

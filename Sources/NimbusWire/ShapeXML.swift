@@ -108,7 +108,7 @@ struct ShapeXMLReader {
 
     let model: ServiceModel
 
-    func readStructure(_ element: XMLElement, shape: Shape) throws(Failure) -> ShapeValue {
+    func readStructure(_ element: XMLTreeElement, shape: Shape) throws(Failure) -> ShapeValue {
         var members: [String: ShapeValue] = [:]
         for member in shape.members where member.ref.location == nil {
             guard let target = model.shapes[member.ref.shape] else { continue }
@@ -135,7 +135,7 @@ struct ShapeXMLReader {
         return .structure(members)
     }
 
-    func read(_ element: XMLElement, shape: Shape, ref: ShapeRef?) throws(Failure) -> ShapeValue {
+    func read(_ element: XMLTreeElement, shape: Shape, ref: ShapeRef?) throws(Failure) -> ShapeValue {
         switch shape.type {
         case .structure:
             return try readStructure(element, shape: shape)
@@ -148,14 +148,14 @@ struct ShapeXMLReader {
         }
     }
 
-    func readList(_ items: [XMLElement], shape: Shape) throws(Failure) -> ShapeValue {
+    func readList(_ items: [XMLTreeElement], shape: Shape) throws(Failure) -> ShapeValue {
         guard let ref = shape.member, let target = model.shapes[ref.shape] else { return .list([]) }
         var values: [ShapeValue] = []
         for item in items { values.append(try read(item, shape: target, ref: ref)) }
         return .list(values)
     }
 
-    func readMap(_ entries: [XMLElement], shape: Shape) throws(Failure) -> ShapeValue {
+    func readMap(_ entries: [XMLTreeElement], shape: Shape) throws(Failure) -> ShapeValue {
         guard let keyRef = shape.key, let valueRef = shape.value, let target = model.shapes[valueRef.shape] else { return .map([:]) }
         var map: [String: ShapeValue] = [:]
         for entry in entries {

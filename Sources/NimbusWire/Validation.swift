@@ -100,7 +100,9 @@ struct Validator {
         if sensitive {
             shown = "Value"
         } else if let value {
-            shown = "Value '\(Self.display(value))'"
+            var text = Self.display(value)
+            if text.count > 256 { text = String(text.prefix(256)) + "…" }
+            shown = "Value '\(text)'"
         } else {
             shown = "Value null"
         }

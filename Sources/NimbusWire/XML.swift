@@ -7,14 +7,14 @@
 //===----------------------------------------------------------------------===//
 
 /// A parsed XML element: qualified name, attributes, child elements and text content.
-package struct XMLElement: Sendable, Hashable {
+package struct XMLTreeElement: Sendable, Hashable {
     package var name: String
     package var attributes: [String: String]
-    package var children: [XMLElement]
+    package var children: [XMLTreeElement]
     /// Concatenated character data directly inside this element.
     package var text: String
 
-    package init(name: String, attributes: [String: String] = [:], children: [XMLElement] = [], text: String = "") {
+    package init(name: String, attributes: [String: String] = [:], children: [XMLTreeElement] = [], text: String = "") {
         self.name = name
         self.attributes = attributes
         self.children = children
@@ -27,13 +27,13 @@ package struct XMLElement: Sendable, Hashable {
         return String(name[name.index(after: colon)...])
     }
 
-    package func children(named local: String) -> [XMLElement] { children.filter { $0.localName == local } }
+    package func children(named local: String) -> [XMLTreeElement] { children.filter { $0.localName == local } }
 
-    package func child(named local: String) -> XMLElement? { children.first { $0.localName == local } }
+    package func child(named local: String) -> XMLTreeElement? { children.first { $0.localName == local } }
 }
 
 /// Why an XML document was rejected.
-package struct XMLParseError: Error, Sendable, Equatable {
+package struct XMLTreeParseError: Error, Sendable, Equatable {
     package var reason: String
 }
 
@@ -42,13 +42,13 @@ package struct XMLParseError: Error, Sendable, Equatable {
 /// It rejects DTDs (`<!DOCTYPE`, `<!ENTITY`) outright, so there is no entity expansion, and it
 /// enforces depth, element-count and text-length limits. Only the five predefined entities and
 /// character references are decoded.
-package struct XMLParser {
+package struct XMLTreeParser {
     package var limits: WireLimits
 
     package init(limits: WireLimits = .default) { self.limits = limits }
 
-    package func parse(_ bytes: [UInt8]) throws(XMLParseError) -> XMLElement {
-        guard String(validating: bytes, as: UTF8.self) != nil else { throw XMLParseError(reason: "invalid UTF-8") }
+    package func parse(_ bytes: [UInt8]) throws(XMLTreeParseError) -> XMLTreeElement {
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw XMLTreeParseError(reason: "invalid UTF-8") }
         var state = State(b: bytes, limits: limits)
         return try state.document()
     }
@@ -64,7 +64,7 @@ package struct XMLParser {
             self.limits = limits
         }
 
-        func fail(_ reason: String) -> XMLParseError { XMLParseError(reason: reason) }
+        func fail(_ reason: String) -> XMLTreeParseError { XMLTreeParseError(reason: reason) }
 
         func starts(with s: StaticString) -> Bool {
             let n = s.utf8CodeUnitCount
@@ -76,7 +76,7 @@ package struct XMLParser {
             while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
         }
 
-        mutating func skip(past terminator: StaticString) throws(XMLParseError) {
+        mutating func skip(past terminator: StaticString) throws(XMLTreeParseError) {
             while i < b.count {
                 if starts(with: terminator) {
                     i += terminator.utf8CodeUnitCount
@@ -88,7 +88,7 @@ package struct XMLParser {
         }
 
         /// Skips the prolog and trailing misc: XML declaration, processing instructions, comments.
-        mutating func misc() throws(XMLParseError) {
+        mutating func misc() throws(XMLTreeParseError) {
             while true {
                 skipSpace()
                 if starts(with: "<?") {
@@ -103,7 +103,7 @@ package struct XMLParser {
             }
         }
 
-        mutating func document() throws(XMLParseError) -> XMLElement {
+        mutating func document() throws(XMLTreeParseError) -> XMLTreeElement {
             if starts(with: "\u{FEFF}") { i += 3 }
             try misc()
             guard i < b.count, b[i] == UInt8(ascii: "<") else { throw fail("no root element") }
@@ -113,7 +113,7 @@ package struct XMLParser {
             return root
         }
 
-        mutating func name() throws(XMLParseError) -> String {
+        mutating func name() throws(XMLTreeParseError) -> String {
             let start = i
             while i < b.count {
                 let c = b[i]
@@ -128,8 +128,8 @@ package struct XMLParser {
         }
 
         /// Parses one element starting at `<`, iteratively, with an explicit stack.
-        mutating func element() throws(XMLParseError) -> XMLElement {
-            var stack: [XMLElement] = []
+        mutating func element() throws(XMLTreeParseError) -> XMLTreeElement {
+            var stack: [XMLTreeElement] = []
             var textBytes: [[UInt8]] = []
             while true {
                 guard i < b.count else { throw fail("unexpected end of document") }
@@ -141,7 +141,14 @@ package struct XMLParser {
                         i += 9
                         let start = i
                         try skip(past: "]]>")
-                        textBytes[textBytes.count - 1].append(contentsOf: b[start..<(i - 3)])
+                        // CDATA is literal: escape '&' so that entity decoding leaves it alone.
+                        for c in b[start..<(i - 3)] {
+                            if c == UInt8(ascii: "&") {
+                                textBytes[textBytes.count - 1].append(contentsOf: "&amp;".utf8)
+                            } else {
+                                textBytes[textBytes.count - 1].append(c)
+                            }
+                        }
                     } else if starts(with: "<!") {
                         throw fail("DTDs and entity declarations are not allowed")
                     } else if starts(with: "<?") {
@@ -161,7 +168,7 @@ package struct XMLParser {
                         elements += 1
                         guard elements <= limits.maxElements else { throw fail("too many elements") }
                         guard stack.count < limits.maxDepth else { throw fail("nesting too deep") }
-                        var element = XMLElement(name: try name())
+                        var element = XMLTreeElement(name: try name())
                         var selfClosing = false
                         while true {
                             skipSpace()
@@ -213,7 +220,7 @@ package struct XMLParser {
             }
         }
 
-        func decodeText(_ raw: [UInt8]) throws(XMLParseError) -> String {
+        func decodeText(_ raw: [UInt8]) throws(XMLTreeParseError) -> String {
             guard raw.contains(UInt8(ascii: "&")) || raw.contains(0x0D) else { return String(decoding: raw, as: UTF8.self) }
             var out: [UInt8] = []
             out.reserveCapacity(raw.count)

@@ -210,3 +210,52 @@ import Testing
         #expect(server.status == 500)
     }
 }
+
+/// A query service with maps, flattened and not, as SNS and SQS use them.
+let queryMapModel = try! ServiceModel(
+    json: Array(
+        #"""
+        {"version":"2.0","metadata":{"apiVersion":"2012-11-05","endpointPrefix":"queues","protocol":"query","serviceId":"Queues","xmlNamespace":"http://queues.example/doc/2012-11-05/"},
+         "operations":{"SetAttributes":{"name":"SetAttributes","http":{"method":"POST","requestUri":"/"},
+            "input":{"shape":"SetAttributesRequest"},"output":{"shape":"SetAttributesResult","resultWrapper":"SetAttributesResult"}}},
+         "shapes":{
+          "SetAttributesRequest":{"type":"structure","members":{
+             "Attributes":{"shape":"AttributeMap"},
+             "Flat":{"shape":"FlatMap","locationName":"Attribute"},
+             "Names":{"shape":"NameList","flattened":true}}},
+          "AttributeMap":{"type":"map","key":{"shape":"String"},"value":{"shape":"String"}},
+          "FlatMap":{"type":"map","key":{"shape":"String","locationName":"Name"},"value":{"shape":"String","locationName":"Value"},"flattened":true},
+          "NameList":{"type":"list","member":{"shape":"String","locationName":"Name"}},
+          "SetAttributesResult":{"type":"structure","members":{"Attributes":{"shape":"AttributeMap"},"Flat":{"shape":"FlatMap","locationName":"Attribute"}}},
+          "String":{"type":"string"}}}
+        """#.utf8
+    )
+)
+
+@Suite struct QueryMapTests {
+    let codec = ServiceCodec(model: queryMapModel)
+
+    @Test func mapsAndFlattenedLists() throws {
+        let request = formRequest(
+            "Action=SetAttributes&Version=2012-11-05&Attributes.entry.1.key=Policy&Attributes.entry.1.value=%7B%7D"
+                + "&Attributes.entry.2.key=Delay&Attributes.entry.2.value=5&Attribute.1.Name=A&Attribute.1.Value=1&Name.1=x&Name.2=y"
+        )
+        let operation = try codec.operation(for: request)
+        #expect(
+            try codec.decodeInput(operation, from: request)
+                == .structure([
+                    "Attributes": .map(["Policy": .string("{}"), "Delay": .string("5")]),
+                    "Flat": .map(["A": .string("1")]),
+                    "Names": .list([.string("x"), .string("y")]),
+                ])
+        )
+        let output = ShapeValue.structure(["Attributes": .map(["b": .string("2"), "a": .string("1")]), "Flat": .map(["k": .string("v")])])
+        #expect(
+            text(codec.encodeOutput(operation, output, requestID: "r").body)
+                == #"<SetAttributesResponse xmlns="http://queues.example/doc/2012-11-05/"><SetAttributesResult>"#
+                + "<Attributes><entry><key>a</key><value>1</value></entry><entry><key>b</key><value>2</value></entry></Attributes>"
+                + "<Attribute><Name>k</Name><Value>v</Value></Attribute>"
+                + "</SetAttributesResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></SetAttributesResponse>"
+        )
+    }
+}

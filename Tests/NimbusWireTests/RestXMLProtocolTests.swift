@@ -295,3 +295,14 @@ import Testing
         }
     }
 }
+
+extension RestXMLProtocolTests {
+    @Test func cdataAndCharacterReferences() throws {
+        let body = "<Tagging><TagSet><Tag><Key><![CDATA[a&amp;<b>]]></Key><Value>&#x41;&#66;&lt;</Value></Tag></TagSet></Tagging>"
+        let put = request("PUT", "/b", query: "tagging", body: body)
+        let operation = try s3.operation(for: put)
+        #expect(operation.name == "PutBucketTagging")
+        let input = try s3.decodeInput(operation, from: put)
+        #expect(input["Tagging"] == .structure(["TagSet": .list([.structure(["Key": .string("a&amp;<b>"), "Value": .string("AB<")])])]))
+    }
+}

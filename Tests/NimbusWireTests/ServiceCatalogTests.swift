@@ -61,3 +61,9 @@ import Testing
         #expect(ServiceCatalog.virtualHostedBucket(host: "[::1]:4566") == nil)
     }
 }
+
+extension ServiceCatalogTests {
+    @Test func unregisteredSigningServiceIsNotS3() {
+        #expect(identify(WireRequest(method: "GET", path: "/2015-03-31/functions"), signing: "lambda") == nil)
+    }
+}
