@@ -1,0 +1,143 @@
+"""STS GetCallerIdentity and SigV4 authentication as the aws CLI and boto3 see it."""
+
+import datetime
+import time
+from unittest import mock
+
+import botocore.auth
+import botocore.awsrequest
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import Creds, random_access_key_id, random_secret
+
+GCI_BODY = "Action=GetCallerIdentity&Version=2011-06-15"
+
+
+def error_code(exc: ClientError) -> str:
+    return exc.response["Error"]["Code"]
+
+
+def test_cli_get_caller_identity_returns_root(server):
+    r = server.aws("sts", "get-caller-identity")
+    assert r.rc == 0, r
+    assert r.json == {
+        "UserId": server.account_id,
+        "Account": server.account_id,
+        "Arn": f"arn:aws:iam::{server.account_id}:root",
+    }
+
+
+def test_boto3_get_caller_identity_returns_root(server):
+    resp = server.client("sts").get_caller_identity()
+    assert resp["Account"] == server.account_id
+    assert resp["Arn"] == f"arn:aws:iam::{server.account_id}:root"
+    assert resp["UserId"] == server.account_id
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert resp["ResponseMetadata"]["RequestId"]
+
+
+def test_cli_wrong_secret_is_signature_does_not_match(server):
+    bad = Creds(server.root.access_key, random_secret())
+    r = server.aws("sts", "get-caller-identity", creds=bad)
+    assert r.rc != 0
+    assert "SignatureDoesNotMatch" in r.stderr, r
+
+
+def test_boto3_wrong_secret_is_signature_does_not_match(server):
+    bad = Creds(server.root.access_key, random_secret())
+    with pytest.raises(ClientError) as e:
+        server.client("sts", bad).get_caller_identity()
+    assert error_code(e.value) == "SignatureDoesNotMatch"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_cli_unknown_key_is_invalid_client_token_id(server):
+    unknown = Creds(random_access_key_id(), random_secret())
+    r = server.aws("sts", "get-caller-identity", creds=unknown)
+    assert r.rc != 0
+    assert "InvalidClientTokenId" in r.stderr, r
+
+
+def test_boto3_unknown_key_is_invalid_client_token_id(server):
+    with pytest.raises(ClientError) as e:
+        server.client("sts", Creds(random_access_key_id(), random_secret())).get_caller_identity()
+    assert error_code(e.value) == "InvalidClientTokenId"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_cli_unsigned_is_missing_authentication_token(server):
+    r = server.aws("sts", "get-caller-identity", "--no-sign-request", creds=False)
+    assert r.rc != 0
+    assert "MissingAuthenticationToken" in r.stderr, r
+
+
+def test_raw_unsigned_post_is_missing_authentication_token(server):
+    r = requests.post(server.url + "/", data=GCI_BODY,
+                      headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    assert r.status_code == 403
+    assert "<Code>MissingAuthenticationToken</Code>" in r.text
+
+
+def _skewed(minutes: float):
+    real = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return mock.patch.object(botocore.auth, "get_current_datetime",
+                             lambda *a, **k: real + datetime.timedelta(minutes=minutes))
+
+
+@pytest.mark.parametrize("minutes", [-10, 10])
+def test_signed_ten_minutes_off_is_accepted(server, minutes):
+    client = server.client("sts")
+    with _skewed(minutes):
+        resp = client.get_caller_identity()
+    assert resp["Account"] == server.account_id
+
+
+@pytest.mark.parametrize("minutes,phrase", [(-20, "Signature expired"), (20, "not yet current")])
+def test_signed_twenty_minutes_off_is_refused(server, minutes, phrase):
+    client = server.client("sts")
+    with _skewed(minutes):
+        with pytest.raises(ClientError) as e:
+            client.get_caller_identity()
+    assert error_code(e.value) == "SignatureDoesNotMatch"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert phrase in e.value.response["Error"]["Message"]
+
+
+def _presigned_gci_url(server, expires: int) -> str:
+    req = botocore.awsrequest.AWSRequest(
+        method="GET", url=server.url + "/?Action=GetCallerIdentity&Version=2011-06-15")
+    botocore.auth.SigV4QueryAuth(server.root.botocore(), "sts", "us-east-1", expires=expires).add_auth(req)
+    return req.prepare().url
+
+
+def test_presigned_url_fresh_is_accepted(server):
+    url = _presigned_gci_url(server, expires=300)
+    assert "X-Amz-Signature=" in url
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 200, r.text
+    assert f"<Arn>arn:aws:iam::{server.account_id}:root</Arn>" in r.text
+
+
+def test_presigned_url_expired_is_refused(server):
+    url = _presigned_gci_url(server, expires=1)
+    time.sleep(2.1)
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 403, r.text
+    assert "<Code>" in r.text
+
+
+def test_presigned_url_tampered_is_refused(server):
+    url = _presigned_gci_url(server, expires=300)
+    r = requests.get(url.replace("Version=2011-06-15", "Version=2011-06-16"), timeout=10)
+    assert r.status_code == 403
+    assert "SignatureDoesNotMatch" in r.text
+
+
+def test_unknown_action_is_aws_error(server):
+    r = server.signed_request("POST", "/", body=b"Action=NoSuchThing&Version=2011-06-15",
+                              headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+                              service="sts")
+    assert 400 <= r.status_code < 500, r.text
+    assert "<Code>InvalidAction</Code>" in r.text
