@@ -306,3 +306,39 @@ extension RestXMLProtocolTests {
         #expect(input["Tagging"] == .structure(["TagSet": .list([.structure(["Key": .string("a&amp;<b>"), "Value": .string("AB<")])])]))
     }
 }
+
+/// Requests exactly as botocore 1.43's serializers produce them.
+@Suite struct BotocoreSerializedRequestTests {
+    @Test func s3PutObjectWithExpiresHeader() throws {
+        let s3 = ServiceCodec(model: .s3)
+        let request = WireRequest(
+            method: "PUT",
+            path: "/b/dir/a%20b%2Bc.txt",
+            headers: [("x-amz-meta-Color", "red"), ("Content-Type", "text/plain"), ("Expires", "Sun, 22 Nov 2026 17:00:00 GMT")]
+        )
+        let input = try s3.decodeInput(try s3.operation(for: request), from: request)
+        #expect(input["Key"] == .string("dir/a b+c.txt"))
+        // botocore 1.43 models PutObject's Expires as a string (ExpiresString).
+        #expect(input["Expires"] == .string("Sun, 22 Nov 2026 17:00:00 GMT"))
+        #expect(input["Metadata"] == .map(["color": .string("red")]))
+    }
+
+    @Test func s3PutBucketTagging() throws {
+        let s3 = ServiceCodec(model: .s3)
+        let request = WireRequest(
+            method: "PUT",
+            path: "/b",
+            query: "tagging",
+            body: Array(#"<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"#.utf8)
+        )
+        let input = try s3.decodeInput(try s3.operation(for: request), from: request)
+        #expect(input["Tagging"] == .structure(["TagSet": .list([.structure(["Key": .string("k"), "Value": .string("v")])])]))
+    }
+
+    @Test func jsonWithSpacesAfterSeparators() throws {
+        let kms = ServiceCodec(model: .kms)
+        let request = jsonRequest(target: "TrentService.Encrypt", #"{"KeyId": "k", "Plaintext": "aGk=", "EncryptionContext": {"a": "b"}}"#)
+        let input = try kms.decodeInput(try kms.operation(for: request), from: request)
+        #expect(input == .structure(["KeyId": .string("k"), "Plaintext": .blob(Array("hi".utf8)), "EncryptionContext": .map(["a": .string("b")])]))
+    }
+}
