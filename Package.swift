@@ -90,16 +90,16 @@ let package = Package(
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusAuthTests",
-            dependencies: ["NimbusAuth"],
+            dependencies: ["NimbusAuth", "NimbusCore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "NimbusWireTests", dependencies: ["NimbusWire"], swiftSettings: swiftSettings),
-        .testTarget(name: "NimbusStorageTests", dependencies: ["NimbusStorage"], swiftSettings: swiftSettings),
-        .testTarget(name: "NimbusAuditTests", dependencies: ["NimbusAudit"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusWireTests", dependencies: ["NimbusWire", "NimbusCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusStorageTests", dependencies: ["NimbusStorage", "NimbusCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusAuditTests", dependencies: ["NimbusAudit", "NimbusStorage", "NimbusCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusServerTests",
             dependencies: [
-                "NimbusServer",
+                "NimbusServer", "NimbusAuth", "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAudit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

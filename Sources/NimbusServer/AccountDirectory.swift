@@ -9,7 +9,7 @@
 import Crypto
 public import Foundation
 public import NimbusAuth
-public import NimbusCore
+import NimbusCore
 public import NimbusStorage
 import Synchronization
 

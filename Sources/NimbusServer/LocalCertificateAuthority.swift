@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 package import Crypto
-public import Foundation
+package import Foundation
 package import NIOSSL
 import SwiftASN1
 package import X509

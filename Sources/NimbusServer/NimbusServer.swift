@@ -9,14 +9,14 @@
 public import Foundation
 import Hummingbird
 import HummingbirdTLS
-import Logging
+package import Logging
 public import NimbusAudit
 import NimbusAuth
 import NimbusCloudTrail
 public import NimbusCore
 import NimbusSTS
 public import NimbusStorage
-import NimbusWire
+package import NimbusWire
 import ServiceLifecycle
 import UnixSignals
 
@@ -74,55 +74,19 @@ public enum NimbusServer {
             logger.logLevel = configuration.logLevel
             return logger
         }()
-        let state = try await NimbusState.open(configuration)
-        let (account, secret) = try await state.accounts.ensureDefault(
-            accountID: configuration.accountID,
-            accessKeyID: configuration.rootAccessKeyID,
-            secret: configuration.rootSecretAccessKey
-        )
-        let pinned = (account.accountID, account.rootAccessKeyID, secret)
+        let runtime = try await NimbusRuntime.make(configuration, logger: logger, startedAt: startedAt)
+        let state = runtime.state
         if let dir = state.dataDirectory {
-            try CredentialsFile.write(accessKeyID: account.rootAccessKeyID, secret: secret, region: configuration.region, in: dir)
+            try CredentialsFile.write(accessKeyID: runtime.account.rootAccessKeyID, secret: runtime.secret, region: configuration.region, in: dir)
         }
-
-        let clock = WallClock.system
-        let verifier = SigV4Verifier(credentials: state.accounts, clock: clock)
-        let metrics = RequestMetrics()
-        let services = services(state: state)
-        let pipeline = RequestPipeline(
-            services: services,
-            verifier: verifier,
-            authMode: configuration.authMode,
-            accounts: state.accounts,
-            defaultAccountID: account.accountID,
-            authorizer: RootOnlyAuthorizer(),
-            audit: state.audit,
-            clock: clock,
-            defaultRegion: configuration.region,
-            metrics: metrics,
-            logger: logger
-        )
-        let admin = AdminEndpoints(
-            version: version,
-            startedAt: startedAt,
-            serviceNames: services.map(\.model.signingName).sorted(),
-            metrics: metrics,
-            verifier: verifier,
-            authMode: configuration.authMode,
-            defaultAccountID: account.accountID,
-            reset: {
-                try await state.store.reset()
-                state.accounts.invalidateCache()
-                _ = try await state.accounts.ensureDefault(accountID: pinned.0, accessKeyID: pinned.1, secret: pinned.2)
-                logger.notice("state reset")
-            }
-        )
 
         var appLogger = logger
         appLogger.logLevel = max(configuration.logLevel, .notice)
         var listeners: [any Service] = []
         let plain = Application(
-            responder: NimbusResponder(pipeline: pipeline, admin: admin, isSecure: false, maxBufferedBody: configuration.maxBufferedBody),
+            responder: NimbusResponder(
+                pipeline: runtime.pipeline, admin: runtime.admin, isSecure: false, maxBufferedBody: configuration.maxBufferedBody
+            ),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             logger: appLogger
         )
@@ -137,15 +101,24 @@ public enum NimbusServer {
                 caPath = url.path
             }
             let secure = Application(
-                responder: NimbusResponder(pipeline: pipeline, admin: admin, isSecure: true, maxBufferedBody: configuration.maxBufferedBody),
+                responder: NimbusResponder(
+                    pipeline: runtime.pipeline, admin: runtime.admin, isSecure: true, maxBufferedBody: configuration.maxBufferedBody
+                ),
                 server: try .tls(.http1(), tlsConfiguration: tls),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.tlsPort), serverName: nil),
                 logger: appLogger
             )
             listeners.append(secure)
         }
-        let retention = AuditRetentionLifecycle(service: AuditRetentionService(log: state.audit, onError: { error in logger.error("audit retention sweep failed", metadata: ["error": "\(error)"]) }))
-        Banner.print(configuration: configuration, account: account, secret: secret, dataDirectory: state.dataDirectory, caPath: caPath)
+        let retention = AuditRetentionLifecycle(
+            service: AuditRetentionService(log: state.audit, onError: { error in
+                logger.error("audit retention sweep failed", metadata: ["error": "\(error)"])
+            })
+        )
+        Banner.print(
+            configuration: configuration, account: runtime.account, secret: runtime.secret,
+            dataDirectory: state.dataDirectory, caPath: caPath
+        )
 
         let group = ServiceGroup(
             configuration: .init(
@@ -155,6 +128,68 @@ public enum NimbusServer {
             )
         )
         try await group.run()
+    }
+}
+
+/// Everything that answers requests, assembled and ready, without sockets: what `serve` listens with,
+/// and what tests and benchmarks drive in-process.
+package struct NimbusRuntime: Sendable {
+    package let state: NimbusState
+    package let account: Account
+    package let secret: String
+    let pipeline: RequestPipeline
+    let admin: AdminEndpoints
+
+    package static func make(
+        _ configuration: ServerConfiguration,
+        logger: Logger,
+        clock: WallClock = .system,
+        startedAt: ContinuousClock.Instant = .now
+    ) async throws -> NimbusRuntime {
+        let state = try await NimbusState.open(configuration, clock: clock)
+        let (account, secret) = try await state.accounts.ensureDefault(
+            accountID: configuration.accountID,
+            accessKeyID: configuration.rootAccessKeyID,
+            secret: configuration.rootSecretAccessKey
+        )
+        let pinned = (account.accountID, account.rootAccessKeyID, secret)
+        let verifier = SigV4Verifier(credentials: state.accounts, clock: clock)
+        let metrics = RequestMetrics()
+        let services = NimbusServer.services(state: state)
+        let pipeline = RequestPipeline(
+            services: services,
+            verifier: verifier,
+            authMode: configuration.authMode,
+            accounts: state.accounts,
+            defaultAccountID: account.accountID,
+            authorizer: RootOnlyAuthorizer(),
+            audit: state.audit,
+            clock: clock,
+            defaultRegion: configuration.region,
+            metrics: metrics,
+            logger: logger
+        )
+        let admin = AdminEndpoints(
+            version: NimbusServer.version,
+            startedAt: startedAt,
+            serviceNames: services.map(\.model.signingName).sorted(),
+            metrics: metrics,
+            verifier: verifier,
+            authMode: configuration.authMode,
+            defaultAccountID: account.accountID,
+            reset: {
+                try await state.store.reset()
+                state.accounts.invalidateCache()
+                _ = try await state.accounts.ensureDefault(accountID: pinned.0, accessKeyID: pinned.1, secret: pinned.2)
+                logger.notice("state reset")
+            }
+        )
+        return NimbusRuntime(state: state, account: account, secret: secret, pipeline: pipeline, admin: admin)
+    }
+
+    /// Answers one buffered API request, as the listeners do (admin endpoints excluded).
+    package func respond(to request: WireRequest, from remoteAddress: String = "127.0.0.1", secure: Bool = false) async -> WireResponse {
+        await pipeline.respond(to: request, connection: Connection(remoteAddress: remoteAddress, isSecure: secure))
     }
 }
 

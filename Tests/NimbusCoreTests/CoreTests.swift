@@ -1,3 +1,4 @@
+import Foundation
 import NimbusCore
 import Testing
 
@@ -31,5 +32,27 @@ import Testing
         let custom = AWSError(code: "SignatureDoesNotMatch", message: "Signature expired", status: 403)
         #expect(custom == AWSError.signatureDoesNotMatch)
         #expect(!(AWSError.accessDenied() ~= custom))
+    }
+}
+
+@Suite struct RootOnlyAuthorizerTests {
+    func context(_ principal: Principal) -> RequestContext {
+        RequestContext(
+            requestID: "r", receivedAt: .now, sourceIP: "127.0.0.1", userAgent: "", region: "us-east-1",
+            service: "s3", operation: "GetObject", principal: principal, isSecureTransport: false
+        )
+    }
+
+    @Test func rootMayActInItsOwnAccountOnly() async throws {
+        let authorizer = RootOnlyAuthorizer()
+        let root = Principal.root(of: "111122223333")
+        try await authorizer.authorize(.init(action: "s3:GetObject", resources: ["*"], context: context(root)))
+        try await authorizer.authorize(.init(action: "iam:GetUser", resources: ["arn:aws:iam::111122223333:user/a"], context: context(root)))
+        await #expect(throws: AWSError.accessDenied()) {
+            try await authorizer.authorize(.init(action: "iam:GetUser", resources: ["arn:aws:iam::999988887777:user/a"], context: context(root)))
+        }
+        await #expect(throws: AWSError.accessDenied()) {
+            try await authorizer.authorize(.init(action: "s3:GetObject", context: context(.anonymous)))
+        }
     }
 }
