@@ -76,6 +76,6 @@ public struct ServiceDefinition: Sendable {
         self.handlers = handlers
     }
 
-    /// A codec for this service's model.
+    /// A codec for this service's model. It builds routing tables: make one per service and keep it.
     public var codec: ServiceCodec { ServiceCodec(model: model) }
 }

@@ -108,6 +108,8 @@ extension ServiceCodec {
         let (segments, query) = try restTarget(request)
         let route = RESTRoute(operation: operation, labels: operation.template.match(segments) ?? [:], query: query)
         var members: [String: ShapeValue] = [:]
+        var headers: [String: String] = [:]
+        for (name, value) in request.headers where headers[name.lowercased()] == nil { headers[name.lowercased()] = value }
         do throws(ScalarReader.Failure) {
             for member in shape.members {
                 guard let target = model.shapes[member.ref.shape] else { continue }
@@ -131,14 +133,14 @@ extension ServiceCodec {
                         members[member.name] = try ScalarReader.read(text, shape: target, format: member.ref.timestampFormat ?? target.timestampFormat ?? .iso8601)
                     }
                 case .header:
-                    guard let text = request.header(name) else { continue }
+                    guard let text = headers[name.lowercased()] else { continue }
                     if target.type == .list, let itemRef = target.member, let itemShape = model.shapes[itemRef.shape] {
                         var items: [ShapeValue] = []
                         for part in text.split(separator: ",") {
                             items.append(try ScalarReader.read(part.trimmingCharacters(in: .whitespaces), shape: itemShape, format: .rfc822))
                         }
                         members[member.name] = .list(items)
-                    } else if member.ref.jsonValue || target.type == .string && Self.isJSONValue(member.ref) {
+                    } else if member.ref.jsonValue {
                         guard let data = Data(base64Encoded: text), let s = String(data: data, encoding: .utf8) else {
                             throw ScalarReader.Failure(message: "header \(name) is not base64-encoded JSON")
                         }
@@ -180,8 +182,6 @@ extension ServiceCodec {
         }
         return .structure(members)
     }
-
-    private static func isJSONValue(_ ref: ShapeRef) -> Bool { ref.jsonValue }
 
     private func isBlank(_ body: [UInt8]) -> Bool {
         body.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }

@@ -114,7 +114,17 @@ public struct ServiceCodec: Sendable {
     }
 
     /// Renders an error in the protocol's shape, with the request id where clients look for it.
+    ///
+    /// JSON services call their validation error `ValidationException`; a `ValidationError` (the query
+    /// services' code, and `AWSError.validation`'s default) is renamed to it for json and rest-json.
     public func encodeError(_ error: AWSError, requestID: String) -> WireResponse {
+        var error = error
+        if error.code == "ValidationError" {
+            switch model.protocol {
+            case .json, .restJSON: error.code = "ValidationException"
+            default: break
+            }
+        }
         switch model.protocol {
         case .query:
             var xml = XMLWriter()

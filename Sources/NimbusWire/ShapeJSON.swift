@@ -128,7 +128,6 @@ struct ShapeJSONCoding {
         case (.string, _):
             return .string(ScalarReader.write(value, shape: shape, format: .unixTimestamp))
         case (_, .integer(let i)):
-            if [.float, .double, .bigdecimal].contains(shape.type) { return .number(String(i)) }
             return .number(String(i))
         case (_, .double(let d)):
             if d.isNaN || d.isInfinite { return .string(ScalarReader.double(d)) }

@@ -101,7 +101,23 @@ public struct WireRequest: Sendable {
 
     /// The first header called `name`, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { asciiCaseInsensitiveEquals($0.name, name) }?.value
+    }
+}
+
+/// Header-name comparison: ASCII only, as HTTP field names are.
+func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
+    var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
+    while true {
+        switch (ia.next(), ib.next()) {
+        case (nil, nil): return true
+        case (let x?, let y?):
+            if x == y { continue }
+            let lx = x >= 0x41 && x <= 0x5A ? x | 0x20 : x
+            let ly = y >= 0x41 && y <= 0x5A ? y | 0x20 : y
+            if lx != ly { return false }
+        default: return false
+        }
     }
 }
 
@@ -123,6 +139,6 @@ public struct WireResponse: Sendable {
 
     /// The first header called `name`, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { asciiCaseInsensitiveEquals($0.name, name) }?.value
     }
 }

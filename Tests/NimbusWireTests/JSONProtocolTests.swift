@@ -132,3 +132,12 @@ import Testing
         #expect(text(response.body) == #"{"__type":"NotFoundException","message":"Key 'alias/x' does not exist"}"#)
     }
 }
+
+extension JSONProtocolTests {
+    @Test func queryStyleValidationErrorsAreRenamedForJSON() {
+        let response = kms.encodeError(.validation("1 validation error detected: bad"), requestID: "r")
+        #expect(text(response.body) == #"{"__type":"ValidationException","message":"1 validation error detected: bad"}"#)
+        let query = ServiceCodec(model: .sts).encodeError(.validation("bad"), requestID: "r")
+        #expect(text(query.body).contains("<Code>ValidationError</Code>"))
+    }
+}
