@@ -101,6 +101,8 @@ let package = Package(
             dependencies: [
                 "NimbusServer", "NimbusAuth", "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAudit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,9 +1,11 @@
+import Crypto
 import Foundation
 import Logging
 import NimbusAuth
 import NimbusCore
 import NimbusStorage
 import NimbusWire
+import NIOSSL
 import Testing
 
 @testable import NimbusServer
