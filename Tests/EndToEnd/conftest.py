@@ -9,6 +9,7 @@ Env:
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -166,11 +167,20 @@ class NimbusServer:
         log_path = self.log_dir / f"server-{self.starts}.log"
         self.log_paths.append(log_path)
         log = open(log_path, "wb")
-        self.proc = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=self.server_env(), cwd=str(self.data_dir.parent),
-        )
-        log.close()
+        try:
+            for attempt in range(50):
+                try:
+                    self.proc = subprocess.Popen(
+                        self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                        env=self.server_env(), cwd=str(self.data_dir.parent),
+                    )
+                    break
+                except OSError as e:  # ETXTBSY: the binary is being rebuilt right now
+                    if e.errno != errno.ETXTBSY or attempt == 49:
+                        raise
+                    time.sleep(0.2)
+        finally:
+            log.close()
         self.wait_healthy()
         return self
 

@@ -2,6 +2,7 @@
 
 import socket
 import ssl
+import warnings
 
 import pytest
 
@@ -73,8 +74,10 @@ def test_tls12_non_ecdhe_cipher_refused(server):
 def test_tls11_refused(server):
     ctx = _ctx(server, ciphers="ALL:@SECLEVEL=0")
     try:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_1
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     except (ValueError, ssl.SSLError):
         pytest.skip("this OpenSSL cannot speak TLS 1.1 at all")
     with pytest.raises((ssl.SSLError, ConnectionError)):
