@@ -6,13 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Synchronization
-
 /// A ``MetadataStore`` in memory, for `--ephemeral` and tests; same semantics, nothing durable.
 ///
 /// Reads and writes are serialized by one lock; a write that throws is undone from an undo log.
 public final class MemoryMetadataStore: MetadataStore {
-    private let state = Mutex(MemoryState())
+    private let state = Locked(MemoryState())
 
     public init() {}
 

@@ -8,7 +8,6 @@
 
 public import Foundation
 import GRDB
-import Synchronization
 
 /// A ``MetadataStore`` in one SQLite file (WAL, `synchronous = FULL`), through GRDB.
 ///
@@ -22,7 +21,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     public static let fileName = "metadata.sqlite"
 
     private let pool: DatabasePool
-    private let queue = Mutex(WriteQueue())
+    private let queue = Locked(WriteQueue())
 
     /// Opens (creating if needed) `<directory>/metadata.sqlite`; the directory is created with mode 0700.
     public convenience init(directory: URL) throws {

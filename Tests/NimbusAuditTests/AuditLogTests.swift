@@ -10,15 +10,16 @@ import Foundation
 import NimbusAudit
 import NimbusCore
 import NimbusStorage
-import Synchronization
 import Testing
 
 /// A clock the test moves by hand.
-final class ManualClock: Sendable {
-    private let date: Mutex<Date>
-    init(_ date: Date) { self.date = Mutex(date) }
-    var wallClock: WallClock { WallClock { self.date.withLock { $0 } } }
-    func advance(by interval: TimeInterval) { date.withLock { $0.addTimeInterval(interval) } }
+final class ManualClock: @unchecked Sendable {
+    // @unchecked: `date` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var date: Date
+    init(_ date: Date) { self.date = date }
+    var wallClock: WallClock { WallClock { self.lock.withLock { self.date } } }
+    func advance(by interval: TimeInterval) { lock.withLock { date.addTimeInterval(interval) } }
 }
 
 let accountA = "111122223333"
