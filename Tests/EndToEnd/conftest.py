@@ -121,6 +121,8 @@ class NimbusServer:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.log_paths: list[Path] = []
         self.starts = 0
+        self._session = boto3.session.Session()
+        self._clients: dict = {}  # boto3 clients are thread-safe and cheap to reuse, slow to create
 
     # -- process ----------------------------------------------------------------------------
 
@@ -241,8 +243,12 @@ class NimbusServer:
 
     def client(self, service: str, creds: Creds | None = None, *, endpoint: str | None = None, verify=None, **config):
         creds = creds or self.root
+        key = (service, creds.access_key, creds.secret_key, creds.token, endpoint, str(verify), tuple(sorted(config.items())))
+        cached = self._clients.get(key)
+        if cached is not None:
+            return cached
         cfg = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, **config)
-        return boto3.session.Session().client(
+        client = self._session.client(
             service,
             region_name=REGION,
             endpoint_url=endpoint or self.url,
@@ -252,6 +258,8 @@ class NimbusServer:
             config=cfg,
             verify=verify,
         )
+        self._clients[key] = client
+        return client
 
     def cli_env(self, creds: Creds | None = None, **extra) -> dict[str, str]:
         env = _clean_aws_env()

@@ -221,12 +221,11 @@ def test_malformed_headers(server):
 
 def test_bad_authorization_header(server):
     for auth in ("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA256 Credential=", "AWS4-HMAC-SHA256 Credential=A/B, Signature=zz",
-                 "Bearer x", "AWS4-HMAC-SHA256 Credential=AKIA/20200101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=" + "0" * 64,
-                 "\u00e9\u00e9"):
+                 "Bearer x", "AWS4-HMAC-SHA256 Credential=AKIA/20200101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=" + "0" * 64):
         r = requests.post(server.url + "/", data="Action=GetCallerIdentity&Version=2011-06-15",
                           headers={"Content-Type": FORM, "Authorization": auth.encode("utf-8")}, timeout=10)
         _after(server, r)
-        assert "<Code>" in r.text, r.text
+        assert "<Code>IncompleteSignature</Code>" in r.text, (auth, r.text)
 
 
 def test_content_sha256_mismatch(server):

@@ -100,3 +100,18 @@ def test_secrets_never_logged_at_trace_level(fresh_server):
     for secret in (server.root.secret_key, b.secret_key):
         assert secret.encode() not in logs, "a secret access key appears in the server's output"
         assert secret not in events_a and secret not in events_b, "a secret access key appears in a CloudTrail event"
+
+
+def test_ephemeral_keeps_nothing_across_restart(fresh_server):
+    server = fresh_server
+    server.extra_args = ["--ephemeral"]
+    server.start()
+    server.client("sts").get_caller_identity()
+    before = {e["EventId"] for e in server.all_events()}
+    assert before
+    assert not (server.data_dir / "metadata.sqlite").exists()
+    server.restart()
+    # The pinned root works again, but nothing of the previous run remains.
+    assert server.client("cloudtrail").lookup_events()["Events"] == []
+    assert server.client("sts").get_caller_identity()["Account"] == server.account_id
+    assert not before & {e["EventId"] for e in server.all_events()}
