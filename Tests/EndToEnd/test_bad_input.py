@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-JSON_HEADERS = {"X-Amz-Target": "CloudTrail_20131101.LookupEvents", "Content-Type": "application/x-amz-json-1.1"}
+JSON_HEADERS = {"X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents", "Content-Type": "application/x-amz-json-1.1"}
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 
@@ -60,9 +60,20 @@ def test_random_bytes_post_signed(server):
     _after(server, r)
 
 
-def _json_error(r: requests.Response):
+def _json_error(r: requests.Response, code: str = "SerializationException"):
+    assert r.status_code == 400, r.text
     body = r.json()
-    assert "__type" in body or "code" in {k.lower() for k in body}, body
+    assert body.get("__type", "").split("#")[-1] == code, body
+    assert r.headers.get("x-amzn-RequestId"), r.headers
+
+
+def test_json_control_well_formed_raw_request_succeeds(clean):
+    """The raw JSON requests below reach the LookupEvents decoder: a well-formed one is answered."""
+    r = clean.signed_request("POST", "/", body=b"{}", headers=JSON_HEADERS, service="cloudtrail")
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("application/x-amz-json-1.1")
+    # An empty trail is an empty list on the wire, as AWS sends it.
+    assert r.json()["Events"] == [], r.text
 
 
 def test_json_invalid_json(server):
@@ -103,26 +114,29 @@ def test_json_body_not_object(server):
     for body in (b"[]", b"42", b'"s"', b"null"):
         r = server.signed_request("POST", "/", body=body, headers=JSON_HEADERS, service="cloudtrail")
         _after(server, r)
+        _json_error(r)
 
 
 def test_json_unknown_target(server):
-    r = server.signed_request("POST", "/", body=b"{}", headers={**JSON_HEADERS, "X-Amz-Target": "CloudTrail_20131101.Nope"},
+    r = server.signed_request("POST", "/", body=b"{}", headers={**JSON_HEADERS, "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.Nope"},
                               service="cloudtrail")
     _after(server, r)
-    _json_error(r)
+    _json_error(r, "UnknownOperationException")
 
 
 def test_query_malformed_form_body(server):
     body = b"Action=GetCallerIdentity&Version=2011-06-15&%%%=&a=%ZZ&=&&b=%"
     r = server.signed_request("POST", "/", body=body, headers={"Content-Type": FORM}, service="sts")
     _after(server, r)
-    assert "<ErrorResponse" in r.text or "<Error>" in r.text, r.text
+    assert r.status_code == 400
+    assert "<Code>MalformedQueryString</Code>" in r.text, r.text
 
 
 def test_query_invalid_percent_escape_in_action(server):
     r = server.signed_request("POST", "/", body=b"Action=GetCaller%G1Identity&Version=2011-06-15",
                               headers={"Content-Type": FORM}, service="sts")
     _after(server, r)
+    assert "<Code>MalformedQueryString</Code>" in r.text, r.text
 
 
 def test_query_invalid_utf8_form(server):
