@@ -253,3 +253,22 @@ def test_events_contain_no_secret(clean):
     assert server.root.secret_key not in blob
     assert "aws_secret_access_key" not in blob.lower()
     assert "secretaccesskey" not in blob.lower()
+
+
+def test_unknown_lookup_attribute_key_is_refused(populated):
+    with pytest.raises(ClientError) as e:
+        populated.client("cloudtrail").lookup_events(
+            LookupAttributes=[{"AttributeKey": "Bogus", "AttributeValue": "x"}])
+    assert e.value.response["Error"]["Code"] == "InvalidLookupAttributesException"
+
+
+def test_event_time_is_now(clean):
+    server = clean
+    t0 = datetime.datetime.now(datetime.timezone.utc)
+    server.client("sts").get_caller_identity()
+    (e,) = server.all_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])
+    assert abs((e["EventTime"] - t0).total_seconds()) < 5
+    d = _details(e)
+    parsed = datetime.datetime.strptime(d["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    assert abs((parsed - t0).total_seconds()) < 5
+    assert d["userAgent"].startswith("Boto3/") or "Botocore" in d["userAgent"] or "botocore" in d["userAgent"]

@@ -48,6 +48,22 @@ def test_events_survive_kill_9_right_after_the_answer(fresh_server):
     assert not missing, f"{len(missing)} of {len(rids)} acknowledged calls lost their CloudTrail event"
 
 
+def test_events_of_concurrent_calls_survive_kill_9(fresh_server):
+    import concurrent.futures
+    server = fresh_server.start()
+    sts = server.client("sts", max_pool_connections=32)
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        rids = list(pool.map(lambda _: sts.get_caller_identity()["ResponseMetadata"]["RequestId"], range(100)))
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(timeout=10)
+    server.start()
+    events = server.all_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])
+    got = {json.loads(e["CloudTrailEvent"])["requestID"] for e in events}
+    missing = [r for r in rids if r not in got]
+    assert not missing, f"{len(missing)} of {len(rids)} acknowledged concurrent calls lost their CloudTrail event"
+    assert len(events) == len(rids), "duplicate events after recovery"
+
+
 def test_account_created_survives_restart(fresh_server):
     server = fresh_server.start()
     b = server.create_account(name="durable")

@@ -141,3 +141,27 @@ def test_unknown_action_is_aws_error(server):
                               service="sts")
     assert 400 <= r.status_code < 500, r.text
     assert "<Code>InvalidAction</Code>" in r.text
+
+
+def test_presigned_url_dated_twenty_minutes_ahead_is_refused(server):
+    with _skewed(20):
+        url = _presigned_gci_url(server, expires=3600)
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 403, r.text
+    assert "<Code>SignatureDoesNotMatch</Code>" in r.text
+
+
+def test_presigned_url_expires_beyond_seven_days_is_refused(server):
+    url = _presigned_gci_url(server, expires=604801)
+    r = requests.get(url, timeout=10)
+    assert 400 <= r.status_code < 500 and r.status_code != 404, r.text
+
+
+def test_keep_alive_connection_survives_error_responses(server):
+    with requests.Session() as sess:
+        r1 = sess.post(server.url + "/", data=GCI_BODY, headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+        assert r1.status_code == 403
+        r2 = sess.get(server.url + "/_nimbus/health", timeout=10)
+        assert r2.status_code == 200
+        r3 = sess.get(_presigned_gci_url(server, expires=60), timeout=10)
+        assert r3.status_code == 200, r3.text
