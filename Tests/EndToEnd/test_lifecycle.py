@@ -131,3 +131,34 @@ def test_ephemeral_keeps_nothing_across_restart(fresh_server):
     assert server.client("cloudtrail").lookup_events()["Events"] == []
     assert server.client("sts").get_caller_identity()["Account"] == server.account_id
     assert not before & {e["EventId"] for e in server.all_events()}
+
+
+def test_request_log_line_has_request_id_service_operation_status_latency(fresh_server):
+    server = fresh_server.start()
+    rid = server.client("sts").get_caller_identity()["ResponseMetadata"]["RequestId"]
+    deadline = time.monotonic() + 3
+    line = None
+    while time.monotonic() < deadline and line is None:
+        line = next((l for l in server.log_text().splitlines() if rid in l), None)
+        time.sleep(0.05)
+    assert line, f"no log line carries request id {rid}:\n{server.log_text()[-2000:]}"
+    for needle in ("GetCallerIdentity", "sts", "200"):
+        assert needle in line, line
+    assert "latency" in line.lower(), line
+
+
+def test_port_in_use_fails_fast_with_message(fresh_server):
+    import socket as _socket
+    import subprocess
+    blocker = _socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    try:
+        server = fresh_server
+        server.port = blocker.getsockname()[1]
+        p = subprocess.run(server.command(), capture_output=True, text=True, env=server.server_env(), timeout=15)
+        assert p.returncode != 0
+        out = (p.stdout + p.stderr).lower()
+        assert "address" in out or "in use" in out or str(server.port) in out, out[-2000:]
+    finally:
+        blocker.close()

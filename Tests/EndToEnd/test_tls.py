@@ -83,3 +83,10 @@ def test_tls11_refused(server):
     with pytest.raises((ssl.SSLError, ConnectionError)):
         _handshake(server, ctx)
     server.assert_healthy()
+
+
+def test_health_over_https(server):
+    import requests
+    r = requests.get(server.tls_url + "/_nimbus/health", verify=str(server.data_dir / "ca.pem"), timeout=10)
+    assert r.status_code == 200
+    assert "sts" in r.json()["services"]
