@@ -12,7 +12,12 @@ let package = Package(
     name: "nimbus",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "nimbus", targets: ["nimbus"])
+        .executable(name: "nimbus", targets: ["nimbus"]),
+        // For the benchmark package beside this one, which drives the server in-process.
+        .library(name: "NimbusServer", targets: ["NimbusServer"]),
+        .library(name: "NimbusAuth", targets: ["NimbusAuth"]),
+        .library(name: "NimbusWire", targets: ["NimbusWire"]),
+        .library(name: "NimbusCore", targets: ["NimbusCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -25,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Accounts, ARNs, ids, clocks, AWSError, RequestContext: the vocabulary every module shares.
@@ -79,14 +87,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `nimbus bench`: a SigV4-signing load generator, and the scenario table it runs.
+        .target(
+            name: "NimbusBench",
+            dependencies: [
+                "NimbusAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "nimbus",
             dependencies: [
                 "NimbusServer",
+                "NimbusBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "NimbusBenchTests", dependencies: ["NimbusBench"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusAuthTests",

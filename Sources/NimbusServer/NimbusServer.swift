@@ -9,14 +9,14 @@
 public import Foundation
 import Hummingbird
 import HummingbirdTLS
-package import Logging
+public import Logging
 public import NimbusAudit
 import NimbusAuth
 import NimbusCloudTrail
 public import NimbusCore
 import NimbusSTS
 public import NimbusStorage
-package import NimbusWire
+public import NimbusWire
 import ServiceLifecycle
 import UnixSignals
 
@@ -133,14 +133,15 @@ public enum NimbusServer {
 
 /// Everything that answers requests, assembled and ready, without sockets: what `serve` listens with,
 /// and what tests and benchmarks drive in-process.
-package struct NimbusRuntime: Sendable {
-    package let state: NimbusState
-    package let account: Account
-    package let secret: String
+public struct NimbusRuntime: Sendable {
+    public let state: NimbusState
+    public let account: Account
+    /// The default account's root secret.
+    public let secret: String
     let pipeline: RequestPipeline
     let admin: AdminEndpoints
 
-    package static func make(
+    public static func make(
         _ configuration: ServerConfiguration,
         logger: Logger,
         clock: WallClock = .system,
@@ -188,7 +189,7 @@ package struct NimbusRuntime: Sendable {
     }
 
     /// Answers one buffered API request, as the listeners do (admin endpoints excluded).
-    package func respond(to request: WireRequest, from remoteAddress: String = "127.0.0.1", secure: Bool = false) async -> WireResponse {
+    public func respond(to request: WireRequest, from remoteAddress: String = "127.0.0.1", secure: Bool = false) async -> WireResponse {
         await pipeline.respond(to: request, connection: Connection(remoteAddress: remoteAddress, isSecure: secure))
     }
 }
