@@ -17,7 +17,7 @@ struct Nimbus: AsyncParsableCommand {
         commandName: "nimbus",
         abstract: "An AWS-compatible cloud in one binary.",
         version: NimbusServer.version,
-        subcommands: [Serve.self, Accounts.self],
+        subcommands: [Serve.self, Accounts.self, Bench.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -1,0 +1,352 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import AsyncHTTPClient
+public import Foundation
+import Histogram
+import NIOCore
+import NIOHTTP1
+import NimbusAuth
+
+/// What to run: `nimbus bench`'s flags.
+public struct BenchOptions: Sendable {
+    public var endpoint: String
+    public var scenario: Scenario
+    public var concurrency: Int
+    public var duration: Duration
+    public var warmup: Duration
+    public var size: Int
+    public var region: String
+    public var serverPID: Int32?
+
+    public init(
+        endpoint: String,
+        scenario: Scenario,
+        concurrency: Int = 16,
+        duration: Duration = .seconds(10),
+        warmup: Duration = .seconds(2),
+        size: Int = 4096,
+        region: String = "us-east-1",
+        serverPID: Int32? = nil
+    ) {
+        self.endpoint = endpoint
+        self.scenario = scenario
+        self.concurrency = concurrency
+        self.duration = duration
+        self.warmup = warmup
+        self.size = size
+        self.region = region
+        self.serverPID = serverPID
+    }
+}
+
+/// Drives one scenario against one endpoint with `concurrency` workers, each with its own connection.
+///
+/// Order: setup requests, one probe request (any failure there ends the run with the endpoint's own
+/// error), warmup (not measured), then the measured window. Every request is signed anew with SigV4.
+public enum BenchRunner {
+    public static func run(
+        _ options: BenchOptions,
+        credentials: BenchCredentials,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> BenchResult {
+        let target = try Endpoint(options.endpoint)
+        let context = ScenarioContext(size: options.scenario.usesSize ? options.size : 0)
+        let signer = SigV4Signer(
+            accessKeyID: credentials.accessKeyID,
+            secretAccessKey: credentials.secretAccessKey,
+            sessionToken: credentials.sessionToken,
+            region: options.region,
+            service: options.scenario.service,
+            flavor: options.scenario.flavor
+        )
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(2), read: .seconds(30))
+        )
+        configuration.httpVersion = .http1Only
+        configuration.decompression = .disabled
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let result = try await run(options, target: target, context: context, signer: signer, client: client, log: log)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private static func run(
+        _ options: BenchOptions,
+        target: Endpoint,
+        context: ScenarioContext,
+        signer: SigV4Signer,
+        client: HTTPClient,
+        log: @escaping @Sendable (String) -> Void
+    ) async throws -> BenchResult {
+        let scenario = options.scenario
+        let exchange = Exchange(target: target, signer: signer, client: client)
+
+        // Setup and probe: the first answers tell whether the endpoint is there and speaks this service.
+        let setup = scenario.setup(context)
+        if !setup.isEmpty { log("setup: \(setup.count) request(s)") }
+        for request in setup {
+            let outcome = await exchange.perform(request)
+            if case .failure(let failure) = outcome, !scenario.toleratedSetupErrors.contains(failure.code) {
+                throw failure.benchError(scenario: scenario, endpoint: target.description, during: "setup")
+            }
+        }
+        if case .failure(let failure) = await exchange.perform(scenario.request(context, 0)) {
+            throw failure.benchError(scenario: scenario, endpoint: target.description, during: "the first request")
+        }
+
+        let sampler = options.serverPID.map(ProcessSampler.init(pid:))
+        let rssBefore = sampler?.residentKiB()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let measureFrom = start + options.warmup
+        let end = measureFrom + options.duration
+        log("warmup \(options.warmup), then measuring for \(options.duration) with \(options.concurrency) connections")
+
+        let samplerTask: Task<(cpu: Double?, peakKiB: Int?), Never>? = sampler.map { sampler in
+            Task {
+                try? await Task.sleep(until: measureFrom, clock: clock)
+                let cpuStart = sampler.cpuSeconds()
+                let wallStart = clock.now
+                var peakKiB = sampler.residentKiB()
+                while clock.now < end {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    if let rss = sampler.residentKiB() { peakKiB = Swift.max(peakKiB ?? 0, rss) }
+                }
+                let wall = clock.now - wallStart
+                let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+                guard let cpuStart, let cpuEnd = sampler.cpuSeconds(), seconds > 0 else { return (nil, peakKiB) }
+                return ((cpuEnd - cpuStart) / seconds * 100, peakKiB)
+            }
+        }
+
+        let stats = try await withThrowingTaskGroup(of: WorkerStats.self) { group in
+            for worker in 0..<options.concurrency {
+                group.addTask {
+                    var stats = WorkerStats()
+                    var n = worker * 1_000_003
+                    var consecutiveTransportErrors = 0
+                    while true {
+                        let began = clock.now
+                        if began >= end { break }
+                        let request = scenario.request(context, n)
+                        n += 1
+                        let outcome = await exchange.perform(request)
+                        let finished = clock.now
+                        guard began >= measureFrom else { continue }
+                        stats.record(outcome, latency: finished - began)
+                        if case .failure(let failure) = outcome, failure.isTransport {
+                            consecutiveTransportErrors += 1
+                            // The server went away: stop rather than spin on refused connections.
+                            if consecutiveTransportErrors >= 20 { break }
+                        } else {
+                            consecutiveTransportErrors = 0
+                        }
+                    }
+                    return stats
+                }
+            }
+            var total = WorkerStats()
+            for try await stats in group { total.merge(stats) }
+            return total
+        }
+        let server = await samplerTask?.value
+        let rssAfter = sampler?.residentKiB()
+
+        let seconds = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
+        return BenchResult(
+            scenario: scenario.name,
+            endpoint: target.description,
+            concurrency: options.concurrency,
+            durationSeconds: seconds,
+            warmupSeconds: Double(options.warmup.components.seconds) + Double(options.warmup.components.attoseconds) / 1e18,
+            size: scenario.usesSize ? options.size : nil,
+            requests: stats.succeeded + stats.failed,
+            succeeded: stats.succeeded,
+            failed: stats.failed,
+            requestsPerSecond: Double(stats.succeeded) / seconds,
+            megabytesPerSecond: Double(stats.bytes) / seconds / 1_000_000,
+            latencyMicroseconds: .init(stats.histogram),
+            errors: stats.errors,
+            server: sampler.map { sampler in
+                .init(
+                    pid: sampler.pid,
+                    rssBeforeKiB: rssBefore,
+                    rssPeakKiB: server?.peakKiB,
+                    rssAfterKiB: rssAfter,
+                    cpuPercent: server?.cpu
+                )
+            }
+        )
+    }
+}
+
+/// The endpoint URL taken apart: what the client connects to and what the `Host` header says.
+struct Endpoint: Sendable, CustomStringConvertible {
+    let base: String
+    let host: String
+
+    init(_ string: String) throws(BenchError) {
+        guard let url = URLComponents(string: string), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let hostname = url.host, !hostname.isEmpty
+        else {
+            throw BenchError("--endpoint must be an http:// or https:// URL, e.g. http://127.0.0.1:4566 (got '\(string)').")
+        }
+        let defaultPort = scheme == "https" ? 443 : 80
+        let authority = url.port.map { $0 == defaultPort ? hostname : "\(hostname):\($0)" } ?? hostname
+        self.base = "\(scheme)://\(authority)"
+        self.host = authority
+    }
+
+    var description: String { base }
+}
+
+/// One request/response exchange: sign, send, drain the body, classify the answer.
+struct Exchange: Sendable {
+    let target: Endpoint
+    let signer: SigV4Signer
+    let client: HTTPClient
+
+    struct Success: Sendable {
+        var bytes: Int
+    }
+
+    struct Failure: Error, Sendable {
+        /// The AWS error code, `HTTP <status>` when the body had none, or `transport: …` when nothing came back.
+        var code: String
+        var message: String
+        var status: Int?
+        var isTransport: Bool { status == nil }
+
+        func benchError(scenario: Scenario, endpoint: String, during phase: String) -> BenchError {
+            if code == "NotImplemented" || status == 501 {
+                return BenchError("Scenario \(scenario.name) is not available on this endpoint yet: \(endpoint) answered NotImplemented (\(scenario.service)).")
+            }
+            if isTransport {
+                return BenchError("Cannot reach \(endpoint): \(message). Is the server running there?")
+            }
+            let detail = message.isEmpty ? "" : ": \(message)"
+            return BenchError("\(endpoint) refused \(phase) of \(scenario.name) with \(code) (HTTP \(status ?? 0))\(detail)")
+        }
+    }
+
+    func perform(_ request: BenchRequest) async -> Result<Success, Failure> {
+        var signable = SignableRequest(
+            method: request.method,
+            path: request.path,
+            query: request.query,
+            headers: [("Host", target.host)] + request.headers,
+            bodySHA256: nil
+        )
+        if case .body = request.payload {
+            signable.bodySHA256 = request.bodySHA256 ?? (request.body.isEmpty ? nil : SigV4Crypto.sha256Hex(bytes: request.body))
+        }
+        let signed = signer.signed(signable, at: Date(), payload: request.payload)
+
+        var http = HTTPClientRequest(url: target.base + request.path + (request.query.isEmpty ? "" : "?" + request.query))
+        http.method = HTTPMethod(rawValue: request.method)
+        for (name, value) in signed.headers { http.headers.add(name: name, value: value) }
+        if !request.body.isEmpty || request.method == "PUT" || request.method == "POST" {
+            http.body = .bytes(ByteBuffer(bytes: request.body))
+        }
+        do {
+            let response = try await client.execute(http, timeout: .seconds(30))
+            let status = Int(response.status.code)
+            if status < 300 {
+                var bytes = 0
+                for try await chunk in response.body { bytes += chunk.readableBytes }
+                return .success(Success(bytes: bytes + request.body.count))
+            }
+            let body = try await response.body.collect(upTo: 1 << 20)
+            let text = String(buffer: body)
+            let code = ErrorCode.extract(headerType: response.headers.first(name: "x-amzn-errortype"), body: text) ?? "HTTP \(status)"
+            return .failure(Failure(code: code, message: ErrorCode.message(in: text) ?? "", status: status))
+        } catch {
+            return .failure(Failure(code: "transport: \(Self.describe(error))", message: Self.describe(error), status: nil))
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") { return "connection timed out" }
+        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") { return "connection refused" }
+        if text.contains("readTimeout") || text.contains("deadlineExceeded") { return "no answer within the timeout" }
+        if text.contains("remoteConnectionClosed") { return "the server closed the connection" }
+        return text
+    }
+}
+
+/// Pulls AWS's error code out of an error response, whatever the protocol.
+enum ErrorCode {
+    /// `x-amzn-errortype` (`Code:http://…`), JSON `__type` (`ns#Code`), or the first XML `<Code>`.
+    static func extract(headerType: String?, body: String) -> String? {
+        if let header = headerType, let code = header.split(separator: ":").first, !code.isEmpty { return String(code) }
+        if let type = value(after: "\"__type\"", in: body) {
+            return String(type.split(separator: "#").last ?? Substring(type))
+        }
+        return element("Code", in: body)
+    }
+
+    static func message(in body: String) -> String? {
+        element("Message", in: body) ?? value(after: "\"message\"", in: body) ?? value(after: "\"Message\"", in: body)
+    }
+
+    private static func element(_ name: String, in body: String) -> String? {
+        guard let open = body.range(of: "<\(name)>"), let close = body.range(of: "</\(name)>", range: open.upperBound..<body.endIndex) else {
+            return nil
+        }
+        return String(body[open.upperBound..<close.lowerBound])
+    }
+
+    /// The string value after `"key"` and a colon in a JSON object, without a JSON parser.
+    private static func value(after key: String, in body: String) -> String? {
+        guard let keyRange = body.range(of: key) else { return nil }
+        var rest = body[keyRange.upperBound...].drop { $0 == " " || $0 == ":" }
+        guard rest.first == "\"" else { return nil }
+        rest = rest.dropFirst()
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<end])
+    }
+}
+
+/// One worker's tally; merged at the end so workers never contend.
+struct WorkerStats: Sendable {
+    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    var succeeded = 0
+    var failed = 0
+    var bytes = 0
+    var errors: [String: Int] = [:]
+
+    mutating func record(_ outcome: Result<Exchange.Success, Exchange.Failure>, latency: Duration) {
+        let micros = latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000
+        _ = histogram.record(UInt64(Swift.max(1, Swift.min(micros, 60_000_000))))
+        switch outcome {
+        case .success(let success):
+            succeeded += 1
+            bytes += success.bytes
+        case .failure(let failure):
+            failed += 1
+            errors[failure.code, default: 0] += 1
+        }
+    }
+
+    mutating func merge(_ other: WorkerStats) {
+        histogram.add(other.histogram)
+        succeeded += other.succeeded
+        failed += other.failed
+        bytes += other.bytes
+        errors.merge(other.errors, uniquingKeysWith: +)
+    }
+}
