@@ -47,7 +47,8 @@ private final class EncodingNode {
         case let v as ShapeValue: storage = .value(v)
         case let d as Date: storage = .value(.timestamp(d))
         case let d as Data: storage = .value(.blob(Array(d)))
-        case let b as [UInt8]: storage = .value(.blob(b))
+        // Compare types, not a cast: any empty array casts to `[UInt8]`, and would become a blob.
+        case let b as [UInt8] where T.self == [UInt8].self: storage = .value(.blob(b))
         default: try value.encode(to: _ShapeEncoder(node: self, codingPath: codingPath))
         }
     }
