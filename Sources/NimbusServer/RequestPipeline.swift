@@ -26,7 +26,7 @@ struct RegisteredService: Sendable {
 
     init(_ definition: ServiceDefinition) {
         self.definition = definition
-        self.codec = ServiceCodec(model: definition.model)
+        self.codec = definition.codec
         self.actionPrefix = definition.model.signingName
         self.eventSource = "\(definition.model.endpointPrefix).amazonaws.com"
         self.flavor = definition.model.signingName == "s3" ? .s3 : .standard

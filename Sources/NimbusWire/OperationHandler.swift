@@ -70,12 +70,19 @@ public struct ServiceDefinition: Sendable {
     public var model: ServiceModel
     /// Handlers by operation name (`AssumeRole`). Operations without one answer `NotImplemented`.
     public var handlers: [String: OperationHandler]
+    /// Whether the codec checks the model's constraints or the handlers do.
+    public var constraintValidation: ServiceCodec.ConstraintValidation
 
-    public init(model: ServiceModel, handlers: [String: OperationHandler]) {
+    public init(
+        model: ServiceModel,
+        handlers: [String: OperationHandler],
+        constraintValidation: ServiceCodec.ConstraintValidation = .model
+    ) {
         self.model = model
         self.handlers = handlers
+        self.constraintValidation = constraintValidation
     }
 
     /// A codec for this service's model. It builds routing tables: make one per service and keep it.
-    public var codec: ServiceCodec { ServiceCodec(model: model) }
+    public var codec: ServiceCodec { ServiceCodec(model: model, constraintValidation: constraintValidation) }
 }

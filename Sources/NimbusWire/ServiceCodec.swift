@@ -17,14 +17,25 @@ public import NimbusCore
 /// let response = codec.encodeOutput(operation, output, requestID: id)
 /// ```
 public struct ServiceCodec: Sendable {
+    /// Who checks the model's constraints (required members, lengths, ranges, patterns, enums).
+    public enum ConstraintValidation: Sendable, Hashable {
+        /// The codec does, answering `ValidationError` / `ValidationException` as most services do.
+        case model
+        /// The service's handlers do, with the service's own exceptions (CloudTrail's
+        /// `InvalidMaxResultsException` …). Types are still checked by the codec.
+        case service
+    }
+
     public let model: ServiceModel
     public var limits: WireLimits
+    public var constraintValidation: ConstraintValidation
     /// REST operations by HTTP method, in name order so that routing ties break the same way every time.
     let restOperations: [String: [Operation]]
 
-    public init(model: ServiceModel, limits: WireLimits = .default) {
+    public init(model: ServiceModel, limits: WireLimits = .default, constraintValidation: ConstraintValidation = .model) {
         self.model = model
         self.limits = limits
+        self.constraintValidation = constraintValidation
         switch model.protocol {
         case .restJSON, .restXML:
             restOperations = Dictionary(grouping: model.operations.values.sorted { $0.name < $1.name }, by: { $0.method.uppercased() })
@@ -79,6 +90,7 @@ public struct ServiceCodec: Sendable {
         case .restJSON, .restXML:
             value = try decodeRESTInput(operation, shape: shape, request: request)
         }
+        guard constraintValidation == .model else { return value }
         var validator = Validator(model: model)
         validator.validate(structure: value, shape: shape, path: "")
         if let message = validator.message { throw validationError(message) }

@@ -20,13 +20,16 @@ public enum CloudTrailService {
                 "LookupEvents": OperationHandler { (input: LookupEventsInput, context: RequestContext) in
                     try await lookupEvents(input, context: context, audit: audit)
                 }
-            ]
+            ],
+            // CloudTrail answers bad values with its own exceptions; it has no ValidationException.
+            constraintValidation: .service
         )
     }
 
+    /// Both members are required by the model; CloudTrail reports their absence itself.
     struct LookupAttributeInput: Decodable, Sendable {
-        var AttributeKey: String
-        var AttributeValue: String
+        var AttributeKey: String?
+        var AttributeValue: String?
     }
 
     struct LookupEventsInput: Decodable, Sendable {
@@ -68,10 +71,13 @@ public enum CloudTrailService {
         }
         var attribute: LookupAttribute?
         if let given = attributes.first {
-            guard let key = LookupAttribute.Key(rawValue: given.AttributeKey) else {
-                throw AWSError.invalidLookupAttributes("The lookup attribute key \(given.AttributeKey) is not valid.")
+            guard let name = given.AttributeKey, let key = LookupAttribute.Key(rawValue: name) else {
+                throw AWSError.invalidLookupAttributes("The lookup attribute key \(given.AttributeKey ?? "null") is not valid.")
             }
-            attribute = LookupAttribute(key, given.AttributeValue)
+            guard let value = given.AttributeValue else {
+                throw AWSError.invalidLookupAttributes("AttributeValue must be between 1 and 2000 characters long.")
+            }
+            attribute = LookupAttribute(key, value)
         }
         if let category = input.EventCategory, category != "insight" {
             throw AWSError(code: "InvalidEventCategoryException", message: "Event category \(category) is not valid.", status: 400)
