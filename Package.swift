@@ -64,6 +64,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "NimbusIAM",
+            dependencies: ["NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAuth"],
+            path: "Sources/Services/IAM",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NimbusCloudTrail",
             dependencies: ["NimbusCore", "NimbusWire", "NimbusAudit"],
             path: "Sources/Services/CloudTrail",

@@ -1,0 +1,46 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+public import NimbusCore
+public import NimbusStorage
+public import NimbusWire
+
+/// AWS Identity and Access Management: users, groups, roles, policies and credentials, per account.
+///
+/// Handlers live in `IAMService+<Area>.swift`, each contributing a table of handlers; the authorizer
+/// and STS use the lookups at the end of this file.
+public final class IAMService: Sendable {
+    let store: any MetadataStore
+    let rootKey: RootKey
+    let clock: WallClock
+
+    public init(store: any MetadataStore, rootKey: RootKey, clock: WallClock = .system) {
+        self.store = store
+        self.rootKey = rootKey
+        self.clock = clock
+    }
+
+    /// Data migrations of the IAM namespaces (none yet: the layout in `IAMKeys` is version 1).
+    public static let migrations: [StoreMigration] = []
+
+    public func definition() -> ServiceDefinition {
+        var handlers: [String: OperationHandler] = [:]
+        for table in handlerTables() {
+            handlers.merge(table) { first, _ in first }
+        }
+        return ServiceDefinition(model: .iam, handlers: handlers)
+    }
+
+    /// Every area's handlers. An area adds itself here with one line.
+    func handlerTables() -> [[String: OperationHandler]] {
+        [
+            userHandlers()
+        ]
+    }
+}
