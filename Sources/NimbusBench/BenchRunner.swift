@@ -103,7 +103,7 @@ public enum BenchRunner {
                 throw failure.benchError(scenario: scenario, endpoint: target.description, during: "setup")
             }
         }
-        if case .failure(let failure) = await exchange.perform(scenario.request(context, 0)) {
+        if case .failure(let failure) = await exchange.perform(scenario.request(context, 0, 0)) {
             throw failure.benchError(scenario: scenario, endpoint: target.description, during: "the first request")
         }
 
@@ -136,13 +136,13 @@ public enum BenchRunner {
             for worker in 0..<options.concurrency {
                 group.addTask {
                     var stats = WorkerStats()
-                    var n = worker * 1_000_003
+                    var iteration = 0
                     var consecutiveTransportErrors = 0
                     while true {
                         let began = clock.now
                         if began >= end { break }
-                        let request = scenario.request(context, n)
-                        n += 1
+                        let request = scenario.request(context, worker, iteration)
+                        iteration += 1
                         let outcome = await exchange.perform(request)
                         let finished = clock.now
                         guard began >= measureFrom else { continue }

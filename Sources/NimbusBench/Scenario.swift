@@ -58,7 +58,11 @@ public struct ScenarioContext: Sendable {
         self.bodySHA256 = SigV4Crypto.sha256Hex(bytes: body)
     }
 
-    public func key(_ index: Int) -> String { "bench/object-\(index % keyCount)" }
+    /// `bench/object-N`, or `bench/wW/object-N` for worker W's own keys.
+    public func key(_ index: Int, worker: Int? = nil) -> String {
+        if let worker { return "bench/w\(worker)/object-\(index % keyCount)" }
+        return "bench/object-\(index % keyCount)"
+    }
 }
 
 /// A named workload: which service it signs for, what it prepares once, and the request it repeats.
@@ -76,8 +80,9 @@ public struct Scenario: Sendable {
     public let setup: @Sendable (ScenarioContext) -> [BenchRequest]
     /// Error codes a setup request may answer without failing the run (e.g. `BucketAlreadyOwnedByYou`).
     public let toleratedSetupErrors: Set<String>
-    /// The request for iteration `n` of a worker.
-    public let request: @Sendable (ScenarioContext, Int) -> BenchRequest
+    /// The request for a worker's `iteration`. Workers write disjoint keys, so that no two requests in
+    /// flight overwrite the same object (moto answers 500 to that).
+    public let request: @Sendable (ScenarioContext, _ worker: Int, _ iteration: Int) -> BenchRequest
 
     public init(
         name: String,
@@ -87,7 +92,7 @@ public struct Scenario: Sendable {
         usesSize: Bool = false,
         setup: @escaping @Sendable (ScenarioContext) -> [BenchRequest] = { _ in [] },
         toleratedSetupErrors: Set<String> = [],
-        request: @escaping @Sendable (ScenarioContext, Int) -> BenchRequest
+        request: @escaping @Sendable (ScenarioContext, _ worker: Int, _ iteration: Int) -> BenchRequest
     ) {
         self.name = name
         self.summary = summary
@@ -110,7 +115,7 @@ public struct Scenario: Sendable {
         name: "sts-caller-identity",
         summary: "STS GetCallerIdentity (query protocol, signed body)",
         service: "sts"
-    ) { _, _ in
+    ) { _, _, _ in
         BenchRequest(
             method: "POST",
             path: "/",
@@ -125,7 +130,7 @@ public struct Scenario: Sendable {
         name: "cloudtrail-lookup-events",
         summary: "CloudTrail LookupEvents, 10 newest events (json 1.1)",
         service: "cloudtrail"
-    ) { _, _ in
+    ) { _, _, _ in
         BenchRequest(
             method: "POST",
             path: "/",
@@ -145,16 +150,16 @@ public struct Scenario: Sendable {
 
     static let s3Put = Scenario(
         name: "s3-put",
-        summary: "S3 PutObject of --size bytes, body hash signed, cycling over 64 keys",
+        summary: "S3 PutObject of --size bytes, body hash signed, 64 keys per connection",
         service: "s3",
         flavor: .s3,
         usesSize: true,
         setup: { [createBucket($0)] },
         toleratedSetupErrors: ["BucketAlreadyOwnedByYou", "BucketAlreadyExists"]
-    ) { context, n in
+    ) { context, worker, iteration in
         BenchRequest(
             method: "PUT",
-            path: "/\(context.bucket)/\(context.key(n))",
+            path: "/\(context.bucket)/\(context.key(iteration, worker: worker))",
             headers: [("Content-Type", "application/octet-stream")],
             body: context.body,
             payload: .sha256(context.bodySHA256)
@@ -179,7 +184,7 @@ public struct Scenario: Sendable {
                 }
         },
         toleratedSetupErrors: ["BucketAlreadyOwnedByYou", "BucketAlreadyExists"]
-    ) { context, n in
-        BenchRequest(method: "GET", path: "/\(context.bucket)/\(context.key(n))", payload: .unsigned)
+    ) { context, worker, iteration in
+        BenchRequest(method: "GET", path: "/\(context.bucket)/\(context.key(worker &+ iteration))", payload: .unsigned)
     }
 }
