@@ -128,7 +128,7 @@ struct RequestPipeline: Sendable {
             }
             let decoded = try service.codec.decodeInput(op, from: request)
             input = decoded
-            try await authorizer.authorize(AuthorizationRequest(action: "\(service.actionPrefix):\(op.name)", context: context))
+            try await authorize(op, input: decoded, service: service, context: context)
             guard let handler = service.definition.handlers[op.name] else {
                 throw AWSError(code: "NotImplemented", message: "\(op.name) is not implemented by Nimbus yet.", status: 501)
             }
@@ -176,6 +176,33 @@ struct RequestPipeline: Sendable {
             guard let keyID = scope?.accessKeyID else { return .anonymous }
             let account = Identifiers.isAccountID(keyID) ? keyID : defaultAccountID
             return .root(of: account, accessKeyID: keyID)
+        }
+    }
+
+    // MARK: Authorization
+
+    /// Asks the authorizer about every action the operation needs, on the resources its input names.
+    private func authorize(_ operation: NimbusWire.Operation, input: ShapeValue, service: RegisteredService, context: RequestContext) async throws {
+        let declared = service.definition.authorization[operation.name] ?? OperationAuthorization()
+        guard declared.requiresAuthorization else { return }
+        let resources = declared.resourceARNs(input: input, account: context.principal.accountID, region: context.region)
+        let actions = declared.actions.isEmpty ? ["\(service.actionPrefix):\(operation.name)"] : declared.actions
+        for action in actions {
+            do {
+                try await authorizer.authorize(AuthorizationRequest(action: action, resources: resources, context: context))
+            } catch {
+                throw Self.accessDenied(error, for: service.definition.model)
+            }
+        }
+    }
+
+    /// The protocol's name for a denial: `AccessDeniedException` for JSON services, `AccessDenied` elsewhere.
+    static func accessDenied(_ error: AWSError, for model: ServiceModel) -> AWSError {
+        switch model.protocol {
+        case .json, .restJSON:
+            AWSError(code: "AccessDeniedException", message: error.message, status: 400)
+        default:
+            error
         }
     }
 

@@ -72,15 +72,19 @@ public struct ServiceDefinition: Sendable {
     public var handlers: [String: OperationHandler]
     /// Whether the codec checks the model's constraints or the handlers do.
     public var constraintValidation: ServiceCodec.ConstraintValidation
+    /// What each operation needs to be allowed. An operation not listed is `<prefix>:<Operation>` on `*`.
+    public var authorization: [String: OperationAuthorization]
 
     public init(
         model: ServiceModel,
         handlers: [String: OperationHandler],
-        constraintValidation: ServiceCodec.ConstraintValidation = .model
+        constraintValidation: ServiceCodec.ConstraintValidation = .model,
+        authorization: [String: OperationAuthorization] = [:]
     ) {
         self.model = model
         self.handlers = handlers
         self.constraintValidation = constraintValidation
+        self.authorization = authorization
     }
 
     /// A codec for this service's model. It builds routing tables: make one per service and keep it.

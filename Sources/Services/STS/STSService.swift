@@ -16,6 +16,10 @@ public enum STSService {
             model: .sts,
             handlers: [
                 "GetCallerIdentity": OperationHandler(getCallerIdentity)
+            ],
+            authorization: [
+                // "No permissions are required to perform this operation."
+                "GetCallerIdentity": .unauthorized
             ]
         )
     }

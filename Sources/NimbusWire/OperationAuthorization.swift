@@ -1,0 +1,80 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+
+/// What an operation needs to be allowed: its IAM action(s) and the resources it acts on, as the
+/// Service Authorization Reference lists them. Declared by the service as data, not code.
+///
+/// ```swift
+/// "CreateUser": .init(resource: "arn:${Partition}:iam::${Account}:user${Path}${UserName}", defaults: ["Path": "/"])
+/// ```
+public struct OperationAuthorization: Sendable {
+    /// The actions; empty uses `<service prefix>:<OperationName>`.
+    public var actions: [String]
+    /// Resource ARN templates. `${Account}`, `${Region}`, `${Partition}` and `${<InputMember>}` are filled in
+    /// from the request; a template whose member is absent from the input and from `defaults` is skipped.
+    /// No template means `*`.
+    public var resources: [String]
+    /// Values for members the input may leave out (IAM's `Path` is `/`).
+    public var defaults: [String: String]
+    /// False for the few operations AWS never authorizes (`sts:GetCallerIdentity`).
+    public var requiresAuthorization: Bool
+
+    public init(actions: [String] = [], resources: [String] = [], defaults: [String: String] = [:], requiresAuthorization: Bool = true) {
+        self.actions = actions
+        self.resources = resources
+        self.defaults = defaults
+        self.requiresAuthorization = requiresAuthorization
+    }
+
+    public init(action: String? = nil, resource: String, defaults: [String: String] = [:]) {
+        self.init(actions: action.map { [$0] } ?? [], resources: [resource], defaults: defaults)
+    }
+
+    /// Needs no permission at all.
+    public static let unauthorized = OperationAuthorization(requiresAuthorization: false)
+
+    /// The concrete resource ARNs for one request; `["*"]` when none applies.
+    public func resourceARNs(input: ShapeValue, account: String, region: String, partition: String = "aws") -> [String] {
+        var arns: [String] = []
+        for template in resources {
+            if let arn = Self.render(template, input: input, account: account, region: region, partition: partition, defaults: defaults) {
+                arns.append(arn)
+            }
+        }
+        return arns.isEmpty ? ["*"] : arns
+    }
+
+    static func render(
+        _ template: String,
+        input: ShapeValue,
+        account: String,
+        region: String,
+        partition: String,
+        defaults: [String: String]
+    ) -> String? {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.range(of: "${") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { return nil }
+            let name = String(rest[open.upperBound..<close])
+            switch name {
+            case "Account": out += account
+            case "Region": out += region
+            case "Partition": out += partition
+            default:
+                guard let value = input[name]?.stringValue ?? defaults[name] else { return nil }
+                out += value
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+}
