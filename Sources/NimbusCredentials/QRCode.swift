@@ -438,3 +438,14 @@ public enum QRCode {
         }
     }
 }
+
+extension TOTP {
+    /// `CreateVirtualMFADevice`'s `QRCodePNG`: the ``provisioningURI(deviceName:accountName:)`` as a
+    /// level-M QR code, 4 pixels per module with a 4-module quiet zone.
+    ///
+    /// Names within AWS's limits (226 + 64 characters, even fully %-encoded) always fit, far below
+    /// version 40's 2,331 bytes; longer ones give an empty array.
+    public func qrCodePNG(deviceName: String, accountName: String) -> [UInt8] {
+        QRCode.png(for: provisioningURI(deviceName: deviceName, accountName: accountName)) ?? []
+    }
+}

@@ -262,6 +262,18 @@ enum QRDecoder {
         #expect(masks.count >= 3)
     }
 
+    @Test func totpConvenience() throws {
+        let totp = TOTP(secret: TOTP.generateSecret())
+        let png = totp.qrCodePNG(deviceName: "alice-phone", accountName: "alice")
+        #expect(png == QRCode.png(for: totp.provisioningURI(deviceName: "alice-phone", accountName: "alice")))
+        #expect(try DecodedPNG(png).width > 0)
+        if QRDecoder.isAvailable {
+            #expect(try QRDecoder.decode([png]) == [totp.provisioningURI(deviceName: "alice-phone", accountName: "alice")])
+        }
+        // AWS's longest names, every character %-encoded, still fit.
+        #expect(!totp.qrCodePNG(deviceName: String(repeating: "@", count: 226), accountName: String(repeating: ",", count: 64)).isEmpty)
+    }
+
     @Test func hostileInputs() {
         #expect(QRCode.png(for: "") != nil)
         #expect(QRCode.png(for: "\u{0}\u{FFFF}🙂", scale: -5, quietZone: 1000) != nil)
