@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -45,6 +46,20 @@ let package = Package(
         ),
         // The API models and the five wire-protocol codecs.
         .target(name: "NimbusWire", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
+        // The IAM policy language: parse, validate, evaluate, simulate. Used by every service's authorization.
+        .target(name: "NimbusPolicy", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
+        // Credential primitives: TOTP, password hashing and policy, QR codes, certificates, SSH keys.
+        .target(
+            name: "NimbusCredentials",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Metadata store (SQLite via GRDB, or memory) and encryption of secrets at rest.
         .target(
             name: "NimbusStorage",
@@ -65,7 +80,7 @@ let package = Package(
         ),
         .target(
             name: "NimbusIAM",
-            dependencies: ["NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAuth"],
+            dependencies: ["NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAuth", "NimbusPolicy", "NimbusCredentials"],
             path: "Sources/Services/IAM",
             swiftSettings: swiftSettings
         ),
@@ -79,12 +94,13 @@ let package = Package(
         .target(
             name: "NimbusServer",
             dependencies: [
-                "NimbusCore", "NimbusAuth", "NimbusWire", "NimbusStorage", "NimbusAudit",
+                "NimbusCore", "NimbusAuth", "NimbusWire", "NimbusStorage", "NimbusAudit", "NimbusPolicy",
                 "NimbusSTS", "NimbusCloudTrail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -119,6 +135,23 @@ let package = Package(
         .testTarget(
             name: "NimbusAuthTests",
             dependencies: ["NimbusAuth", "NimbusCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "NimbusPolicyTests", dependencies: ["NimbusPolicy", "NimbusCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusCredentialsTests",
+            dependencies: [
+                "NimbusCredentials", "NimbusCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NimbusIAMTests",
+            dependencies: ["NimbusIAM", "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAuth", "NimbusPolicy", "NimbusCredentials"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NimbusWireTests", dependencies: ["NimbusWire", "NimbusCore"], swiftSettings: swiftSettings),

@@ -13,11 +13,14 @@ public struct AuthorizationRequest: Sendable {
     /// The resource ARNs the action touches; `*` when the action has no resource type.
     public var resources: [String]
     public var context: RequestContext
+    /// Service-specific condition keys of this request (`sts:ExternalId`, `aws:RequestTag/…`).
+    public var conditionKeys: [String: [String]]
 
-    public init(action: String, resources: [String] = ["*"], context: RequestContext) {
+    public init(action: String, resources: [String] = ["*"], context: RequestContext, conditionKeys: [String: [String]] = [:]) {
         self.action = action
         self.resources = resources
         self.context = context
+        self.conditionKeys = conditionKeys
     }
 }
 
