@@ -19,6 +19,8 @@ public final class IAMService: Sendable {
     let store: any MetadataStore
     let rootKey: RootKey
     let clock: WallClock
+    /// Opened access keys, buffered key usage and the password hasher (IAMService+Credentials.swift).
+    let credentialState = CredentialState()
 
     public init(store: any MetadataStore, rootKey: RootKey, clock: WallClock = .system) {
         self.store = store
@@ -40,7 +42,11 @@ public final class IAMService: Sendable {
     /// Every area's handlers. An area adds itself here with one line.
     func handlerTables() -> [[String: OperationHandler]] {
         [
-            userHandlers()
+            userHandlers(),
+            accessKeyHandlers(),
+            mfaHandlers(),
+            oidcHandlers(),
+            loginProfileHandlers(),
         ]
     }
 }
