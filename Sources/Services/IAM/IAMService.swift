@@ -47,6 +47,9 @@ public final class IAMService: Sendable {
             mfaHandlers(),
             oidcHandlers(),
             loginProfileHandlers(),
+            credentialReportHandlers(),
+            certificateHandlers(),
+            sshKeyHandlers(),
         ]
     }
 }
