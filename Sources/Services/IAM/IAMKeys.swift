@@ -18,10 +18,16 @@ enum IAMKeys {
     static let groups = "iam.groups"
     static let roles = "iam.roles"
     static let instanceProfiles = "iam.instance-profiles"
-    /// Customer managed policies, key `<account>/<lowercased path+name>`; versions in `policyVersions`.
+    /// Customer managed policies, key `<account>/<lowercased name>` (names are unique regardless of path);
+    /// versions in `policyVersions`.
     static let policies = "iam.policies"
     /// Key `<account>/<lowercased policy name>/<version id>`.
     static let policyVersions = "iam.policy-versions"
+    /// Uses of managed policies (AWS and customer) as permissions policy (`p`) or boundary (`b`):
+    /// `<account>/<policy ref>/<p|b>/<entity type>/<lowercased entity name>`, where the policy ref is the
+    /// lowercased name of a customer policy or `aws:<name>` for an AWS managed one. Counts and
+    /// `ListEntitiesForPolicy` come from here.
+    static let policyEntities = "iam.policy-entities"
     /// Unique ids (`AIDA…`, `AGPA…`, `AROA…`, `ANPA…`, `AIPA…`) → `<type>:<account>/<lowercased name>`.
     static let ids = "iam.ids"
 
@@ -55,7 +61,7 @@ enum IAMKeys {
     static let mfaDevices = "iam.mfa-devices"
     static let serverCertificates = "iam.server-certs"
     static let oidcProviders = "iam.oidc-providers"
-    /// Account-level settings: key `<account>/alias`, `<account>/password-policy`, `<account>/credential-report`.
+    /// Account-level settings: key `<account>/alias` (and `alias/<alias>` → account, for global uniqueness), `<account>/password-policy`, `<account>/credential-report`.
     static let account = "iam.account"
 
     static func key(_ account: String, _ parts: String...) -> String {

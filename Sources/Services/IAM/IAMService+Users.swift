@@ -18,6 +18,34 @@ extension IAMService {
             "GetUser": OperationHandler(getUser),
             "ListUsers": OperationHandler(listUsers),
             "DeleteUser": OperationHandler(deleteUser),
+            "UpdateUser": OperationHandler(updateUser),
+            "TagUser": OperationHandler { (input: TagUserInput, context) in
+                try await self.tag(.user, input.UserName, input.Tags, context: context)
+            },
+            "UntagUser": OperationHandler { (input: UntagUserInput, context) in
+                try await self.untag(.user, input.UserName, input.TagKeys, context: context)
+            },
+            "ListUserTags": OperationHandler { (input: ListUserTagsInput, context) in
+                try await self.listTags(.user, input.UserName, marker: input.Marker, maxItems: input.MaxItems, context: context)
+            },
+            "PutUserPermissionsBoundary": OperationHandler { (input: PutUserBoundaryInput, context) in
+                let account = self.account(context)
+                try await self.write(account) { tx in
+                    try Self.setBoundary(tx, kind: .user, name: input.UserName, account: account, to: input.PermissionsBoundary)
+                }
+                return EmptyShape()
+            },
+            "DeleteUserPermissionsBoundary": OperationHandler { (input: DeleteUserInput, context) in
+                let account = self.account(context)
+                try await self.write(account) { tx in
+                    let user = try Self.entity(.user, input.UserName, account: account, in: tx)
+                    guard user.permissionsBoundary != nil else {
+                        throw IAMError.noSuchEntity("The user with name \(user.name) does not have a permissions boundary.")
+                    }
+                    try Self.setBoundary(tx, kind: .user, name: input.UserName, account: account, to: nil)
+                }
+                return EmptyShape()
+            },
         ]
     }
 
@@ -36,6 +64,7 @@ extension IAMService {
         let account = account(context)
         let path = try IAMValidation.path(input.Path)
         let tags = try IAMValidation.tags(input.Tags)
+        let boundary = try input.PermissionsBoundary.map { arn throws(AWSError) in try PolicyARN(arn) }
         let user = UserRecord(
             Path: path,
             UserName: input.UserName,
@@ -45,9 +74,17 @@ extension IAMService {
             PermissionsBoundary: input.PermissionsBoundary.map { AttachedPermissionsBoundary(PermissionsBoundaryArn: $0) },
             Tags: tags.isEmpty ? nil : tags
         )
-        try await store.write { tx in
+        try await write(account) { tx in
             let key = IAMKeys.nameKey(account, user.UserName)
             if try tx.get(IAMKeys.users, key) != nil { throw IAMError.alreadyExists("User", named: user.UserName) }
+            guard try tx.scan(IAMKeys.users, prefix: account + "/", limit: Self.usersPerAccount).count < Self.usersPerAccount else {
+                throw IAMError.limitExceeded("Cannot exceed quota for UsersPerAccount: \(Self.usersPerAccount)")
+            }
+            if let boundary {
+                guard try Self.managedPolicyDocument(boundary, account: account, in: tx) != nil else { throw Self.notAttachable(boundary.arn) }
+                let entity = EntityHeader(kind: .user, name: user.UserName, id: user.UserId, arn: user.Arn, path: user.Path)
+                try Self.recordUse(tx, account, boundary, .boundary, entity)
+            }
             try tx.putJSON(IAMKeys.users, key, user)
             try tx.put(IAMKeys.ids, user.UserId, Array("user:\(key)".utf8))
         }
@@ -105,15 +142,76 @@ extension IAMService {
     @Sendable func deleteUser(_ input: DeleteUserInput, context: RequestContext) async throws -> EmptyShape {
         let account = account(context)
         let key = IAMKeys.nameKey(account, input.UserName)
-        try await store.write { tx in
+        try await write(account) { tx in
             guard let user = try tx.getJSON(UserRecord.self, IAMKeys.users, key) else {
                 throw IAMError.noSuchEntity("user", named: input.UserName)
             }
             for namespace in IAMKeys.userScoped where try !tx.scan(namespace, prefix: key + "/", after: nil, reverse: false, limit: 1).isEmpty {
                 throw IAMError.deleteConflict(Self.deleteConflictMessage(namespace))
             }
+            if let boundary = user.PermissionsBoundary, let policy = try? PolicyARN(boundary.PermissionsBoundaryArn) {
+                let entity = EntityHeader(kind: .user, name: user.UserName, id: user.UserId, arn: user.Arn, path: user.Path)
+                try Self.removeUse(tx, account, policy, .boundary, entity)
+            }
             try tx.delete(IAMKeys.users, key)
             try tx.delete(IAMKeys.ids, user.UserId)
+        }
+        return EmptyShape()
+    }
+
+    static let usersPerAccount = 5000
+
+    struct TagUserInput: Decodable, Sendable {
+        var UserName: String
+        var Tags: [Tag]
+    }
+    struct UntagUserInput: Decodable, Sendable {
+        var UserName: String
+        var TagKeys: [String]
+    }
+    struct ListUserTagsInput: Decodable, Sendable {
+        var UserName: String
+        var Marker: String?
+        var MaxItems: Int?
+    }
+    struct PutUserBoundaryInput: Decodable, Sendable {
+        var UserName: String
+        var PermissionsBoundary: String
+    }
+
+    struct UpdateUserInput: Decodable, Sendable {
+        var UserName: String
+        var NewPath: String?
+        var NewUserName: String?
+    }
+
+    /// Renames and/or moves a user. Everything the user owns (policies, groups, keys, login profile, MFA,
+    /// certificates, SSH keys) moves with it, and the id index follows, in one transaction.
+    @Sendable func updateUser(_ input: UpdateUserInput, context: RequestContext) async throws -> EmptyShape {
+        let account = account(context)
+        let newPath = try input.NewPath.map { path throws(AWSError) in try IAMValidation.path(path, member: "newPath") }
+        try await write(account) { tx in
+            let oldKey = IAMKeys.nameKey(account, input.UserName)
+            guard var user = try tx.getJSON(UserRecord.self, IAMKeys.users, oldKey) else {
+                throw IAMError.noSuchEntity("user", named: input.UserName)
+            }
+            let oldEntity = try Self.entity(.user, user.UserName, account: account, in: tx)
+            let newName = input.NewUserName ?? user.UserName
+            let newKey = IAMKeys.nameKey(account, newName)
+            if newKey != oldKey, try tx.get(IAMKeys.users, newKey) != nil {
+                throw IAMError.alreadyExists("User", named: newName)
+            }
+            user.UserName = newName
+            user.Path = newPath ?? user.Path
+            user.Arn = IAMValidation.arn(account, "user", path: user.Path, name: newName)
+            try tx.delete(IAMKeys.users, oldKey)
+            try tx.putJSON(IAMKeys.users, newKey, user)
+            try tx.put(IAMKeys.ids, user.UserId, Array("user:\(newKey)".utf8))
+            let newEntity = EntityHeader(
+                kind: .user, name: newName, id: user.UserId, arn: user.Arn, path: user.Path,
+                permissionsBoundary: user.PermissionsBoundary?.PermissionsBoundaryArn
+            )
+            try Self.moveOwned(tx, account: account, from: oldEntity, to: newEntity)
         }
         return EmptyShape()
     }

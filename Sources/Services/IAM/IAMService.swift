@@ -21,6 +21,8 @@ public final class IAMService: Sendable {
     let clock: WallClock
     /// Opened access keys, buffered key usage and the password hasher (IAMService+Credentials.swift).
     let credentialState = CredentialState()
+    /// Principal policies per principal, invalidated by every IAM write (IAMService+Authorization.swift).
+    let authorizationCache = AuthorizationCache()
 
     public init(store: any MetadataStore, rootKey: RootKey, clock: WallClock = .system) {
         self.store = store
@@ -47,6 +49,12 @@ public final class IAMService: Sendable {
             mfaHandlers(),
             oidcHandlers(),
             loginProfileHandlers(),
+            groupHandlers(),
+            roleHandlers(),
+            instanceProfileHandlers(),
+            policyHandlers(),
+            managedPolicyHandlers(),
+            accountHandlers(),
             credentialReportHandlers(),
             certificateHandlers(),
             sshKeyHandlers(),
