@@ -117,6 +117,16 @@ final class CompiledStatement: Sendable {
     }
 }
 
+extension CompiledStatement {
+    /// The same statement with its source positions set.
+    func at(start: SourcePosition, end: SourcePosition) -> CompiledStatement {
+        CompiledStatement(
+            sid: sid, index: index, effect: effect, actions: actions, notAction: notAction, resources: resources, notResource: notResource,
+            principals: principals, notPrincipal: notPrincipal, conditions: conditions, start: start, end: end, contextKeys: contextKeys
+        )
+    }
+}
+
 /// `service:pattern`: the service prefix (never a wildcard) and a case-insensitive pattern for the rest.
 struct ActionPattern: Sendable {
     /// Lowercased; nil for `*`, which matches every action.

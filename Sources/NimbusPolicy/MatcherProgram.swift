@@ -77,9 +77,11 @@ final class MatcherProgram: @unchecked Sendable {
             let base = Int32(bytes.count)
             bytes.append(contentsOf: g.segmentBytes)
             let segmentStart = Int32(segments.count)
-            for r in g.segmentRanges { segments.append(SegmentRange(start: r.start + base, count: r.count)) }
+            for r in g.segmentRanges {
+                segments.append(SegmentRange(start: g.kind == .scalarSegments ? r.start : r.start + base, count: r.count))
+            }
             let tokenStart = Int32(tokens.count)
-            if g.kind == .automaton { tokens.append(contentsOf: g.tokens) }
+            if g.kind == .automaton || g.kind == .scalarSegments { tokens.append(contentsOf: g.tokens) }
             var first: UInt8 = 0
             switch g.kind {
             case .exact, .prefix, .automaton: first = g.literal.first ?? 0

@@ -117,6 +117,9 @@ private struct Compiler {
         for (i, node) in statementNodes.enumerated() {
             statements.append(try compileStatement(node, index: i))
         }
+        // Statements were compiled with byte offsets; turn them into lines and columns in one pass.
+        let positions = lines.positions(of: statements.flatMap { [$0.start.column, $0.end.column] })
+        statements = statements.enumerated().map { i, s in s.at(start: positions[2 * i], end: positions[2 * i + 1]) }
         return CompiledPolicy(id: id, kind: kind, version: version, documentID: documentID, statements: statements)
     }
 
@@ -266,8 +269,8 @@ private struct Compiler {
             principals: principals,
             notPrincipal: notPrincipal,
             conditions: conditions,
-            start: lines.position(of: startOffset),
-            end: lines.position(of: max(startOffset, endOffset - 1)),
+            start: SourcePosition(line: 0, column: startOffset),
+            end: SourcePosition(line: 0, column: max(startOffset, endOffset - 1)),
             contextKeys: keys
         )
     }

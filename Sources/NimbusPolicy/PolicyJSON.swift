@@ -257,27 +257,31 @@ struct PolicyJSONParser {
 
 /// Converts byte offsets in a document to 1-based line and column (columns count Unicode scalars).
 struct LineTable {
-    private var lineStarts: [Int] = [0]
     private let bytes: [UInt8]
 
-    init(_ bytes: [UInt8]) {
-        self.bytes = bytes
-        for (i, b) in bytes.enumerated() where b == 0x0A { lineStarts.append(i + 1) }
-    }
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    func position(of offset: Int) -> SourcePosition {
-        var lo = 0
-        var hi = lineStarts.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
-        }
+    /// The positions of many offsets in one pass over the document.
+    func positions(of offsets: [Int]) -> [SourcePosition] {
+        let order = offsets.indices.sorted { offsets[$0] < offsets[$1] }
+        var result = [SourcePosition](repeating: SourcePosition(line: 1, column: 1), count: offsets.count)
+        var line = 1
         var column = 1
-        var i = lineStarts[lo]
-        while i < offset && i < bytes.count {
-            if bytes[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
+        var i = 0
+        for k in order {
+            let target = min(offsets[k], bytes.count)
+            while i < target {
+                let b = bytes[i]
+                if b == 0x0A {
+                    line += 1
+                    column = 1
+                } else if b & 0xC0 != 0x80 {
+                    column += 1
+                }
+                i += 1
+            }
+            result[k] = SourcePosition(line: line, column: column)
         }
-        return SourcePosition(line: lo + 1, column: column)
+        return result
     }
 }

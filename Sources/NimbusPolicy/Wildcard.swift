@@ -154,6 +154,8 @@ enum GlobKind: UInt8, Sendable {
     case any, exact, prefix, suffix, contains
     /// Literal runs separated by unrestricted stars: matched greedily, left to right.
     case segments
+    /// Runs with `?` separated by unrestricted stars: the same, scalar by scalar (ranges index `tokens`).
+    case scalarSegments
     /// Patterns with `?` or segment-bounded stars: the position-set automaton.
     case automaton
 }
@@ -174,6 +176,23 @@ struct GlobPlan {
     var anchoredEnd = true
 
     init(_ tokens: [Glob.Token]) {
+        if tokens.contains(.one) && !tokens.contains(where: { $0 == .oneInSegment || $0 == .starInSegment }) {
+            // Fixed-width runs between stars: greedy leftmost matching is exact and never backtracks.
+            kind = .scalarSegments
+            anchoredStart = tokens.first != .star
+            anchoredEnd = tokens.last != .star
+            var start = -1
+            for i in 0...tokens.count {
+                let t = i < tokens.count ? tokens[i] : .star
+                if t == .star {
+                    if start >= 0 { segmentRanges.append(SegmentRange(start: Int32(start), count: Int32(i - start))) }
+                    start = -1
+                } else if start < 0 {
+                    start = i
+                }
+            }
+            return
+        }
         if tokens.contains(where: { $0 == .one || $0 == .oneInSegment || $0 == .starInSegment }) {
             kind = .automaton
             for t in tokens {
@@ -270,10 +289,89 @@ enum GlobCore {
                 }
             }
             return true
+        case .scalarSegments:
+            return matchScalarSegments(tokens, segments, anchoredStart, anchoredEnd, caseInsensitive, input)
         case .automaton:
             if input.count < literal.count || !equal(literal, input, 0, caseInsensitive) { return false }
             return runAutomaton(tokens, caseInsensitive, input)
         }
+    }
+
+    /// Star-separated runs of scalars and `?`: each run at its leftmost place, the first and last anchored
+    /// when the pattern does not start or end with a star.
+    static func matchScalarSegments(
+        _ tokens: UnsafeBufferPointer<Glob.Token>,
+        _ segments: UnsafeBufferPointer<SegmentRange>,
+        _ anchoredStart: Bool,
+        _ anchoredEnd: Bool,
+        _ ci: Bool,
+        _ input: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        func run(_ r: SegmentRange) -> UnsafeBufferPointer<Glob.Token> {
+            UnsafeBufferPointer(start: tokens.baseAddress.map { $0 + Int(r.start) }, count: Int(r.count))
+        }
+        var position = 0
+        var end = input.count
+        var first = 0
+        var last = segments.count - 1
+        if anchoredStart {
+            guard let e = matchRun(run(segments[0]), input, at: 0, limit: end, ci) else { return false }
+            position = e
+            first = 1
+            if segments.count == 1 && anchoredEnd { return e == input.count }
+        }
+        if anchoredEnd, last >= first {
+            // The last run has a fixed number of scalars: it starts that many scalars before the end.
+            let tail = run(segments[last])
+            var start = input.count
+            for _ in 0..<tail.count {
+                guard start > position else { return false }
+                start -= 1
+                while start > position && input[start] & 0xC0 == 0x80 { start -= 1 }
+            }
+            guard start >= position, matchRun(tail, input, at: start, limit: input.count, ci) == input.count else { return false }
+            end = start
+            last -= 1
+        }
+        if first <= last {
+            for j in first...last {
+                let r = run(segments[j])
+                var start = position
+                var found: Int? = nil
+                while start < end || (r.isEmpty && start == end) {
+                    if let e = matchRun(r, input, at: start, limit: end, ci) {
+                        found = e
+                        break
+                    }
+                    start += 1
+                    while start < end && input[start] & 0xC0 == 0x80 { start += 1 }
+                }
+                guard let found else { return false }
+                position = found
+            }
+        }
+        return true
+    }
+
+    /// Where a run of scalars and `?` ends when it starts at `at`, or nil when it does not match there.
+    @inline(__always)
+    static func matchRun(_ run: UnsafeBufferPointer<Glob.Token>, _ input: UnsafeBufferPointer<UInt8>, at: Int, limit: Int, _ ci: Bool) -> Int? {
+        var i = at
+        for t in run {
+            guard i < limit else { return nil }
+            var c = Glob.decodeScalar(input, &i)
+            if i > limit { return nil }
+            switch t {
+            case .scalar(let s):
+                if ci { c = Glob.fold(c) }
+                if s != c { return nil }
+            case .one:
+                break
+            default:
+                return nil
+            }
+        }
+        return i
     }
 
     @inline(__always)
