@@ -12,8 +12,8 @@ public import NimbusCore
 ///
 /// Key names are case-insensitive, as in AWS; values are case-sensitive. A key may have several
 /// values (`aws:TagKeys`). Keys the principal defines (`aws:username`, `aws:userid`,
-/// `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:PrincipalTag/…`) come from
-/// the `PrincipalContext` unless set here.
+/// `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:PrincipalTag/…`) always come
+/// from the `PrincipalContext`; values set here for them are ignored, so a request cannot forge them.
 public struct ConditionContext: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     struct Entry: Sendable, Hashable {
         var hash: UInt64
@@ -97,9 +97,12 @@ public struct ConditionContext: Sendable, Hashable, ExpressibleByDictionaryLiter
 struct LookupKey: Sendable, Hashable {
     let lowercased: String
     let hash: UInt64
+    /// A key the principal defines (`aws:username`, `aws:PrincipalTag/…` …): only the principal answers it.
+    let isPrincipalKey: Bool
 
     init(_ name: String) {
         lowercased = name.lowercased()
+        isPrincipalKey = PrincipalContext.definedKeys.contains(lowercased) || lowercased.hasPrefix("aws:principaltag/")
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in lowercased.utf8 {
             h ^= UInt64(b)

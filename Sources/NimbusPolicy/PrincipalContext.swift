@@ -137,6 +137,12 @@ public struct PrincipalContext: Sendable, Hashable {
     /// Whether identity-based policies, boundaries and session policies apply at all.
     var isIAMEntity: Bool { kind == .user || kind == .assumedRole || kind == .federatedUser }
 
+    /// The (lowercased) keys the principal defines, besides `aws:principaltag/…`.
+    static let definedKeys: Set<String> = [
+        "aws:username", "aws:userid", "aws:principalarn", "aws:principalaccount", "aws:principaltype",
+        "aws:principalisawsservice", "aws:principalservicename", "aws:rolesessionname",
+    ]
+
     /// The value of a key the principal itself defines (`aws:username`, `aws:PrincipalTag/…` …).
     func value(forLowercasedKey key: String) -> String? {
         guard key.utf8.count > 4, key.hasPrefix("aws:") else { return nil }

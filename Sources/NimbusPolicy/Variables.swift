@@ -9,13 +9,17 @@
 import Foundation
 
 extension EvaluationRequest {
-    /// A key's values: the request's own, else those the principal defines (`aws:username` …).
+    /// A key's values: the principal's for the keys it defines (`aws:username` …, which a request
+    /// cannot forge), else the request's.
     @inline(__always)
     func values(_ key: LookupKey) -> ContextValues {
+        if key.isPrincipalKey {
+            guard let value = principal.value(forLowercasedKey: key.lowercased) else { return .none }
+            return .one(value)
+        }
         if let values = context.values(for: key) {
             return values.count == 1 ? .one(values[0]) : .many(values)
         }
-        if let value = principal.value(forLowercasedKey: key.lowercased) { return .one(value) }
         return .none
     }
 }

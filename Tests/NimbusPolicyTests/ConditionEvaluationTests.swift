@@ -305,7 +305,9 @@ import Testing
         .op("StringEquals", "aws:PrincipalType", #""User""#, [:], true),
         .op("StringEquals", "aws:PrincipalType", #""AssumedRole""#, [:], true, principal: devSession),
         .op("StringEquals", "aws:userid", #""AROADEVDEVDEVDEVDEV01:s1""#, [:], true, principal: devSession),
-        .op("StringEquals", "aws:username", #""bob""#, ["aws:username": ["mallory"]], false, "the request's value wins"),
+        .op("StringEquals", "aws:username", #""bob""#, ["aws:username": ["mallory"]], true, "the principal's value wins"),
+        .op("StringEquals", "aws:PrincipalTag/team", #""red""#, ["aws:PrincipalTag/team": ["red"]], false, "principal tags cannot be forged"),
+        .op("Null", "aws:username", #""true""#, ["aws:username": ["bob"]], true, principal: devSession, "nor user names"),
         .op("StringEquals", "aws:RequestedRegion", #"["us-east-1","eu-west-1"]"#, ["aws:RequestedRegion": ["eu-west-1"]], true),
         .op("StringNotEquals", "aws:RequestedRegion", #"["us-east-1","eu-west-1"]"#, ["aws:RequestedRegion": ["ap-south-1"]], true),
     ]
