@@ -6,14 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Crypto
 import Foundation
 import NimbusCore
 import NimbusCredentials
 import NimbusStorage
-import SwiftASN1
 import Testing
-import X509
 
 @testable import NimbusIAM
 
@@ -66,31 +63,5 @@ extension IAMResponse {
     /// A blob member, base64-decoded.
     func blob(_ name: String) -> [UInt8]? {
         self[name].flatMap { Data(base64Encoded: $0) }.map { Array($0) }
-    }
-}
-
-/// Certificates made in the test, valid around `now`, so nothing committed expires.
-enum IAMTestPKI {
-    struct Issued {
-        var pem: String
-        var keyPEM: String
-    }
-
-    static func selfSigned(_ name: String, now: Date, notAfter: TimeInterval = 86_400 * 365) throws -> Issued {
-        let key = P256.Signing.PrivateKey()
-        let subject = try DistinguishedName { CommonName(name) }
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: .init(),
-            publicKey: .init(key.publicKey),
-            notValidBefore: now - 3600,
-            notValidAfter: now + notAfter,
-            issuer: subject,
-            subject: subject,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: Certificate.Extensions(),
-            issuerPrivateKey: .init(key)
-        )
-        return Issued(pem: try certificate.serializeAsPEM().pemString, keyPEM: key.pemRepresentation)
     }
 }
