@@ -75,6 +75,6 @@ import Testing
 
     @Test func everyScenarioHasAUniqueName() {
         #expect(Set(Scenario.all.map(\.name)).count == Scenario.all.count)
-        #expect(Scenario.named("s3-put")?.flavor == .s3)
+        #expect(Scenario.named("s3-put")?.service == "s3")
     }
 }
