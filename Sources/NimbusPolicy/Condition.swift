@@ -196,7 +196,10 @@ final class CompiledCondition: Sendable {
         switch op.family {
         case .stringEquals, .binaryEquals:
             return policyValues.contains { if case .text(let t) = $0 { return t == context } else { return false } }
-        case .stringEqualsIgnoreCase, .bool:
+        case .bool:
+            guard let b = Self.parseBool(context) else { return false }
+            return policyValues.contains { if case .text(let t) = $0 { return t == (b ? "true" : "false") } else { return false } }
+        case .stringEqualsIgnoreCase:
             return policyValues.contains { if case .text(let t) = $0 { return equalsFolded(t, context) } else { return false } }
         case .stringLike:
             var c = context
@@ -217,6 +220,21 @@ final class CompiledCondition: Sendable {
         case .null:
             return false
         }
+    }
+
+    /// `true` or `false` in any case, without allocating.
+    @inline(__always)
+    static func parseBool(_ s: String) -> Bool? {
+        var word: UInt64 = 0
+        var count = 0
+        for b in s.utf8 {
+            count += 1
+            if count > 5 { return nil }
+            word = word << 8 | UInt64(Glob.fold(b))
+        }
+        if count == 4 && word == 0x7472_7565 { return true }  // "true"
+        if count == 5 && word == 0x66_616C_7365 { return false }  // "false"
+        return nil
     }
 
     /// `folded` (already lowercased) equals `value` ignoring case, without allocating for ASCII.

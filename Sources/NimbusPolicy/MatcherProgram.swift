@@ -28,6 +28,8 @@ final class MatcherProgram: @unchecked Sendable {
         /// The service every action pattern names (an index into `vendors`), `-1` when one is `*`,
         /// `-2` when they name different services.
         var vendor: Int32
+        /// The bytes (lowercased) an action name must start with for any pattern to match: a 256-bit set.
+        var firstBytes: (UInt64, UInt64, UInt64, UInt64)
         var actionStart: Int32
         var actionCount: Int32
         var resourceStart: Int32
@@ -128,6 +130,19 @@ final class MatcherProgram: @unchecked Sendable {
                 }
             }
             statementVendors.append(vendorSet)
+            var mask: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            for a in s.actions {
+                guard let b = Self.firstByte(of: a.name) else {
+                    mask = (~0, ~0, ~0, ~0)
+                    break
+                }
+                switch b >> 6 {
+                case 0: mask.0 |= 1 << UInt64(b & 63)
+                case 1: mask.1 |= 1 << UInt64(b & 63)
+                case 2: mask.2 |= 1 << UInt64(b & 63)
+                default: mask.3 |= 1 << UInt64(b & 63)
+                }
+            }
             let resourceStart = Int32(patterns.count)
             var needsScope = false
             for r in s.resources ?? [] {
@@ -145,6 +160,7 @@ final class MatcherProgram: @unchecked Sendable {
                     resourceNeedsScope: needsScope,
                     needsFullCheck: !s.conditions.isEmpty || s.principals != nil,
                     vendor: statementVendor ?? -2,
+                    firstBytes: mask,
                     actionStart: actionStart,
                     actionCount: resourceStart - actionStart,
                     resourceStart: resourceStart,
@@ -176,6 +192,19 @@ final class MatcherProgram: @unchecked Sendable {
         self.bytes = Self.copy(bytes)
         self.segments = Self.copy(segments)
         self.tokens = Self.copy(tokens)
+    }
+
+    /// The byte every match of `g` starts with, when there is one.
+    static func firstByte(of g: Glob) -> UInt8? {
+        switch g.kind {
+        case .exact, .prefix: return g.literal.first
+        case .automaton: return g.literal.first
+        case .segments: return g.anchoredStart ? g.segmentBytes.first : nil
+        case .scalarSegments:
+            if g.anchoredStart, case .scalar(let s)? = g.tokens.first, s < 0x80 { return UInt8(s) }
+            return nil
+        case .any, .suffix, .contains: return nil
+        }
     }
 
     private static func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -244,6 +273,17 @@ final class MatcherProgram: @unchecked Sendable {
     @inline(__always)
     func matchesAction(_ s: Statement, vendor: Int32, name: UnsafeBufferPointer<UInt8>) -> Bool {
         if s.vendor >= 0 && s.vendor != vendor { return s.notAction }
+        if let first = name.first {
+            let b = Glob.fold(first)
+            let word: UInt64
+            switch b >> 6 {
+            case 0: word = s.firstBytes.0
+            case 1: word = s.firstBytes.1
+            case 2: word = s.firstBytes.2
+            default: word = s.firstBytes.3
+            }
+            if word & (1 << UInt64(b & 63)) == 0 { return s.notAction }
+        }
         var hit = false
         var k = Int(s.actionStart)
         let end = k + Int(s.actionCount)

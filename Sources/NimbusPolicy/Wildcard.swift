@@ -11,7 +11,7 @@
 /// Common shapes (`*`, exact, `prefix*`, `*suffix`, `*infix*`) match with one byte comparison; the
 /// rest run as a position-set automaton over Unicode scalars, which costs at most
 /// (input length × pattern length) steps and never backtracks, so `****…a` cannot blow up.
-struct Glob: Sendable {
+final class Glob: Sendable {
     enum Token: Sendable, Equatable {
         case scalar(UInt32)
         /// `?`: any one character.
@@ -45,13 +45,13 @@ struct Glob: Sendable {
     }
 
     /// A pattern where `*` and `?` match anything (actions, `StringLike`, ARN components).
-    init(_ pattern: String, caseInsensitive: Bool = false) {
+    convenience init(_ pattern: String, caseInsensitive: Bool = false) {
         self.init(characters: pattern.unicodeScalars.map { Character(scalar: $0, literal: false) }, arnAware: false, caseInsensitive: caseInsensitive)
     }
 
     /// A `Resource` pattern: when it is an ARN, a wildcard in one of the first five colon-separated
     /// segments stays inside that segment unless it is the segment's last character.
-    init(resource pattern: String) {
+    convenience init(resource pattern: String) {
         self.init(characters: pattern.unicodeScalars.map { Character(scalar: $0, literal: false) }, arnAware: true, caseInsensitive: false)
     }
 
