@@ -207,10 +207,12 @@ final class MatcherProgram: @unchecked Sendable {
         }
     }
 
+    /// A buffer that always has a base address (capacity at least one), so the pointer arithmetic above
+    /// never meets nil, even for a policy without statements.
     private static func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
         let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
         _ = buffer.initialize(from: array)
-        return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
+        return UnsafeMutableBufferPointer(start: buffer.baseAddress, count: array.count)
     }
 
     deinit {
