@@ -224,7 +224,8 @@ enum PolicyEvaluator {
 
         var resourceGrant: PrincipalGrant?
         if let policy = policies.resource {
-            let o = scan(policy, .resource, action, resource, request, &recorder)
+            let boundaryAttached = isIAM && policies.permissionsBoundary != nil
+            let o = scan(policy, .resource, action, resource, request, &recorder, boundaryAttached: boundaryAttached)
             if o.deny {
                 if !recording { return .explicitDeny(.resource) }
                 recorder.denied.append(.resource)
@@ -304,7 +305,8 @@ enum PolicyEvaluator {
         _ action: UnsafeBufferPointer<UInt8>,
         _ resource: UnsafeBufferPointer<UInt8>,
         _ request: EvaluationRequest,
-        _ recorder: inout Recorder
+        _ recorder: inout Recorder,
+        boundaryAttached: Bool = false
     ) -> Outcome {
         var outcome = Outcome()
         let recording = recorder.enabled
@@ -329,8 +331,15 @@ enum PolicyEvaluator {
                     guard program.matchesResource(record, resource) else { continue }
                 }
                 if statement.principals != nil {
-                    guard let g = statement.grant(for: request.principal) else { continue }
-                    grant = g
+                    if let g = statement.grant(for: request.principal) {
+                        grant = g
+                    } else if statement.notPrincipal && record.isDeny && boundaryAttached {
+                        // AWS: a Deny with NotPrincipal always denies an IAM principal that has a
+                        // permissions boundary, whatever NotPrincipal lists.
+                        grant = .entity
+                    } else {
+                        continue
+                    }
                 }
                 if !statement.conditions.isEmpty {
                     if recording {

@@ -80,6 +80,14 @@ import Testing
             resourcePolicy: doc(refuse(#"{"AWS":["arn:aws:iam::111122223333:role/Dev","arn:aws:sts::111122223333:assumed-role/Dev/s1"]}"#, "s3:*", not: true)),
             principal: devSession, expect: .allow
         ),
+        Case(
+            name: "NotPrincipal deny always denies a principal with a boundary", identity: [s3All],
+            resourcePolicy: doc(refuse(bobARN, "s3:*", not: true)), boundary: s3All, expect: .explicitDeny(.resource)
+        ),
+        Case(
+            name: "NotPrincipal deny spares the listed principal without a boundary", identity: [s3All],
+            resourcePolicy: doc(refuse(bobARN, "s3:*", not: true)), expect: .allow
+        ),
         Case(name: "resourceAccount given and equal", resourcePolicy: doc(grant(bobARN, "s3:GetObject")), resourceAccount: account, expect: .allow),
         Case(name: "statement without matching principal is ignored for deny", identity: [s3All], resourcePolicy: doc(refuse(aliceARN, "s3:*")), expect: .allow),
     ]
