@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "NimbusAudit", dependencies: ["NimbusCore", "NimbusStorage"], swiftSettings: swiftSettings),
         .target(
             name: "NimbusSTS",
-            dependencies: ["NimbusCore", "NimbusWire"],
+            dependencies: ["NimbusCore", "NimbusWire", "NimbusAuth", "NimbusStorage", "NimbusPolicy"],
             path: "Sources/Services/STS",
             swiftSettings: swiftSettings
         ),
@@ -95,7 +95,7 @@ let package = Package(
             name: "NimbusServer",
             dependencies: [
                 "NimbusCore", "NimbusAuth", "NimbusWire", "NimbusStorage", "NimbusAudit", "NimbusPolicy",
-                "NimbusSTS", "NimbusCloudTrail",
+                "NimbusSTS", "NimbusCloudTrail", "NimbusIAM",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -151,7 +151,13 @@ let package = Package(
         ),
         .testTarget(
             name: "NimbusIAMTests",
-            dependencies: ["NimbusIAM", "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAuth", "NimbusPolicy", "NimbusCredentials"],
+            dependencies: [
+                "NimbusIAM", "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAuth", "NimbusPolicy", "NimbusCredentials",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NimbusWireTests", dependencies: ["NimbusWire", "NimbusCore"], swiftSettings: swiftSettings),

@@ -301,7 +301,7 @@ public struct UserIdentity: Sendable, Hashable, Codable {
                 accessKeyId: principal.accessKeyID,
                 sessionContext: SessionContext(
                     sessionIssuer: issuer,
-                    attributes: .init(creationDate: nil, mfaAuthenticated: principal.mfaAuthenticatedAt != nil)
+                    attributes: .init(creationDate: principal.sessionCreatedAt, mfaAuthenticated: principal.mfaAuthenticatedAt != nil)
                 )
             )
         case .anonymous:

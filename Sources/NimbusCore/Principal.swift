@@ -33,8 +33,15 @@ public struct Principal: Sendable, Hashable {
     public var accessKeyID: String?
     /// When MFA was last presented for these credentials, for `aws:MultiFactorAuthAge`.
     public var mfaAuthenticatedAt: Date?
-    /// Set for temporary credentials: the role session or federation it came from.
+    /// Set for temporary credentials: the role (or, for federation, the IAM user) the session came from.
     public var sessionIssuer: String?
+    /// Session policies passed when temporary credentials were made; they limit the session's permissions.
+    public var sessionPolicies: [String] = []
+    /// Session tags (`aws:PrincipalTag` for the session, over the role's own tags).
+    public var sessionTags: [String: String] = [:]
+    public var sourceIdentity: String?
+    /// When the temporary credentials were issued.
+    public var sessionCreatedAt: Date?
 
     public init(
         kind: Kind,

@@ -65,6 +65,9 @@ public struct EmptyShape: Codable, Sendable, Hashable {
     public init() {}
 }
 
+/// Computes an operation's own condition keys from its validated input; throws to refuse the call.
+public typealias AuthorizationContextProvider = @Sendable (ShapeValue, RequestContext) async throws -> [String: [String]]
+
 /// A service: its model and a handler per implemented operation name.
 public struct ServiceDefinition: Sendable {
     public var model: ServiceModel
@@ -74,17 +77,21 @@ public struct ServiceDefinition: Sendable {
     public var constraintValidation: ServiceCodec.ConstraintValidation
     /// What each operation needs to be allowed. An operation not listed is `<prefix>:<Operation>` on `*`.
     public var authorization: [String: OperationAuthorization]
+    /// Condition keys an operation adds before it is authorized (`sts:ExternalId`, MFA given with the call).
+    public var authorizationContext: [String: AuthorizationContextProvider]
 
     public init(
         model: ServiceModel,
         handlers: [String: OperationHandler],
         constraintValidation: ServiceCodec.ConstraintValidation = .model,
-        authorization: [String: OperationAuthorization] = [:]
+        authorization: [String: OperationAuthorization] = [:],
+        authorizationContext: [String: AuthorizationContextProvider] = [:]
     ) {
         self.model = model
         self.handlers = handlers
         self.constraintValidation = constraintValidation
         self.authorization = authorization
+        self.authorizationContext = authorizationContext
     }
 
     /// A codec for this service's model. It builds routing tables: make one per service and keep it.

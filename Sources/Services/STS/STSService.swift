@@ -6,20 +6,81 @@
 //
 //===----------------------------------------------------------------------===//
 
-import NimbusCore
+public import Foundation
+public import NimbusAuth
+public import NimbusCore
+public import NimbusStorage
 public import NimbusWire
 
-/// AWS Security Token Service. The foundation serves `GetCallerIdentity`; the IAM work adds the rest.
-public enum STSService {
-    public static func definition() -> ServiceDefinition {
+/// A role as STS needs to know it, from IAM.
+public struct STSRole: Sendable {
+    public var arn: String
+    public var roleID: String
+    public var name: String
+    public var maxSessionDuration: Int
+    public var tags: [String: String]
+
+    public init(arn: String, roleID: String, name: String, maxSessionDuration: Int, tags: [String: String]) {
+        self.arn = arn
+        self.roleID = roleID
+        self.name = name
+        self.maxSessionDuration = maxSessionDuration
+        self.tags = tags
+    }
+}
+
+/// What STS asks IAM. The server adapts the IAM service to it, so that STS does not depend on IAM.
+public protocol STSDirectory: Sendable {
+    func role(arn: String) async throws -> STSRole?
+    /// True when `code` is the current code of the enabled MFA device; consumes the code.
+    func verifyMFA(account: String, serialNumber: String, code: String, at: Date) async throws -> Bool
+    /// The default version of a managed policy, for `PolicyArns` session policies.
+    func managedPolicyDocument(arn: String) async throws -> String?
+}
+
+/// AWS Security Token Service: temporary credentials (`ASIA…`) for role sessions, MFA sessions and
+/// federated users, kept in the metadata store with their secrets sealed, until they expire.
+public final class STSService: Sendable {
+    let store: any MetadataStore
+    let rootKey: RootKey
+    let clock: WallClock
+    let directory: any STSDirectory
+    let sessions: SessionCache
+
+    public init(store: any MetadataStore, rootKey: RootKey, clock: WallClock = .system, directory: any STSDirectory) {
+        self.store = store
+        self.rootKey = rootKey
+        self.clock = clock
+        self.directory = directory
+        self.sessions = SessionCache()
+    }
+
+    public static let migrations: [StoreMigration] = []
+
+    /// Temporary credentials, for authentication.
+    public var credentialProvider: any CredentialProvider { SessionCredentialProvider(service: self) }
+
+    public func definition() -> ServiceDefinition {
         ServiceDefinition(
             model: .sts,
             handlers: [
-                "GetCallerIdentity": OperationHandler(getCallerIdentity)
+                "GetCallerIdentity": OperationHandler(Self.getCallerIdentity),
+                "AssumeRole": OperationHandler(assumeRole),
+                "GetSessionToken": OperationHandler(getSessionToken),
+                "GetFederationToken": OperationHandler(getFederationToken),
             ],
             authorization: [
                 // "No permissions are required to perform this operation."
-                "GetCallerIdentity": .unauthorized
+                "GetCallerIdentity": .unauthorized,
+                // Needs no permission either; MFA, when given, is checked by the handler.
+                "GetSessionToken": .unauthorized,
+                "AssumeRole": OperationAuthorization(resource: "${RoleArn}"),
+                "GetFederationToken": OperationAuthorization(resource: "arn:${Partition}:sts::${Account}:federated-user/${Name}"),
+            ],
+            authorizationContext: [
+                "AssumeRole": { [directory, clock] input, context in
+                    try await Self.assumeRoleConditionKeys(input, context: context, directory: directory, clock: clock)
+                }
             ]
         )
     }
