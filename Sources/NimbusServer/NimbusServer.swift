@@ -13,6 +13,7 @@ public import Logging
 public import NimbusAudit
 import NimbusAuth
 import NimbusCloudTrail
+import NimbusIAM
 public import NimbusCore
 import NimbusSTS
 public import NimbusStorage
@@ -45,6 +46,8 @@ public struct NimbusState: Sendable {
             dataDirectory = dir
         }
         try await store.migrate(module: "accounts", AccountDirectory.migrations)
+        try await store.migrate(module: "iam", IAMService.migrations)
+        try await store.migrate(module: "sts", STSService.migrations)
         return NimbusState(
             store: store,
             rootKey: rootKey,
@@ -60,10 +63,11 @@ public enum NimbusServer {
     public static let version = "0.1.0"
 
     /// The services this Nimbus serves. A new service adds one line here.
-    static func services(state: NimbusState) -> [ServiceDefinition] {
+    static func services(state: NimbusState, iam: IAMService, sts: STSService) -> [ServiceDefinition] {
         [
-            STSService.definition(),
+            sts.definition(),
             CloudTrailService.definition(audit: state.audit),
+            iam.definition(),
         ]
     }
 
@@ -154,16 +158,22 @@ public struct NimbusRuntime: Sendable {
             secret: configuration.rootSecretAccessKey
         )
         let pinned = (account.accountID, account.rootAccessKeyID, secret)
-        let verifier = SigV4Verifier(credentials: state.accounts, clock: clock)
+        let iam = IAMService(store: state.store, rootKey: state.rootKey, clock: clock)
+        let sts = STSService(store: state.store, rootKey: state.rootKey, clock: clock, directory: IAMSTSDirectory(iam: iam))
+        let verifier = SigV4Verifier(
+            credentials: CompositeCredentialProvider(providers: [state.accounts, iam.credentialProvider, sts.credentialProvider]),
+            clock: clock
+        )
         let metrics = RequestMetrics()
-        let services = NimbusServer.services(state: state)
+        let services = NimbusServer.services(state: state, iam: iam, sts: sts)
         let pipeline = RequestPipeline(
             services: services,
             verifier: verifier,
             authMode: configuration.authMode,
             accounts: state.accounts,
             defaultAccountID: account.accountID,
-            authorizer: RootOnlyAuthorizer(),
+            authorizer: PolicyAuthorizer(identities: IAMIdentityPolicies(iam: iam), resourcePolicies: IAMResourcePolicies(iam: iam)),
+            keyUsage: { id, service, region, date in iam.noteKeyUsed(accessKeyID: id, service: service, region: region, at: date) },
             audit: state.audit,
             clock: clock,
             defaultRegion: configuration.region,
@@ -181,6 +191,8 @@ public struct NimbusRuntime: Sendable {
             reset: {
                 try await state.store.reset()
                 state.accounts.invalidateCache()
+                iam.invalidateCaches()
+                sts.invalidateCache()
                 _ = try await state.accounts.ensureDefault(accountID: pinned.0, accessKeyID: pinned.1, secret: pinned.2)
                 logger.notice("state reset")
             }

@@ -24,11 +24,26 @@ protocol IdentityPolicySource: Sendable {
     func identityPolicies(for principal: Principal) async throws -> IdentityPolicies
 }
 
+/// A resource's own policy: a role's trust policy, later bucket and key policies.
+struct ResourcePolicy: Sendable {
+    var id: String
+    var document: String
+    var kind: PolicyKind
+    /// Trust and key policies must allow by themselves; an identity policy alone is not enough.
+    var required: Bool
+}
+
+protocol ResourcePolicySource: Sendable {
+    /// The policy of `resource` that governs `action`, if the resource has one.
+    func resourcePolicy(action: String, resource: String) async throws -> ResourcePolicy?
+}
+
 /// Decides every request with the IAM policy engine, as AWS does: the account's root may act in its
 /// own account; IAM users and role sessions need an identity policy that allows (within their
 /// permissions boundary), and an explicit deny anywhere wins.
 struct PolicyAuthorizer: Authorizer {
     let identities: any IdentityPolicySource
+    let resourcePolicies: any ResourcePolicySource
     let cache = CompiledPolicyCache()
 
     func authorize(_ request: AuthorizationRequest) async throws(AWSError) {
@@ -40,13 +55,17 @@ struct PolicyAuthorizer: Authorizer {
             policies = PolicySet()
             principalContext = PrincipalContext(principal)
         case .anonymous:
-            // Only a resource policy can let an anonymous request in; no service has one yet.
             policies = PolicySet()
             principalContext = .anonymous
         case .user, .assumedRole, .federatedUser:
             let stored: IdentityPolicies
             do {
-                stored = try await identities.identityPolicies(for: principal)
+                // A federated user has the permissions of the IAM user who federated, within the session policy.
+                var owner = principal
+                if principal.kind == .federatedUser, let issuer = principal.sessionIssuer {
+                    owner = Principal(kind: issuer.hasSuffix(":root") ? .root : .user, accountID: principal.accountID, arn: issuer, userID: principal.userID)
+                }
+                stored = owner.kind == .root ? IdentityPolicies(identity: [], tags: [:]) : try await identities.identityPolicies(for: owner)
             } catch let error as AWSError {
                 throw error
             } catch {
@@ -56,21 +75,35 @@ struct PolicyAuthorizer: Authorizer {
                 identity: stored.identity.compactMap { cache.compiled(id: $0.id, document: $0.document, kind: .inlineIdentity) },
                 permissionsBoundary: stored.permissionsBoundary.flatMap {
                     cache.compiled(id: $0.id, document: $0.document, kind: .permissionsBoundary)
+                },
+                session: principal.sessionPolicies.enumerated().compactMap { index, document in
+                    cache.compiled(id: "session:\(principal.accessKeyID ?? principal.arn)#\(index)", document: document, kind: .sessionPolicy)
                 }
             )
-            principalContext = PrincipalContext(principal, username: stored.username, sessionIssuerARN: principal.sessionIssuer, tags: stored.tags)
+            let tags = stored.tags.merging(principal.sessionTags) { _, session in session }
+            principalContext = PrincipalContext(principal, username: stored.username, sessionIssuerARN: principal.sessionIssuer, tags: tags)
         }
+        // aws:PrincipalArn, aws:username, aws:PrincipalTag/… come from the principal context, never the request.
         var context = ConditionContext.global(for: request.context)
-        context.set("aws:PrincipalArn", principal.kind == .assumedRole ? (principal.sessionIssuer ?? principal.arn) : principal.arn)
-        context.set("aws:PrincipalAccount", principal.accountID)
-        context.set("aws:userid", principal.userID)
         context.set("aws:ViaAWSService", "false")
-        if let username = principalContext.username { context.set("aws:username", username) }
-        for (key, value) in principalContext.tags { context.set("aws:PrincipalTag/\(key)", value) }
         for (key, values) in request.conditionKeys { context[key] = values }
 
         for resource in request.resources {
-            let evaluation = NimbusPolicy.evaluate(
+            var policies = policies
+            let resourcePolicy: ResourcePolicy?
+            do {
+                resourcePolicy = resource == "*" ? nil : try await resourcePolicies.resourcePolicy(action: request.action, resource: resource)
+            } catch let error as AWSError {
+                throw error
+            } catch {
+                throw AWSError.internalFailure()
+            }
+            if let resourcePolicy {
+                policies.resource = cache.compiled(id: resourcePolicy.id, document: resourcePolicy.document, kind: resourcePolicy.kind)
+            }
+            policies.resourcePolicyRequired = resourcePolicy?.required ?? Self.requiresResourcePolicy(request.action)
+            // `decide` is the allocation-free path; `evaluate` is for the simulator.
+            let decision = NimbusPolicy.decide(
                 EvaluationRequest(
                     action: request.action,
                     resource: resource,
@@ -80,10 +113,18 @@ struct PolicyAuthorizer: Authorizer {
                 ),
                 policies
             )
-            guard evaluation.isAllowed else {
-                throw AWSError.accessDenied(evaluation.denialMessage(principalARN: principal.arn, action: request.action, resource: resource))
+            guard decision.isAllowed else {
+                throw AWSError.accessDenied(decision.denialMessage(principalARN: principal.arn, action: request.action, resource: resource))
             }
         }
+    }
+}
+
+extension PolicyAuthorizer {
+    /// Actions whose resource must itself allow: a role that does not exist has no trust policy, and
+    /// nobody may assume it.
+    static func requiresResourcePolicy(_ action: String) -> Bool {
+        action.lowercased().hasPrefix("sts:assumerole")
     }
 }
 

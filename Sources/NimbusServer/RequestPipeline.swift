@@ -51,6 +51,8 @@ struct RequestPipeline: Sendable {
     let accounts: AccountDirectory
     let defaultAccountID: String
     let authorizer: any Authorizer
+    /// Told of every request a long-term IAM key authenticated (for `GetAccessKeyLastUsed`); must be cheap.
+    let keyUsage: @Sendable (_ accessKeyID: String, _ service: String, _ region: String, _ at: Date) -> Void
     let audit: AuditLog
     let clock: WallClock
     let defaultRegion: String
@@ -64,6 +66,7 @@ struct RequestPipeline: Sendable {
         accounts: AccountDirectory,
         defaultAccountID: String,
         authorizer: any Authorizer,
+        keyUsage: @escaping @Sendable (String, String, String, Date) -> Void = { _, _, _, _ in },
         audit: AuditLog,
         clock: WallClock,
         defaultRegion: String,
@@ -77,6 +80,7 @@ struct RequestPipeline: Sendable {
         self.accounts = accounts
         self.defaultAccountID = defaultAccountID
         self.authorizer = authorizer
+        self.keyUsage = keyUsage
         self.audit = audit
         self.clock = clock
         self.defaultRegion = defaultRegion
@@ -123,6 +127,9 @@ struct RequestPipeline: Sendable {
             context.operation = op.name
             context.principal = try await authenticate(signable, scope: scope, service: service)
             authenticated = !context.principal.isAnonymous
+            if context.principal.kind == .user, let key = context.principal.accessKeyID, key.hasPrefix("AKIA") {
+                keyUsage(key, model.signingName, context.region, context.receivedAt)
+            }
             if context.principal.isAnonymous && service.flavor != .s3 {
                 throw Self.missingAuthentication(for: model)
             }
@@ -187,9 +194,10 @@ struct RequestPipeline: Sendable {
         guard declared.requiresAuthorization else { return }
         let resources = declared.resourceARNs(input: input, account: context.principal.accountID, region: context.region)
         let actions = declared.actions.isEmpty ? ["\(service.actionPrefix):\(operation.name)"] : declared.actions
+        let keys = try await service.definition.authorizationContext[operation.name]?(input, context) ?? [:]
         for action in actions {
             do {
-                try await authorizer.authorize(AuthorizationRequest(action: action, resources: resources, context: context))
+                try await authorizer.authorize(AuthorizationRequest(action: action, resources: resources, context: context, conditionKeys: keys))
             } catch {
                 throw Self.accessDenied(error, for: service.definition.model)
             }
@@ -224,12 +232,15 @@ struct RequestPipeline: Sendable {
         error: AWSError?
     ) async {
         let model = service.definition.model
+        let readOnly = Self.isReadOnly(operation.name)
         let event = AuditEvent(
             context: context,
             eventTime: clock.now,
-            readOnly: Self.isReadOnly(operation.name),
+            readOnly: readOnly,
             requestParameters: input.flatMap { model.requestParameters(operation, $0) },
-            responseElements: output.flatMap { model.responseElements(operation, $0) },
+            // As in AWS, reads record no response: LookupEvents would otherwise record the events it returns,
+            // and each page would carry every earlier one.
+            responseElements: readOnly ? nil : output.flatMap { model.responseElements(operation, $0) },
             error: error
         )
         do {
@@ -274,7 +285,16 @@ struct RequestPipeline: Sendable {
 
     static func sha256Hex(_ body: [UInt8]) -> String {
         let digest = SHA256.hash(data: body)
-        return digest.map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { buffer in
+            var i = 0
+            for byte in digest {
+                buffer[i] = hex[Int(byte >> 4)]
+                buffer[i + 1] = hex[Int(byte & 0x0f)]
+                i += 2
+            }
+            return i
+        }
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Double {

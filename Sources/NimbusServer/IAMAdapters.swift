@@ -1,0 +1,65 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import NimbusAuth
+import NimbusCore
+import NimbusIAM
+import NimbusPolicy
+import NimbusSTS
+
+/// IAM as the authorizer's source of identity policies.
+struct IAMIdentityPolicies: IdentityPolicySource {
+    let iam: IAMService
+
+    func identityPolicies(for principal: Principal) async throws -> IdentityPolicies {
+        let p = try await iam.policies(for: principal)
+        return IdentityPolicies(identity: p.identity, permissionsBoundary: p.permissionsBoundary, tags: p.tags, username: p.username)
+    }
+}
+
+/// Resource policies held by IAM: a role's trust policy governs `sts:AssumeRole*` on that role.
+struct IAMResourcePolicies: ResourcePolicySource {
+    let iam: IAMService
+
+    func resourcePolicy(action: String, resource: String) async throws -> ResourcePolicy? {
+        guard action.lowercased().hasPrefix("sts:assumerole"), resource.contains(":role/") else { return nil }
+        guard let role = try await iam.role(arn: resource) else { return nil }
+        return ResourcePolicy(id: "trust:\(role.arn)", document: role.trustPolicy, kind: .trustPolicy, required: true)
+    }
+}
+
+/// IAM as STS sees it.
+struct IAMSTSDirectory: STSDirectory {
+    let iam: IAMService
+
+    func role(arn: String) async throws -> STSRole? {
+        guard let role = try await iam.role(arn: arn) else { return nil }
+        return STSRole(arn: role.arn, roleID: role.roleID, name: role.name, maxSessionDuration: role.maxSessionDuration, tags: role.tags)
+    }
+
+    func verifyMFA(account: String, serialNumber: String, code: String, at date: Date) async throws -> Bool {
+        try await iam.verifyMFA(account: account, serialNumber: serialNumber, code: code, at: date)
+    }
+
+    func managedPolicyDocument(arn: String) async throws -> String? {
+        try await iam.managedPolicyDocument(arn: arn)
+    }
+}
+
+/// Asks each provider in turn: account root keys, IAM users' keys, STS sessions.
+struct CompositeCredentialProvider: CredentialProvider {
+    let providers: [any CredentialProvider]
+
+    func credential(for accessKeyID: String) async throws -> SigningCredential? {
+        for provider in providers {
+            if let found = try await provider.credential(for: accessKeyID) { return found }
+        }
+        return nil
+    }
+}
