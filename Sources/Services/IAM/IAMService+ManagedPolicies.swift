@@ -268,7 +268,7 @@ extension IAMService {
             var items: [(String, PolicyOutput)] = []
             if scope != "Local" {
                 for managed in AWSManagedPolicies.all {
-                    items.append(("aws/" + managed.name, try Self.render(managed, account: account, in: reader)))
+                    items.append(("aws/" + managed.path + managed.name, try Self.render(managed, account: account, in: reader)))
                 }
             }
             if scope != "AWS" {

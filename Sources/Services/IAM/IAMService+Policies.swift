@@ -503,7 +503,9 @@ extension IAMService {
     // MARK: Pagination of small in-memory lists
 
     /// One page of `items` (each with its sort key), with the same opaque marker form as ``page(_:_:prefix:marker:maxItems:where:)``.
-    static func slice<Item>(_ items: [(String, Item)], marker: String?, maxItems: Int?) throws(AWSError) -> IAMPage<Item> {
+    static func slice<Item>(_ unsorted: [(String, Item)], marker: String?, maxItems: Int?) throws(AWSError) -> IAMPage<Item> {
+        // Markers name the last key of a page, so pages follow key order (UTF-8 bytes, like the store's).
+        let items = unsorted.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
         let limit = maxItems ?? 100
         guard (1...1000).contains(limit) else {
             throw AWSError.validation("1 validation error detected: Value '\(limit)' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000")

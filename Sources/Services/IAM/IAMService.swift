@@ -55,6 +55,7 @@ public final class IAMService: Sendable {
             policyHandlers(),
             managedPolicyHandlers(),
             accountHandlers(),
+            simulatorHandlers(),
             credentialReportHandlers(),
             certificateHandlers(),
             sshKeyHandlers(),
