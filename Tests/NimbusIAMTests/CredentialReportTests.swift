@@ -36,6 +36,8 @@ import Testing
         try await iam.ok("CreateLoginProfile", ["UserName": "bob", "Password": "Report-Pass-1"])
         let key = try #require(try await iam.ok("CreateAccessKey", ["UserName": "bob"])["AccessKeyId"])
         iam.service.noteKeyUsed(accessKeyID: key, service: "s3", region: "eu-west-1", at: clock.now)
+        // The report orders a user's keys by creation time; two keys are never made in the same instant.
+        clock.advance(by: 60)
         let second = try #require(try await iam.ok("CreateAccessKey", ["UserName": "bob"])["AccessKeyId"])
         try await iam.ok("UpdateAccessKey", ["UserName": "bob", "AccessKeyId": second, "Status": "Inactive"])
         let created = try await iam.ok("CreateVirtualMFADevice", ["VirtualMFADeviceName": "bob"])

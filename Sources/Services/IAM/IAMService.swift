@@ -38,7 +38,7 @@ public final class IAMService: Sendable {
         for table in handlerTables() {
             handlers.merge(table) { first, _ in first }
         }
-        return ServiceDefinition(model: .iam, handlers: handlers)
+        return ServiceDefinition(model: .iam, handlers: handlers, authorization: Self.authorizationTable)
     }
 
     /// Every area's handlers. An area adds itself here with one line.
