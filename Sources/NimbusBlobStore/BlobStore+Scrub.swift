@@ -1,0 +1,250 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension BlobStore {
+    /// Re-reads every piece of every blob at most `bytesPerSecond` (nil: as fast as it can),
+    /// repairs what it can from the redundancy and reports what it found.
+    ///
+    /// Needs no keys: records are checked against their CRC-32C, parity against the data shards,
+    /// and each blob's layout is taken from the headers and footers of its pieces. Walks one
+    /// fan-out directory at a time, so memory stays small however many blobs there are. Also
+    /// removes temporary files that crashed writes left behind.
+    public func scrub(bytesPerSecond: Int64?) async throws -> ScrubReport {
+        var report = ScrubReport()
+        var pacer = Pacer(bytesPerSecond: bytesPerSecond)
+        for root in Set(roots) { removeStaleTemporaryFiles(root: root, olderThan: 3600) }
+        for prefix in 0..<256 {
+            let name = BlobID.hex([UInt8(prefix)])
+            // id → piece → directory
+            var found: [String: [Int: Int]] = [:]
+            var seen: Set<String> = []
+            for (directory, root) in roots.enumerated() where seen.insert(root).inserted {
+                for file in (try? FileIO.list(root + "/" + name)) ?? [] {
+                    guard let (id, piece) = Self.parsePieceName(file), id.hasPrefix(name) else { continue }
+                    found[id, default: [:]][piece] = directory
+                }
+            }
+            for id in found.keys.sorted() {
+                try Task.checkCancellation()
+                var result: BlobCheck
+                do {
+                    result = try await scrubBlob(id: id, locations: found[id]!, pacer: &pacer)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    result = BlobCheck()
+                    result.unrecoverable = true
+                }
+                if result.gone { continue }
+                report.blobsChecked += 1
+                report.bytesChecked += result.bytes
+                report.corruptPieces += result.corrupt
+                report.missingPieces += result.missing
+                report.repaired += result.repaired
+                if result.unrecoverable { report.unrecoverable.append(id) }
+                counters.add(.scrubbedBytes, Int(result.bytes))
+                counters.add(.corruptPieces, result.corrupt + result.missing)
+                counters.add(.repairedPieces, result.repaired)
+                counters.add(.unrecoverable, result.unrecoverable ? 1 : 0)
+            }
+        }
+        return report
+    }
+
+    /// `<32 hex digits>.<piece>`, nil for anything else.
+    static func parsePieceName(_ name: String) -> (String, Int)? {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, BlobID.bytes(String(parts[0])) != nil, let piece = Int(parts[1]), (0..<3).contains(piece) else {
+            return nil
+        }
+        return (String(parts[0]), piece)
+    }
+
+    /// Works out a blob's layout from its pieces (by majority of the intact headers and footers),
+    /// then checks and repairs it.
+    private func scrubBlob(id: String, locations: [Int: Int], pacer: inout Pacer) async throws -> BlobCheck {
+        guard let idBytes = BlobID.bytes(id) else { return BlobCheck() }
+        struct Description: Hashable {
+            var redundancy: BlobRedundancy
+            var segmentSize: Int
+            var size: Int64
+        }
+        var votes: [Description: Int] = [:]
+        for (piece, directory) in locations.sorted(by: { $0.key < $1.key }) {
+            let path = roots[directory] + "/" + id.prefix(2) + "/" + id + "." + String(piece)
+            guard let fd = try? FileIO.openIfExists(path, O_RDONLY) else { continue }
+            defer { close(fd) }
+            guard let length = try? FileIO.size(fd, path: path), length >= Int64(BlobLayout.headerSize + BlobLayout.footerSize),
+                let headerBytes = try? FileIO.pread(fd, count: BlobLayout.headerSize, offset: 0, path: path),
+                let footerBytes = try? FileIO.pread(fd, count: BlobLayout.footerSize, offset: length - Int64(BlobLayout.footerSize), path: path),
+                let header = PieceHeader(headerBytes), header.piece == piece, header.idBytes == idBytes,
+                let size = parseFooter(footerBytes)
+            else { continue }
+            let candidate = BlobLayout(
+                id: id,
+                idBytes: idBytes,
+                redundancy: header.redundancy,
+                segmentSize: header.segmentSize,
+                size: size,
+                placement: []
+            )
+            guard candidate.fileLength == length else { continue }
+            votes[Description(redundancy: header.redundancy, segmentSize: header.segmentSize, size: size), default: 0] += 1
+        }
+        guard let best = votes.max(by: { $0.value < $1.value })?.key else {
+            // No piece can even say what the blob is.
+            var result = BlobCheck()
+            result.corrupt = locations.count
+            result.unrecoverable = true
+            return result
+        }
+        let computed = placement(for: idBytes, best.redundancy)
+        let layout = BlobLayout(
+            id: id,
+            idBytes: idBytes,
+            redundancy: best.redundancy,
+            segmentSize: best.segmentSize,
+            size: best.size,
+            placement: (0..<best.redundancy.pieceCount).map { locations[$0] ?? computed[$0] }
+        )
+        return try await checkAndRepair(layout, pacer: &pacer)
+    }
+
+    /// Verifies every record of every piece of a blob and rebuilds what is bad: records in place,
+    /// missing or damaged files whole (published only if the blob still exists).
+    func checkAndRepair(_ layout: BlobLayout, pacer: inout Pacer) async throws -> BlobCheck {
+        var result = BlobCheck()
+        let n = layout.pieceCount
+        var files: [PieceFile?] = Array(repeating: nil, count: n)
+        var rebuild: [Int] = []
+        var corrupt: Set<Int> = []
+        var badFooters: [Int] = []
+        for piece in 0..<n {
+            switch PieceFile.open(self, layout, piece: piece, checkFooter: true) {
+            case .intact(let file):
+                files[piece] = file
+                if !file.footerIntact {
+                    corrupt.insert(piece)
+                    badFooters.append(piece)
+                }
+            case .missing:
+                result.missing += 1
+                rebuild.append(piece)
+            case .damaged:
+                corrupt.insert(piece)
+                rebuild.append(piece)
+            }
+        }
+        if result.missing == n {
+            result.gone = true
+            return result
+        }
+        // Every segment of these pieces is lost; both schemes survive one lost piece per segment.
+        guard rebuild.count <= 1 else {
+            result.corrupt = corrupt.count
+            result.unrecoverable = true
+            return result
+        }
+        let writer = rebuild.isEmpty ? nil : PieceWriter(store: self, layout: layout, pieces: rebuild)
+        var rewritten: Set<Int> = []
+        for k in 0..<layout.segmentCount {
+            try Task.checkCancellation()
+            var payloads: [Int: [UInt8]] = [:]
+            for piece in 0..<n {
+                guard let file = files[piece] else { continue }
+                if let payload = file.payload(layout, k) {
+                    payloads[piece] = payload
+                } else {
+                    corrupt.insert(piece)
+                }
+            }
+            let bytes = Int64(files.compactMap { $0 }.count) * Int64(layout.payloadLength(k) + BlobLayout.crcSize)
+            result.bytes += bytes
+            let bad = (0..<n).filter { payloads[$0] == nil }
+            if bad.count > 1 {
+                result.unrecoverable = true
+                break
+            }
+            if let piece = bad.first {
+                let rebuilt = Shards.rebuild(from: payloads.keys.sorted().map { payloads[$0]! }, layout.redundancy)
+                if let writer, let slot = writer.pieces.firstIndex(of: piece) {
+                    writer.append(payload: rebuilt, slot: slot)
+                    try writer.flush()
+                } else {
+                    try rewriteRecord(layout, piece: piece, segment: k, payload: rebuilt)
+                    rewritten.insert(piece)
+                }
+            } else if !Self.consistent(payloads, layout.redundancy) {
+                // Every record matches its CRC yet the pieces disagree: no way to tell which is
+                // wrong without the key. A reader (which has it) still gets authenticated data or an error.
+                result.unrecoverable = true
+                break
+            }
+            try await pacer.account(bytes)
+        }
+        result.corrupt = corrupt.count
+        if result.unrecoverable {
+            writer?.abort()
+            return result
+        }
+        for piece in badFooters { try rewriteFooter(layout, piece: piece) }
+        if let writer {
+            try writer.finish(footer: layout.footer())
+            if try writer.publish(onlyIfPresent: true) {
+                result.repaired += rebuild.count
+            } else {
+                result.gone = true
+            }
+        }
+        result.repaired += rewritten.union(badFooters).count
+        return result
+    }
+
+    /// True when the redundancy agrees with the data: parity is the XOR of the shards, or the copies are equal.
+    private static func consistent(_ payloads: [Int: [UInt8]], _ redundancy: BlobRedundancy) -> Bool {
+        switch redundancy {
+        case .mirror: payloads[0] == payloads[1]
+        case .xorParity: Shards.rebuild(from: [payloads[0]!, payloads[1]!], redundancy) == payloads[2]
+        }
+    }
+}
+
+/// What checking one blob found.
+struct BlobCheck {
+    var bytes: Int64 = 0
+    var corrupt = 0
+    var missing = 0
+    var repaired = 0
+    var unrecoverable = false
+    /// The blob was deleted while being checked (or was never there).
+    var gone = false
+}
+
+/// Keeps a byte stream under a rate by sleeping when it gets ahead.
+struct Pacer {
+    let bytesPerSecond: Int64?
+    private let start = ContinuousClock.now
+    private var bytes: Int64 = 0
+
+    init(bytesPerSecond: Int64?) { self.bytesPerSecond = bytesPerSecond }
+
+    mutating func account(_ n: Int64) async throws {
+        bytes += n
+        guard let bytesPerSecond, bytesPerSecond > 0 else { return }
+        let due = start + .seconds(Double(bytes) / Double(bytesPerSecond))
+        if due > .now { try await Task.sleep(until: due, clock: .continuous) }
+    }
+}

@@ -1,0 +1,193 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin POSIX calls that retry on `EINTR`, finish short transfers and throw ``BlobStoreError/io``.
+enum FileIO {
+    static func open(_ path: String, _ flags: CInt, _ mode: mode_t = 0) throws -> CInt {
+        while true {
+            let fd = systemOpen(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return fd }
+            if errno == EINTR { continue }
+            throw failure("open", path)
+        }
+    }
+
+    /// The descriptor, or nil when `path` does not exist.
+    static func openIfExists(_ path: String, _ flags: CInt) throws -> CInt? {
+        while true {
+            let fd = systemOpen(path, flags | O_CLOEXEC, 0)
+            if fd >= 0 { return fd }
+            switch errno {
+            case EINTR: continue
+            case ENOENT, ENOTDIR: return nil
+            default: throw failure("open", path)
+            }
+        }
+    }
+
+    static func writeAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        guard var p = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = systemWrite(fd, p, left)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("write", path)
+            }
+            p += n
+            left -= n
+        }
+    }
+
+    static func pwriteAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, offset: Int64, path: String) throws {
+        guard var p = bytes.baseAddress else { return }
+        var left = bytes.count
+        var at = off_t(offset)
+        while left > 0 {
+            let n = pwrite(fd, p, left, at)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("pwrite", path)
+            }
+            p += n
+            left -= n
+            at += off_t(n)
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`; fewer only at end of file.
+    static func pread(_ fd: CInt, into buffer: UnsafeMutableRawBufferPointer, offset: Int64, path: String) throws -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        var done = 0
+        while done < buffer.count {
+            let n = systemPread(fd, base + done, buffer.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("pread", path)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Bytes at `offset`, fewer at end of file.
+    static func pread(_ fd: CInt, count: Int, offset: Int64, path: String) throws -> [UInt8] {
+        var got = 0
+        let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            got = try pread(fd, into: UnsafeMutableRawBufferPointer(buffer), offset: offset, path: path)
+            initialized = got
+        }
+        return bytes
+    }
+
+    static func size(_ fd: CInt, path: String) throws -> Int64 {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure("fstat", path) }
+        return Int64(info.st_size)
+    }
+
+    /// Makes the file's data (and the size) durable.
+    static func syncData(_ fd: CInt, path: String) throws {
+        #if os(Linux)
+        let result = fdatasync(fd)
+        #else
+        let result = fsync(fd)
+        #endif
+        guard result == 0 else { throw failure("fsync", path) }
+    }
+
+    /// Asks the kernel to start writing `count` bytes at `offset` back now, so the final sync finds
+    /// little left to do. Advisory: failures are ignored.
+    static func startWriteback(_ fd: CInt, offset: Int64, count: Int) {
+        #if os(Linux)
+        _ = syncFileRange?(fd, off_t(offset), off_t(count), 2)  // SYNC_FILE_RANGE_WRITE
+        #endif
+    }
+
+    /// Makes the names in a directory durable (after a rename or unlink in it).
+    static func syncDirectory(_ path: String) throws {
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw failure("fsync", path) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        guard systemRename(from, to) == 0 else { throw failure("rename", from) }
+    }
+
+    /// Removes `path`; true if it existed.
+    @discardableResult
+    static func unlinkIfExists(_ path: String) throws -> Bool {
+        if unlink(path) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw failure("unlink", path)
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o700) == 0 || errno == EEXIST { return }
+        throw failure("mkdir", path)
+    }
+
+    /// The names in a directory, without `.` and `..`; empty when it does not exist.
+    static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT { return [] }
+            throw failure("opendir", path)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Seconds since `path` was last modified, nil if it is gone.
+    static func age(_ path: String) -> Double? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        #if canImport(Darwin)
+        let modified = info.st_mtimespec.tv_sec
+        #else
+        let modified = info.st_mtim.tv_sec
+        #endif
+        return Double(now.tv_sec - modified)
+    }
+
+    private static func failure(_ call: String, _ path: String) -> BlobStoreError {
+        .io("\(call) \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+#if os(Linux)
+/// `sync_file_range(2)`, which Glibc declares only under `_GNU_SOURCE`, so Swift cannot see it.
+private let syncFileRange: (@convention(c) (CInt, off_t, off_t, CUnsignedInt) -> CInt)? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (CInt, off_t, off_t, CUnsignedInt) -> CInt).self)
+}()
+#endif
+
+// Module-level wrappers, so the `FileIO` methods of the same names do not shadow the C functions.
+private func systemOpen(_ path: String, _ flags: CInt, _ mode: mode_t) -> CInt { open(path, flags, mode) }
+private func systemWrite(_ fd: CInt, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
+private func systemPread(_ fd: CInt, _ p: UnsafeMutableRawPointer, _ n: Int, _ offset: off_t) -> Int { pread(fd, p, n, offset) }
+private func systemRename(_ from: String, _ to: String) -> CInt { rename(from, to) }

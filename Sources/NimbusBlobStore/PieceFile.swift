@@ -1,0 +1,119 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One piece file, opened and checked: the right length, a header naming this blob and piece.
+final class PieceFile {
+    let descriptor: CInt
+    let path: String
+    /// The whole file, when it is small enough to read in one call.
+    private let contents: [UInt8]?
+    /// False when the footer was checked and found wrong (the records may still be good).
+    let footerIntact: Bool
+
+    /// Files up to this size are read whole on open: one `pread` instead of three calls.
+    static let wholeFileLimit: Int64 = 256 << 10
+
+    private init(descriptor: CInt, path: String, contents: [UInt8]?, footerIntact: Bool) {
+        self.descriptor = descriptor
+        self.path = path
+        self.contents = contents
+        self.footerIntact = footerIntact
+    }
+
+    deinit { close(descriptor) }
+
+    enum State {
+        case intact(PieceFile)
+        case missing
+        /// Unreadable, the wrong length, or a header that is not this piece's.
+        case damaged
+    }
+
+    /// Opens piece `piece` of `layout` and checks its length and header (and footer, if asked:
+    /// see ``footerIntact``).
+    static func open(_ store: BlobStore, _ layout: BlobLayout, piece: Int, checkFooter: Bool) -> State {
+        let path = store.piecePath(layout: layout, piece: piece)
+        let descriptor: CInt
+        do {
+            guard let fd = try FileIO.openIfExists(path, O_RDONLY) else { return .missing }
+            descriptor = fd
+        } catch {
+            return .damaged
+        }
+        let length = layout.fileLength
+        var contents: [UInt8]?
+        let header: [UInt8]
+        var footer: [UInt8] = []
+        do {
+            if length <= wholeFileLimit {
+                let whole = try FileIO.pread(descriptor, count: Int(length) + 1, offset: 0, path: path)
+                guard whole.count == Int(length) else { close(descriptor); return .damaged }
+                header = Array(whole.prefix(BlobLayout.headerSize))
+                footer = Array(whole.suffix(BlobLayout.footerSize))
+                contents = whole
+            } else {
+                guard try FileIO.size(descriptor, path: path) == length else { close(descriptor); return .damaged }
+                header = try FileIO.pread(descriptor, count: BlobLayout.headerSize, offset: 0, path: path)
+                if checkFooter {
+                    footer = try FileIO.pread(descriptor, count: BlobLayout.footerSize, offset: length - Int64(BlobLayout.footerSize), path: path)
+                }
+            }
+        } catch {
+            close(descriptor)
+            return .damaged
+        }
+        guard header == layout.header(piece: piece) else {
+            close(descriptor)
+            return .damaged
+        }
+        let footerIntact = !checkFooter || footer == layout.footer()
+        return .intact(PieceFile(descriptor: descriptor, path: path, contents: contents, footerIntact: footerIntact))
+    }
+
+    /// The payload of record `k`, nil when it cannot be read or does not match its CRC.
+    func payload(_ layout: BlobLayout, _ k: Int) -> [UInt8]? {
+        let offset = layout.recordOffset(k)
+        let count = layout.payloadLength(k) + BlobLayout.crcSize
+        if let contents {
+            return verifiedPayload(Array(contents[Int(offset)..<Int(offset) + count]))
+        }
+        guard let record = try? FileIO.pread(descriptor, count: count, offset: offset, path: path) else { return nil }
+        return verifiedPayload(record)
+    }
+}
+
+extension BlobStore {
+    /// Rewrites the footer of piece `piece` in place, durably.
+    func rewriteFooter(_ layout: BlobLayout, piece: Int) throws {
+        let path = piecePath(layout: layout, piece: piece)
+        guard let fd = try FileIO.openIfExists(path, O_WRONLY) else { return }
+        defer { close(fd) }
+        let offset = layout.fileLength - Int64(BlobLayout.footerSize)
+        try layout.footer().withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: offset, path: path) }
+        try FileIO.syncData(fd, path: path)
+    }
+
+    /// Rewrites record `k` of piece `piece` in place with a rebuilt payload, durably.
+    func rewriteRecord(_ layout: BlobLayout, piece: Int, segment k: Int, payload: [UInt8]) throws {
+        let path = piecePath(layout: layout, piece: piece)
+        guard let fd = try FileIO.openIfExists(path, O_WRONLY) else { return }
+        defer { close(fd) }
+        var record = payload
+        withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { record.append(contentsOf: $0) }
+        try record.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: layout.recordOffset(k), path: path) }
+        try FileIO.syncData(fd, path: path)
+    }
+}

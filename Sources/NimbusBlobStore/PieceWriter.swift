@@ -1,0 +1,142 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes some pieces of one blob to temporary files, then publishes them all or none.
+///
+/// Used for whole blobs (every piece) and for rebuilding lost pieces (some). Each piece's bytes
+/// collect in a buffer and go out in one `write` per segment; a blob that fits in one segment costs
+/// `open, write, fdatasync, rename, close` per piece and one `fsync` per directory. A writer that is
+/// neither published nor aborted removes its files when it goes away.
+final class PieceWriter {
+    private let store: BlobStore
+    private let layout: BlobLayout
+    /// The pieces this writer produces.
+    let pieces: [Int]
+    private let temporaryPaths: [String]
+    private var descriptors: [CInt]
+    private var buffers: [[UInt8]]
+    private var offsets: [Int64]
+    private var lastWriteback: [Int64]
+    private var finished = false
+    private var published = false
+
+    /// Asks the kernel to start writeback every this many bytes, so the final sync is short.
+    private static let writebackInterval: Int64 = 8 << 20
+
+    init(store: BlobStore, layout: BlobLayout, pieces: [Int]) {
+        self.store = store
+        self.layout = layout
+        self.pieces = pieces
+        let (suffix, _) = BlobID.random()
+        temporaryPaths = pieces.map { store.temporaryPath(layout: layout, piece: $0, suffix: suffix) }
+        descriptors = Array(repeating: -1, count: pieces.count)
+        buffers = pieces.map { layout.header(piece: $0) }
+        offsets = Array(repeating: 0, count: pieces.count)
+        lastWriteback = Array(repeating: 0, count: pieces.count)
+    }
+
+    deinit { abort() }
+
+    /// Appends every piece's record of a sealed segment (whole-blob writers).
+    func append(sealed: [UInt8]) {
+        sealed.withUnsafeBytes { raw in
+            for slot in pieces.indices {
+                Shards.appendRecord(piece: pieces[slot], of: raw, layout.redundancy, to: &buffers[slot])
+            }
+        }
+    }
+
+    /// Appends a record payload to the piece in `slot` (rebuilds).
+    func append(payload: [UInt8], slot: Int) {
+        buffers[slot].append(contentsOf: payload)
+        withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { buffers[slot].append(contentsOf: $0) }
+    }
+
+    /// Writes what is buffered, creating the files on first use.
+    func flush() throws {
+        for slot in pieces.indices where !buffers[slot].isEmpty {
+            if descriptors[slot] < 0 {
+                descriptors[slot] = try FileIO.open(temporaryPaths[slot], O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            }
+            try buffers[slot].withUnsafeBytes { try FileIO.writeAll(descriptors[slot], $0, path: temporaryPaths[slot]) }
+            offsets[slot] += Int64(buffers[slot].count)
+            buffers[slot].removeAll(keepingCapacity: true)
+            if offsets[slot] - lastWriteback[slot] >= Self.writebackInterval {
+                FileIO.startWriteback(descriptors[slot], offset: lastWriteback[slot], count: Int(offsets[slot] - lastWriteback[slot]))
+                lastWriteback[slot] = offsets[slot]
+            }
+        }
+    }
+
+    /// Appends the footer (which holds the size, known only now), writes and syncs every file.
+    func finish(footer: [UInt8]) throws {
+        for slot in pieces.indices { buffers[slot] += footer }
+        try flush()
+        for slot in pieces.indices { try FileIO.syncData(descriptors[slot], path: temporaryPaths[slot]) }
+        for slot in pieces.indices {
+            close(descriptors[slot])
+            descriptors[slot] = -1
+        }
+        finished = true
+    }
+
+    /// Renames the finished files into place and syncs their directories.
+    ///
+    /// Holds the blob's lock, so a concurrent delete or repair sees all the pieces or none. With
+    /// `onlyIfPresent`, publishes only while another piece of the blob still exists (a rebuild must
+    /// not resurrect a blob deleted meanwhile) and returns false otherwise.
+    @discardableResult
+    func publish(onlyIfPresent: Bool = false) throws -> Bool {
+        precondition(finished, "publish before finish")
+        let finalPaths = pieces.map { store.piecePath(layout: layout, piece: $0) }
+        return try store.withBlobLock(layout.id) {
+            if onlyIfPresent {
+                let others = (0..<layout.pieceCount).filter { !pieces.contains($0) }
+                guard others.contains(where: { access(store.piecePath(layout: layout, piece: $0), F_OK) == 0 }) else {
+                    return false
+                }
+            }
+            var renamed: [String] = []
+            do {
+                for slot in pieces.indices {
+                    try FileIO.rename(temporaryPaths[slot], finalPaths[slot])
+                    renamed.append(finalPaths[slot])
+                }
+                published = true
+                for directory in Set(pieces.map { store.pieceDirectory(layout: layout, piece: $0) }) {
+                    try FileIO.syncDirectory(directory)
+                }
+            } catch {
+                if !onlyIfPresent {
+                    for path in renamed { _ = try? FileIO.unlinkIfExists(path) }
+                }
+                throw error
+            }
+            return true
+        }
+    }
+
+    /// Closes and removes the temporary files; nothing of the write remains.
+    func abort() {
+        for slot in descriptors.indices where descriptors[slot] >= 0 {
+            close(descriptors[slot])
+            descriptors[slot] = -1
+        }
+        if !published {
+            for path in temporaryPaths { _ = unlink(path) }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+/// How a blob's pieces protect it.
+public enum BlobRedundancy: String, Sendable, Codable, Hashable {
+    /// Two data shards and their XOR parity in three directories: 1.5× the bytes, survives the loss
+    /// or corruption of any one directory.
+    case xorParity = "xor-2+1"
+    /// Two full copies: 2× the bytes, for stores with fewer than three directories.
+    case mirror = "mirror-2"
+
+    /// How many pieces (files) a blob has.
+    public var pieceCount: Int { 2 + (self == .xorParity ? 1 : 0) }
+}
+
+/// What the store returns for a written blob; the caller keeps it with the object's metadata and
+/// hands it back to read, delete or locate the blob.
+public struct StoredBlob: Sendable, Codable, Hashable {
+    /// 32 lowercase hex digits, random; names the piece files.
+    public var id: String
+    /// Plaintext length in bytes.
+    public var size: Int64
+    /// MD5 of the plaintext (S3's ETag for a single-part upload).
+    public var md5: [UInt8]
+    /// The requested checksums of the plaintext, base64 of the big-endian bytes as S3 returns them.
+    public var checksums: [ChecksumAlgorithm: String]
+    /// How the pieces protect the data.
+    public var redundancy: BlobRedundancy
+    /// Plaintext bytes per encrypted segment.
+    public var segmentSize: Int
+    /// The configured directory (by position) holding each piece.
+    public var placement: [Int]
+
+    public init(
+        id: String,
+        size: Int64,
+        md5: [UInt8],
+        checksums: [ChecksumAlgorithm: String],
+        redundancy: BlobRedundancy,
+        segmentSize: Int,
+        placement: [Int]
+    ) {
+        self.id = id
+        self.size = size
+        self.md5 = md5
+        self.checksums = checksums
+        self.redundancy = redundancy
+        self.segmentSize = segmentSize
+        self.placement = placement
+    }
+
+    /// The MD5 in lowercase hex, the form of an ETag.
+    public var md5Hex: String {
+        md5.map { byte in
+            let digits = Array("0123456789abcdef".utf8)
+            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
+        }.joined()
+    }
+}
+
+/// Counters since the store was opened.
+public struct BlobStoreStatistics: Sendable, Hashable {
+    /// Bytes of pieces the scrubber has read.
+    public var scrubbedBytes: Int64 = 0
+    /// Pieces found damaged (a bad record, header or length) or missing, by reads and scrubs.
+    public var corruptPieces: Int64 = 0
+    /// Pieces rewritten from the redundancy.
+    public var repairedPieces: Int64 = 0
+    /// Blobs found that could not be reconstructed.
+    public var unrecoverable: Int64 = 0
+    /// Segments a read had to reconstruct from the redundancy instead of reading directly.
+    public var readsFailedOver: Int64 = 0
+
+    public init() {}
+}
+
+/// What one scrub found.
+public struct ScrubReport: Sendable, Hashable {
+    public var blobsChecked = 0
+    public var bytesChecked: Int64 = 0
+    /// Pieces with a bad record, header, footer or length.
+    public var corruptPieces = 0
+    /// Pieces whose file did not exist.
+    public var missingPieces = 0
+    /// Pieces rewritten from the redundancy.
+    public var repaired = 0
+    /// Ids of blobs with too few intact pieces to repair.
+    public var unrecoverable: [String] = []
+
+    public init() {}
+}

@@ -1,0 +1,318 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Crypto
+import Foundation
+import NimbusBlobStore
+import Testing
+
+@Suite struct BlobStoreTests {
+    static let segment = 64 << 10
+
+    @Test(arguments: [0, 1, segment - 1, segment, segment + 1, 3 * segment + 17])
+    func roundTrip(_ size: Int) async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let data = randomBytes(size, seed: UInt64(size) + 1)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data, chunkSize: 1000), key: key, checksums: Set(ChecksumAlgorithm.allCases), maxBytes: 1 << 30)
+            #expect(blob.size == Int64(size))
+            #expect(blob.redundancy == .xorParity)
+            #expect(blob.md5 == Array(Insecure.MD5.hash(data: data)))
+            for algorithm in ChecksumAlgorithm.allCases {
+                var checksum = StreamingChecksum(algorithm)
+                checksum.update(data)
+                #expect(blob.checksums[algorithm] == checksum.finalizeBase64())
+            }
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            // Three pieces, 1.5× the sealed bytes plus headers, footers and CRCs.
+            let pieces = files(under: root)
+            #expect(pieces.count == 3)
+            let stored = pieces.map { (try? $0.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0 }.reduce(0, +)
+            #expect(Double(stored) <= 1.5 * Double(size) + 300)
+        }
+    }
+
+    @Test func fiveMebibytesWithDefaultSegments() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root)
+            let data = randomBytes(5 << 20, seed: 5)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data, chunkSize: 100_000), key: key, checksums: [.crc32c], maxBytes: 1 << 30)
+            #expect(blob.md5 == Array(Insecure.MD5.hash(data: data)))
+            #expect(blob.md5Hex == Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined())
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            #expect(store.statistics == BlobStoreStatistics())
+        }
+    }
+
+    @Test(arguments: [1, 2, 4])
+    func otherDirectoryCounts(_ count: Int) async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, directories: count, segmentSize: Self.segment)
+            let data = randomBytes(200_000)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            #expect(blob.redundancy == (count >= 3 ? .xorParity : .mirror))
+            #expect(Set(blob.placement).count == min(count, blob.redundancy.pieceCount))
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            // Survives a damaged first piece in every layout.
+            try flipByte(piecePath(root, blob, piece: 0), at: 100)
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            #expect(store.statistics.repairedPieces == 1)
+        }
+    }
+
+    @Test func rangeReads() async throws {
+        try await withTemporaryDirectory { root in
+            let segment = 1000
+            let store = try makeStore(in: root, segmentSize: segment)
+            let data = randomBytes(5_500, seed: 3)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data, chunkSize: 777), key: key, checksums: [], maxBytes: 1 << 30)
+            let ranges: [ClosedRange<Int64>] = [
+                0...0, 0...999, 0...1000, 999...1000, 500...2500, 1000...1999, 5499...5499, 4999...5499, 0...5499, 1234...4321,
+            ]
+            for range in ranges {
+                let got = try await collect(store.read(blob, key: key, range: range))
+                #expect(got == Array(data[Int(range.lowerBound)...Int(range.upperBound)]), "\(range)")
+            }
+            for bad: ClosedRange<Int64> in [0...5500, -1...3, 5500...5600] {
+                await #expect(throws: BlobStoreError.invalidRange) { try await collect(store.read(blob, key: key, range: bad)) }
+            }
+        }
+    }
+
+    @Test func rangeReadDecryptsOnlyItsSegments() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: 1000)
+            let data = randomBytes(10_000)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            // Destroy segment 0 in two pieces: reads that do not touch it still succeed.
+            let recordStride = (1000 + 16 + 1) / 2 + 4
+            try flipByte(piecePath(root, blob, piece: 0), at: 32 + 10)
+            try flipByte(piecePath(root, blob, piece: 1), at: 32 + 10)
+            #expect(try await collect(store.read(blob, key: key, range: 3000...4999)) == Array(data[3000...4999]))
+            await #expect(throws: BlobStoreError.corrupt(blob.id)) { try await collect(store.read(blob, key: key, range: 0...10)) }
+            _ = recordStride
+        }
+    }
+
+    @Test func flippedByteIsReadAroundAndRepaired() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let data = randomBytes(300_000, seed: 11)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            let path = piecePath(root, blob, piece: 1)
+            let original = try Data(contentsOf: path)
+            try flipByte(path, at: 32 + 40_000)
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            let stats = store.statistics
+            #expect(stats.corruptPieces == 1)
+            #expect(stats.repairedPieces == 1)
+            #expect(stats.readsFailedOver == 1)
+            #expect(try Data(contentsOf: path) == original)
+            // A second read finds nothing wrong.
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            #expect(store.statistics == stats)
+        }
+    }
+
+    @Test func missingDirectoryPieceIsReadAroundAndScrubRepairsIt() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let data = randomBytes(200_000, seed: 12)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            let other = try await store.write(body(randomBytes(1000)), key: key, checksums: [], maxBytes: 1 << 30)
+            let path = piecePath(root, blob, piece: 2)
+            let original = try Data(contentsOf: path)
+            try FileManager.default.removeItem(at: path)
+            // Reads need only the data shards; remove one of those too, in another blob's copy.
+            #expect(try await collect(store.read(blob, key: key, range: 0...99)) == Array(data[0...99]))
+            let report = try await store.scrub(bytesPerSecond: nil)
+            #expect(report.blobsChecked == 2)
+            #expect(report.missingPieces == 1)
+            #expect(report.corruptPieces == 0)
+            #expect(report.repaired == 1)
+            #expect(report.unrecoverable.isEmpty)
+            #expect(try Data(contentsOf: path) == original)
+            #expect(store.statistics.repairedPieces == 1)
+            // A clean store scrubs clean.
+            let again = try await store.scrub(bytesPerSecond: nil)
+            #expect(again.blobsChecked == 2 && again.repaired == 0 && again.missingPieces == 0 && again.corruptPieces == 0)
+            #expect(again.bytesChecked > Int64(data.count + 1000))
+            _ = other
+        }
+    }
+
+    @Test func missingDataPieceIsRebuiltByTheRead() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let data = randomBytes(150_000, seed: 13)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            let path = piecePath(root, blob, piece: 0)
+            let original = try Data(contentsOf: path)
+            // The whole directory is gone, as when a disk is replaced.
+            try FileManager.default.removeItem(at: root.appendingPathComponent("d\(blob.placement[0])"))
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("d\(blob.placement[0])/tmp"), withIntermediateDirectories: true)
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            #expect(store.statistics.repairedPieces == 1)
+            #expect(store.statistics.readsFailedOver == 3)
+            #expect(try Data(contentsOf: path) == original)
+        }
+    }
+
+    @Test func parityDamageIsFoundByScrub() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let data = randomBytes(100_000, seed: 14)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            let path = piecePath(root, blob, piece: 2)
+            let original = try Data(contentsOf: path)
+            try flipByte(path, at: 32 + 5)
+            try flipByte(path, at: 40_000)
+            let report = try await store.scrub(bytesPerSecond: nil)
+            #expect(report.corruptPieces == 1 && report.repaired == 1 && report.unrecoverable.isEmpty)
+            #expect(try Data(contentsOf: path) == original)
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+        }
+    }
+
+    @Test func twoDamagedPiecesAreUnrecoverable() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let data = randomBytes(100_000, seed: 15)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            try flipByte(piecePath(root, blob, piece: 0), at: 32 + 1000)
+            try flipByte(piecePath(root, blob, piece: 2), at: 32 + 1000)
+            await #expect(throws: BlobStoreError.corrupt(blob.id)) { try await collect(store.read(blob, key: key, range: nil)) }
+            let report = try await store.scrub(bytesPerSecond: nil)
+            #expect(report.unrecoverable == [blob.id])
+            #expect(store.statistics.unrecoverable >= 1)
+        }
+    }
+
+    @Test func wrongKeyFails() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let blob = try await store.write(body(randomBytes(5000)), key: BlobKey.random(), checksums: [], maxBytes: 1 << 30)
+            await #expect(throws: BlobStoreError.authenticationFailed(blob.id)) {
+                try await collect(store.read(blob, key: BlobKey.random(), range: nil))
+            }
+            // Nothing was "repaired" on the strength of a wrong key.
+            #expect(store.statistics == BlobStoreStatistics())
+        }
+    }
+
+    @Test func tooLargeLeavesNothingBehind() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            for size in [1001, 300_000] {
+                await #expect(throws: BlobStoreError.tooLarge) {
+                    try await store.write(body(randomBytes(size)), key: BlobKey.random(), checksums: [.sha256], maxBytes: 1000)
+                }
+            }
+            #expect(files(under: root).isEmpty)
+            // Exactly the limit is fine.
+            _ = try await store.write(body(randomBytes(1000)), key: BlobKey.random(), checksums: [], maxBytes: 1000)
+            #expect(files(under: root).count == 3)
+        }
+    }
+
+    @Test func cancellationLeavesNothingBehind() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
+            let task = Task { try await store.write(stream, key: BlobKey.random(), checksums: [], maxBytes: 1 << 30) }
+            // Enough for a few segments on disk, then the body stalls.
+            for _ in 0..<5 { continuation.yield(randomBytes(Self.segment)) }
+            while files(under: root).isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(50))
+            task.cancel()
+            continuation.finish()
+            await #expect(throws: CancellationError.self) { try await task.value }
+            #expect(files(under: root).isEmpty)
+        }
+    }
+
+    @Test func failingBodyLeavesNothingBehind() async throws {
+        struct Broken: Error {}
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let failing = AsyncThrowingStream<[UInt8], any Error> { continuation in
+                continuation.yield(randomBytes(3 * Self.segment))
+                continuation.finish(throwing: Broken())
+            }
+            await #expect(throws: Broken.self) { try await store.write(failing, key: BlobKey.random(), checksums: [], maxBytes: 1 << 30) }
+            #expect(files(under: root).isEmpty)
+        }
+    }
+
+    @Test func deleteRemovesEveryPiece() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(randomBytes(70_000)), key: key, checksums: [], maxBytes: 1 << 30)
+            #expect(files(under: root).count == 3)
+            try await store.delete(blob)
+            #expect(files(under: root).isEmpty)
+            try await store.delete(blob)  // already gone: fine
+            await #expect(throws: BlobStoreError.notFound(blob.id)) { try await collect(store.read(blob, key: key, range: nil)) }
+            #expect(try await store.scrub(bytesPerSecond: nil).blobsChecked == 0)
+        }
+    }
+
+    @Test func scrubIsRateLimited() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            _ = try await store.write(body(randomBytes(400_000)), key: BlobKey.random(), checksums: [], maxBytes: 1 << 30)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let report = try await store.scrub(bytesPerSecond: 2 << 20)
+            let elapsed = clock.now - start
+            // 1.5 × 400 KB at 2 MiB/s: about 0.29 s.
+            #expect(report.bytesChecked > 600_000)
+            #expect(elapsed >= .milliseconds(200))
+            #expect(store.statistics.scrubbedBytes == report.bytesChecked)
+        }
+    }
+
+    @Test func storedBlobEncodesChecksumsAsAnObject() throws {
+        let blob = StoredBlob(
+            id: String(repeating: "ab", count: 16), size: 3, md5: [1, 2], checksums: [.crc32c: "AAAAAA=="],
+            redundancy: .xorParity, segmentSize: 1 << 20, placement: [0, 1, 2]
+        )
+        let json = try JSONEncoder().encode(blob)
+        #expect(String(decoding: json, as: UTF8.self).contains(#""CRC32C":"AAAAAA==""#))
+        #expect(try JSONDecoder().decode(StoredBlob.self, from: json) == blob)
+    }
+
+    @Test func keysAreRedactedAndSized() throws {
+        let key = BlobKey.random()
+        #expect(key.bytes.count == 32)
+        #expect(!"\(key)".contains(key.bytes.map { String(format: "%02x", $0) }.joined()))
+        #expect("\(key)" == "BlobKey(redacted)")
+        #expect(String(reflecting: key) == "BlobKey(redacted)")
+        #expect(try BlobKey(bytes: key.bytes).bytes == key.bytes)
+        #expect(throws: BlobStoreError.invalidKey) { try BlobKey(bytes: [1, 2, 3]) }
+    }
+
+    @Test func invalidConfigurations() {
+        #expect(throws: BlobStoreError.self) { try BlobStore(configuration: BlobStoreConfiguration(directories: [])) }
+        #expect(throws: BlobStoreError.self) {
+            try BlobStore(configuration: BlobStoreConfiguration(directories: [URL(fileURLWithPath: "/tmp/x")], segmentSize: 0))
+        }
+    }
+}
