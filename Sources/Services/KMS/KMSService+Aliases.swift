@@ -1,0 +1,116 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import NimbusCore
+import NimbusStorage
+import NimbusWire
+
+extension KMSService {
+    func aliasHandlers() -> [String: OperationHandler] {
+        [
+            "CreateAlias": OperationHandler { (input: AliasInput, context) in
+                try await self.putAlias(input, context: context, create: true)
+                return EmptyShape()
+            },
+            "UpdateAlias": OperationHandler { (input: AliasInput, context) in
+                try await self.putAlias(input, context: context, create: false)
+                return EmptyShape()
+            },
+            "DeleteAlias": OperationHandler { (input: DeleteAliasInput, context) in
+                let account = context.principal.accountID
+                let region = context.region
+                try Self.validateAliasName(input.AliasName)
+                try await self.store.write { tx in
+                    let storeKey = KMSKeys.key(account, region, input.AliasName)
+                    guard try tx.get(KMSKeys.aliases, storeKey) != nil else {
+                        throw KMSError.aliasNotFound(Self.aliasARN(account: account, region: region, name: input.AliasName))
+                    }
+                    try tx.delete(KMSKeys.aliases, storeKey)
+                }
+                return EmptyShape()
+            },
+            "ListAliases": OperationHandler(listAliases),
+        ]
+    }
+
+    struct AliasInput: Decodable, Sendable {
+        var AliasName: String
+        var TargetKeyId: String
+    }
+
+    struct DeleteAliasInput: Decodable, Sendable {
+        var AliasName: String
+    }
+
+    /// `alias/` followed by letters, digits, `/`, `_` and `-`; `alias/aws/` is reserved for AWS managed keys.
+    static func validateAliasName(_ name: String) throws {
+        guard name.hasPrefix("alias/"), name.count > "alias/".count else {
+            throw KMSError.validation("Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")
+        }
+        if name.hasPrefix("alias/aws/") || name == "alias/aws" {
+            throw KMSError.notAuthorized("\(name) must not begin with alias/aws/. The alias/aws/ prefix is reserved for AWS managed keys.")
+        }
+    }
+
+    func putAlias(_ input: AliasInput, context: RequestContext, create: Bool) async throws {
+        let account = context.principal.accountID
+        let region = context.region
+        let now = clock.now
+        try Self.validateAliasName(input.AliasName)
+        try await store.write { tx in
+            let key = try Self.lookup(input.TargetKeyId, account: account, region: region, in: tx, allowAlias: false, crossAccount: false)
+            if key.state == KeyState.pendingDeletion { throw KMSError.invalidState("\(key.arn) is pending deletion.") }
+            let storeKey = KMSKeys.key(account, region, input.AliasName)
+            let arn = Self.aliasARN(account: account, region: region, name: input.AliasName)
+            let existing = try tx.getJSON(AliasRecord.self, KMSKeys.aliases, storeKey)
+            var alias: AliasRecord
+            if create {
+                guard existing == nil else { throw KMSError.alreadyExists("An alias with the name \(arn) already exists") }
+                alias = AliasRecord(AliasName: input.AliasName, AliasArn: arn, TargetKeyId: key.keyID, CreationDate: now, LastUpdatedDate: now)
+            } else {
+                guard let found = existing else { throw KMSError.aliasNotFound(arn) }
+                // The new key must have the same type and usage as the current one, as AWS requires.
+                if let current = found.TargetKeyId,
+                   let old = try tx.getJSON(KeyRecord.self, KMSKeys.keys, KMSKeys.key(account, region, current)),
+                   old.keySpec != key.keySpec || old.keyUsage != key.keyUsage {
+                    throw KMSError.validation("\(key.arn) has a different key spec or key usage than the key the alias points to.")
+                }
+                alias = found
+                alias.TargetKeyId = key.keyID
+                alias.LastUpdatedDate = now
+            }
+            try tx.putJSON(KMSKeys.aliases, storeKey, alias)
+        }
+    }
+
+    struct ListAliasesInput: Decodable, Sendable {
+        var KeyId: String?
+        var Limit: Int?
+        var Marker: String?
+    }
+
+    struct ListAliasesOutput: Encodable, Sendable {
+        var Aliases: [AliasRecord]
+        var NextMarker: String?
+        var Truncated: Bool
+    }
+
+    @Sendable func listAliases(_ input: ListAliasesInput, context: RequestContext) async throws -> ListAliasesOutput {
+        var target: String?
+        if let keyID = input.KeyId {
+            target = try await key(keyID, context, allowAlias: false, crossAccount: false).keyID
+        }
+        let page = try await page(
+            AliasRecord.self, KMSKeys.aliases, prefix: "\(context.principal.accountID)/\(context.region)/",
+            limit: input.Limit, defaultLimit: 50, marker: input.Marker,
+            where: { [target] alias in target == nil || alias.TargetKeyId == target }
+        )
+        return ListAliasesOutput(Aliases: page.items, NextMarker: page.nextMarker, Truncated: page.truncated)
+    }
+}
