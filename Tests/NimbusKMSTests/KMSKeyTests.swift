@@ -127,6 +127,23 @@ struct KMSKeyTests {
         #expect(try await kms.call("Decrypt", ["CiphertextBlob": blob]).errorCode == "InvalidCiphertextException")
     }
 
+    /// Cryptographic and read operations take another account's key ARN (the key policy decides, in the
+    /// authorizer); management operations are for the key's own account only.
+    @Test func crossAccountUse() async throws {
+        let kms = KMSHarness()
+        let id = try await kms.createKey()
+        let blob = try #require(try await kms.ok("Encrypt", ["KeyId": id, "Plaintext": KMSHarness.b64([5])]).string("CiphertextBlob"))
+        let outsider = Principal.root(of: "444455556666")
+        #expect(try await kms.call("Decrypt", ["CiphertextBlob": blob], as: outsider).status == 200)
+        #expect(try await kms.call("DescribeKey", ["KeyId": KMSHarness.arn(id)], as: outsider).status == 200)
+        #expect(try await kms.call("DescribeKey", ["KeyId": id], as: outsider).errorCode == "NotFoundException", "a bare id names a key of the caller's account")
+        let policy = KMSService.defaultKeyPolicy(account: "444455556666")
+        #expect(try await kms.call("PutKeyPolicy", ["KeyId": KMSHarness.arn(id), "Policy": policy], as: outsider).errorCode == "NotFoundException")
+        #expect(try await kms.call("ScheduleKeyDeletion", ["KeyId": KMSHarness.arn(id)], as: outsider).errorCode == "NotFoundException")
+        #expect(try await kms.call("GetKeyPolicy", ["KeyId": KMSHarness.arn(id)], as: outsider).errorCode == "NotFoundException")
+        #expect(try await kms.ok("DescribeKey", ["KeyId": id]).string("KeyMetadata", "KeyState") == "Enabled")
+    }
+
     @Test func keyPolicies() async throws {
         let kms = KMSHarness()
         let id = try await kms.createKey()

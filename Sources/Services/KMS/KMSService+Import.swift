@@ -67,7 +67,7 @@ extension KMSService {
         case "RSA_4096": size = .bits4096
         default: throw KMSError.unsupported("WrappingKeySpec \(input.WrappingKeySpec) is not supported.")
         }
-        let key = try await key(input.KeyId, context, allowAlias: false)
+        let key = try await key(input.KeyId, context, allowAlias: false, crossAccount: false)
         try requireExternal(key)
         try requireNotPendingDeletion(key)
         let wrapping = try _RSA.Signing.PrivateKey(keySize: size)
@@ -119,7 +119,7 @@ extension KMSService {
             }
         default: break
         }
-        let key = try await key(input.KeyId, context, allowAlias: false)
+        let key = try await key(input.KeyId, context, allowAlias: false, crossAccount: false)
         try requireExternal(key)
         try requireNotPendingDeletion(key)
         guard input.ImportToken.count > Self.importTokenPrefix.count, Array(input.ImportToken.prefix(Self.importTokenPrefix.count)) == Self.importTokenPrefix else {

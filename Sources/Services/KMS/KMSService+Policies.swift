@@ -20,21 +20,21 @@ extension KMSService {
     func policyHandlers() -> [String: OperationHandler] {
         [
             "GetKeyPolicy": OperationHandler { (input: GetKeyPolicyInput, context) in
-                let key = try await self.key(input.KeyId, context, allowAlias: false)
+                let key = try await self.key(input.KeyId, context, allowAlias: false, crossAccount: false)
                 try Self.requireDefaultPolicyName(input.PolicyName)
                 return GetKeyPolicyOutput(Policy: key.policy, PolicyName: "default")
             },
             "PutKeyPolicy": OperationHandler { (input: PutKeyPolicyInput, context) in
                 try Self.requireDefaultPolicyName(input.PolicyName)
                 try Self.validateKeyPolicy(input.Policy)
-                try await self.updateKey(input.KeyId, context, crossAccount: true) { key in
+                try await self.updateKey(input.KeyId, context) { key in
                     try self.requireNotPendingDeletion(key)
                     key.policy = input.Policy
                 }
                 return EmptyShape()
             },
             "ListKeyPolicies": OperationHandler { (input: ListKeyPoliciesInput, context) in
-                _ = try await self.key(input.KeyId, context, allowAlias: false)
+                _ = try await self.key(input.KeyId, context, allowAlias: false, crossAccount: false)
                 return ListKeyPoliciesOutput(PolicyNames: ["default"], Truncated: false)
             },
         ]
