@@ -202,7 +202,7 @@ extension SigV4Verifier {
         }
     }
 
-    private static func echo(_ value: String) -> String {
+    static func echo(_ value: String) -> String {
         value.utf8.count <= maxEcho ? value : String(value.prefix(maxEcho)) + "…"
     }
 
@@ -537,7 +537,7 @@ extension SigV4Verifier {
         }
     }
 
-    private static func checkToken(_ token: String?, of credential: SigningCredential, now: Date, flavor: SigningFlavor) throws(AWSError) {
+    static func checkToken(_ token: String?, of credential: SigningCredential, now: Date, flavor: SigningFlavor) throws(AWSError) {
         if let expected = credential.sessionToken {
             guard let token, SigV4Crypto.constantTimeEqual(token, expected) else { throw .invalidSecurityToken(flavor) }
         } else if token != nil {
