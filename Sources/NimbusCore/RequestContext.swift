@@ -27,6 +27,9 @@ public struct RequestContext: Sendable {
     public var principal: Principal
     /// True when the request arrived over TLS (`aws:SecureTransport`).
     public var isSecureTransport: Bool
+    /// The request body of an operation whose input streams (S3 `PutObject`, `UploadPart`), already
+    /// de-chunked and checked against its signature as it is read; nil for every other operation.
+    public var body: ByteStream?
 
     public init(
         requestID: String,

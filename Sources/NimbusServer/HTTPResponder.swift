@@ -54,6 +54,18 @@ struct NimbusResponder: HTTPResponder {
         let connection = Connection(remoteAddress: context.remoteAddress, isSecure: isSecure)
 
         var request = request
+        let head = WireRequest(method: request.method.rawValue, path: path, query: query, headers: headers, host: host)
+        if pipeline.streamsRequestBody(head) {
+            // S3 PutObject/UploadPart: the handler reads the body from the socket as it arrives.
+            var wire = head
+            let body = SocketBody(request.body)
+            wire.bodyStream = ByteStream(body, length: request.headers[.contentLength].flatMap { Int64($0) })
+            let response = await pipeline.respond(to: wire, connection: connection)
+            // A request refused before its body was read still has that body on the connection; read it
+            // away so that the next request on a kept-alive connection starts where it should.
+            await body.drain()
+            return Self.response(response)
+        }
         let body: [UInt8]
         do {
             let buffer = try await request.collectBody(upTo: maxBufferedBody)
@@ -77,11 +89,56 @@ struct NimbusResponder: HTTPResponder {
         for (name, value) in wire.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
         }
+        if let stream = wire.stream {
+            return Response(
+                status: HTTPResponse.Status(code: wire.status),
+                headers: fields,
+                body: ResponseBody(asyncSequence: stream.map { ByteBuffer(bytes: $0) })
+            )
+        }
         return Response(
             status: HTTPResponse.Status(code: wire.status),
             headers: fields,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: wire.body))
         )
+    }
+}
+
+/// A request body read from the socket by one consumer at a time: first the handler, then `drain()`.
+///
+/// `@unchecked Sendable`: the iterator is only touched by the handler while the request is handled, and
+/// by `drain()` after the handler has returned; never concurrently.
+final class SocketBody: AsyncSequence, @unchecked Sendable {
+    typealias Element = [UInt8]
+    private var iterator: RequestBody.AsyncIterator
+    private var finished = false
+
+    init(_ body: RequestBody) {
+        iterator = body.makeAsyncIterator()
+    }
+
+    fileprivate func next() async throws -> [UInt8]? {
+        guard !finished else { return nil }
+        guard let buffer = try await iterator.next() else {
+            finished = true
+            return nil
+        }
+        return Array(buffer.readableBytesView)
+    }
+
+    func drain() async {
+        do {
+            while try await next() != nil {}
+        } catch {
+            finished = true
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(body: self) }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let body: SocketBody
+        mutating func next() async throws -> [UInt8]? { try await body.next() }
     }
 }
 

@@ -97,7 +97,8 @@ struct RequestPipeline: Sendable {
             path: request.path,
             query: request.query,
             headers: request.headers,
-            bodySHA256: Self.sha256Hex(request.body)
+            // A streamed body is hashed as it is read (`VerifiedBody`), after the signature.
+            bodySHA256: request.bodyStream == nil ? Self.sha256Hex(request.body) : nil
         )
         let scope = SigV4Verifier.scope(of: signable)
         guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name] else {
@@ -120,12 +121,16 @@ struct RequestPipeline: Sendable {
         var input: ShapeValue?
         var operation: NimbusWire.Operation?
         var authenticated = false
-        let response: WireResponse
+        var response: WireResponse
         do {
             let op = try service.codec.operation(for: request)
             operation = op
             context.operation = op.name
-            context.principal = try await authenticate(signable, scope: scope, service: service)
+            let payload: PayloadMode?
+            (context.principal, payload) = try await authenticate(signable, scope: scope, service: service)
+            if op.streamingInputMember != nil {
+                context.body = streamingBody(request, payload: payload)
+            }
             authenticated = !context.principal.isAnonymous
             if context.principal.kind == .user, let key = context.principal.accessKeyID, key.hasPrefix("AKIA") {
                 keyUsage(key, model.signingName, context.region, context.receivedAt)
@@ -139,8 +144,11 @@ struct RequestPipeline: Sendable {
             guard let handler = service.definition.handlers[op.name] else {
                 throw AWSError(code: "NotImplemented", message: "\(op.name) is not implemented by Nimbus yet.", status: 501)
             }
-            let output = try await handler(decoded, context)
+            let result = try await handler.output(decoded, context)
+            let output = result.value
             response = service.codec.encodeOutput(op, output, requestID: requestID)
+            if response.bodyIsStreamed { response.stream = result.payload }
+            if let status = result.status { response.status = status }
             if authenticated {
                 await record(context, service: service, operation: op, input: decoded, output: output, error: nil)
             }
@@ -150,6 +158,11 @@ struct RequestPipeline: Sendable {
             if authenticated, let operation {
                 await record(context, service: service, operation: operation, input: input, output: nil, error: awsError)
             }
+        }
+        // HEAD answers and 304s carry headers only, errors included, as S3's do.
+        if request.method == "HEAD" || response.status == 304 {
+            response.body = []
+            response.stream = nil
         }
         metrics.record(service: model.signingName, operation: context.operation.isEmpty ? "unknown" : context.operation,
                        status: response.status, since: started)
@@ -171,18 +184,21 @@ struct RequestPipeline: Sendable {
 
     // MARK: Authentication
 
-    private func authenticate(_ request: SignableRequest, scope: SigningScope?, service: RegisteredService) async throws -> Principal {
+    /// The caller, and what its signature says about the body (nil when nothing was verified).
+    private func authenticate(
+        _ request: SignableRequest, scope: SigningScope?, service: RegisteredService
+    ) async throws -> (Principal, PayloadMode?) {
         switch authMode {
         case .strict:
             switch try await verifier.authenticate(request, flavor: service.flavor) {
-            case .anonymous: return .anonymous
-            case .authenticated(let auth): return auth.credential.principal
+            case .anonymous: return (.anonymous, nil)
+            case .authenticated(let auth): return (auth.credential.principal, auth.payload)
             }
         case .compat:
             // Signatures go unchecked; a 12-digit key id names the account, any other key is the default root.
-            guard let keyID = scope?.accessKeyID else { return .anonymous }
+            guard let keyID = scope?.accessKeyID else { return (.anonymous, nil) }
             let account = Identifiers.isAccountID(keyID) ? keyID : defaultAccountID
-            return .root(of: account, accessKeyID: keyID)
+            return (.root(of: account, accessKeyID: keyID), nil)
         }
     }
 

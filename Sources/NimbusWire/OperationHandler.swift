@@ -16,7 +16,7 @@ public import NimbusCore
 /// }
 /// ```
 public struct OperationHandler: Sendable {
-    private let body: @Sendable (ShapeValue, RequestContext) async throws -> ShapeValue
+    private let body: @Sendable (ShapeValue, RequestContext) async throws -> OperationOutput
 
     public init<Input: Decodable & Sendable, Output: Encodable & Sendable>(
         _ body: @escaping @Sendable (Input, RequestContext) async throws -> Output
@@ -29,13 +29,24 @@ public struct OperationHandler: Sendable {
                 throw Self.validationError(error, service: context.service)
             }
             let output = try await body(input, context)
-            return try ShapeEncoder().encode(output)
+            return OperationOutput(try ShapeEncoder().encode(output))
         }
+    }
+
+    /// A handler that works on the decoded `ShapeValue` itself and may stream its payload: for services
+    /// whose members are mostly HTTP headers and whose bodies are streams (S3).
+    public init(raw body: @escaping @Sendable (ShapeValue, RequestContext) async throws -> OperationOutput) {
+        self.body = body
     }
 
     /// Runs the handler. Throws the handler's `AWSError`s unchanged; an input the handler's type cannot
     /// hold becomes a validation error.
     public func callAsFunction(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        try await body(input, context).value
+    }
+
+    /// Runs the handler, keeping the payload stream it may return.
+    public func output(_ input: ShapeValue, _ context: RequestContext) async throws -> OperationOutput {
         try await body(input, context)
     }
 
@@ -57,6 +68,21 @@ public struct OperationHandler: Sendable {
 
     private static func render(_ path: [any CodingKey]) -> String {
         path.map { $0.intValue.map { "\($0 + 1).member" } ?? Validator.pathName($0.stringValue) }.joined(separator: ".")
+    }
+}
+
+/// What a handler returns: the output members, and for an operation whose output streams (S3 `GetObject`)
+/// the payload.
+public struct OperationOutput: Sendable {
+    public var value: ShapeValue
+    public var payload: ByteStream?
+    /// A status other than the operation's usual one (206 for a range of an object).
+    public var status: Int?
+
+    public init(_ value: ShapeValue, payload: ByteStream? = nil, status: Int? = nil) {
+        self.value = value
+        self.payload = payload
+        self.status = status
     }
 }
 

@@ -8,6 +8,8 @@
 
 // The HTTP request and response as the codecs see them, and the limits they enforce.
 
+public import NimbusCore
+
 /// Limits applied to every request body and query string, so that hostile input is a 400.
 public struct WireLimits: Sendable, Hashable {
     /// Maximum nesting of JSON arrays/objects, XML elements and query keys (`A.member.1.B…`).
@@ -41,16 +43,28 @@ public struct WireRequest: Sendable {
     public var query: String
     public var headers: [(name: String, value: String)]
     public var host: String?
-    /// The buffered body; empty for streaming operations, whose body the server keeps as a stream.
+    /// The buffered body; empty for streaming operations, whose body is `bodyStream`.
     public var body: [UInt8]
+    /// The body of an operation whose input streams, as it arrives from the socket (still `aws-chunked`
+    /// encoded if it was sent that way).
+    public var bodyStream: ByteStream?
 
-    public init(method: String, path: String, query: String = "", headers: [(name: String, value: String)] = [], host: String? = nil, body: [UInt8] = []) {
+    public init(
+        method: String,
+        path: String,
+        query: String = "",
+        headers: [(name: String, value: String)] = [],
+        host: String? = nil,
+        body: [UInt8] = [],
+        bodyStream: ByteStream? = nil
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.host = host
         self.body = body
+        self.bodyStream = bodyStream
     }
 
     /// The first header called `name`, compared case-insensitively.
@@ -83,12 +97,15 @@ public struct WireResponse: Sendable {
     /// True when the operation's output streams its payload (S3 `GetObject`): `body` is empty and the
     /// caller writes the payload itself, with `Content-Length` from `headers` when the handler set it.
     public var bodyIsStreamed: Bool
+    /// The streamed payload, once the pipeline has attached the handler's.
+    public var stream: ByteStream?
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], bodyIsStreamed: Bool = false) {
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], bodyIsStreamed: Bool = false, stream: ByteStream? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.bodyIsStreamed = bodyIsStreamed
+        self.stream = stream
     }
 
     /// The first header called `name`, compared case-insensitively.
