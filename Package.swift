@@ -70,6 +70,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Object data: encrypted, checksummed, spread redundantly over fault domains, scrubbed and repaired.
+        .target(
+            name: "NimbusBlobStore",
+            dependencies: ["NimbusCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // CloudTrail events: recording (durable, group-committed) and lookup.
         .target(name: "NimbusAudit", dependencies: ["NimbusCore", "NimbusStorage"], swiftSettings: swiftSettings),
         .target(
@@ -85,6 +91,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "NimbusS3",
+            dependencies: [
+                "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusPolicy", "NimbusBlobStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Services/S3",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NimbusCloudTrail",
             dependencies: ["NimbusCore", "NimbusWire", "NimbusAudit"],
             path: "Sources/Services/CloudTrail",
@@ -95,7 +110,7 @@ let package = Package(
             name: "NimbusServer",
             dependencies: [
                 "NimbusCore", "NimbusAuth", "NimbusWire", "NimbusStorage", "NimbusAudit", "NimbusPolicy",
-                "NimbusSTS", "NimbusCloudTrail", "NimbusIAM",
+                "NimbusSTS", "NimbusCloudTrail", "NimbusIAM", "NimbusS3", "NimbusBlobStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -11,6 +11,8 @@ import NimbusAuth
 import NimbusCore
 import NimbusIAM
 import NimbusPolicy
+import NimbusS3
+import NimbusStorage
 import NimbusSTS
 
 /// IAM as the authorizer's source of identity policies.
@@ -31,6 +33,31 @@ struct IAMResourcePolicies: ResourcePolicySource {
         guard action.lowercased().hasPrefix("sts:assumerole"), resource.contains(":role/") else { return nil }
         guard let role = try await iam.role(arn: resource) else { return nil }
         return ResourcePolicy(id: "trust:\(role.arn)", document: role.trustPolicy, kind: .trustPolicy, required: true)
+    }
+}
+
+/// Bucket policies: they govern `s3:` actions on the bucket and its objects. A bucket without a policy
+/// still names its owner, so that another account's caller is refused unless a policy lets it in.
+struct S3BucketPolicies: ResourcePolicySource {
+    let store: any MetadataStore
+
+    func resourcePolicy(action: String, resource: String) async throws -> ResourcePolicy? {
+        // A bucket that exists already is another matter for CreateBucket (BucketAlreadyExists), not a denial.
+        guard action.hasPrefix("s3:"), action != "s3:CreateBucket", let found = try await S3Service.bucketPolicy(in: store, resource: resource) else { return nil }
+        let bucket = resource.dropFirst("arn:aws:s3:::".count).prefix { $0 != "/" }
+        return ResourcePolicy(id: "bucket-policy:\(bucket)", document: found.policy ?? "", kind: .resourcePolicy, required: false, account: found.owner)
+    }
+}
+
+/// Each source in turn; the first that knows the resource answers.
+struct CompositeResourcePolicies: ResourcePolicySource {
+    let sources: [any ResourcePolicySource]
+
+    func resourcePolicy(action: String, resource: String) async throws -> ResourcePolicy? {
+        for source in sources {
+            if let found = try await source.resourcePolicy(action: action, resource: resource) { return found }
+        }
+        return nil
     }
 }
 

@@ -14,7 +14,9 @@ public import NimbusAudit
 import NimbusAuth
 import NimbusCloudTrail
 import NimbusIAM
+public import NimbusBlobStore
 public import NimbusCore
+import NimbusS3
 import NimbusSTS
 public import NimbusStorage
 public import NimbusWire
@@ -30,6 +32,8 @@ public struct NimbusState: Sendable {
     public let accounts: AccountDirectory
     public let audit: AuditLog
     public let dataDirectory: URL?
+    /// Object data (S3).
+    public let blobs: BlobStore
 
     public static func open(_ configuration: ServerConfiguration, clock: WallClock = .system) async throws -> NimbusState {
         let store: any MetadataStore
@@ -48,12 +52,19 @@ public struct NimbusState: Sendable {
         try await store.migrate(module: "accounts", AccountDirectory.migrations)
         try await store.migrate(module: "iam", IAMService.migrations)
         try await store.migrate(module: "sts", STSService.migrations)
+        try await store.migrate(module: "s3", S3Service.migrations)
+        // Object data always lives on disk; an ephemeral server keeps it in a directory of its own under
+        // the system's temporary directory.
+        let blobRoot = dataDirectory?.appendingPathComponent("blobs")
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-ephemeral-\(UUID().uuidString)")
+        let blobDirectories = configuration.blobDirectories ?? (0..<3).map { blobRoot.appendingPathComponent("d\($0)") }
         return NimbusState(
             store: store,
             rootKey: rootKey,
             accounts: AccountDirectory(store: store, rootKey: rootKey),
             audit: AuditLog(store: store, clock: clock, tokenKey: rootKey),
-            dataDirectory: dataDirectory
+            dataDirectory: dataDirectory,
+            blobs: try BlobStore(configuration: BlobStoreConfiguration(directories: blobDirectories))
         )
     }
 }
@@ -63,11 +74,12 @@ public enum NimbusServer {
     public static let version = "0.1.0"
 
     /// The services this Nimbus serves. A new service adds one line here.
-    static func services(state: NimbusState, iam: IAMService, sts: STSService) -> [ServiceDefinition] {
+    static func services(state: NimbusState, iam: IAMService, sts: STSService, s3: S3Service) -> [ServiceDefinition] {
         [
             sts.definition(),
             CloudTrailService.definition(audit: state.audit),
             iam.definition(),
+            s3.definition(),
         ]
     }
 
@@ -165,14 +177,19 @@ public struct NimbusRuntime: Sendable {
             clock: clock
         )
         let metrics = RequestMetrics()
-        let services = NimbusServer.services(state: state, iam: iam, sts: sts)
+        let authorizer = PolicyAuthorizer(
+            identities: IAMIdentityPolicies(iam: iam),
+            resourcePolicies: CompositeResourcePolicies(sources: [IAMResourcePolicies(iam: iam), S3BucketPolicies(store: state.store)])
+        )
+        let s3 = S3Service(store: state.store, rootKey: state.rootKey, blobs: state.blobs, clock: clock, authorizer: authorizer)
+        let services = NimbusServer.services(state: state, iam: iam, sts: sts, s3: s3)
         let pipeline = RequestPipeline(
             services: services,
             verifier: verifier,
             authMode: configuration.authMode,
             accounts: state.accounts,
             defaultAccountID: account.accountID,
-            authorizer: PolicyAuthorizer(identities: IAMIdentityPolicies(iam: iam), resourcePolicies: IAMResourcePolicies(iam: iam)),
+            authorizer: authorizer,
             keyUsage: { id, service, region, date in iam.noteKeyUsed(accessKeyID: id, service: service, region: region, at: date) },
             audit: state.audit,
             clock: clock,

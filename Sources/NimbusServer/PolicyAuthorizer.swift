@@ -31,6 +31,8 @@ struct ResourcePolicy: Sendable {
     var kind: PolicyKind
     /// Trust and key policies must allow by themselves; an identity policy alone is not enough.
     var required: Bool
+    /// The account that owns the resource when its ARN does not say (S3 buckets).
+    var account: String? = nil
 }
 
 protocol ResourcePolicySource: Sendable {
@@ -98,7 +100,7 @@ struct PolicyAuthorizer: Authorizer {
             } catch {
                 throw AWSError.internalFailure()
             }
-            if let resourcePolicy {
+            if let resourcePolicy, !resourcePolicy.document.isEmpty {
                 policies.resource = cache.compiled(id: resourcePolicy.id, document: resourcePolicy.document, kind: resourcePolicy.kind)
             }
             policies.resourcePolicyRequired = resourcePolicy?.required ?? Self.requiresResourcePolicy(request.action)
@@ -109,7 +111,7 @@ struct PolicyAuthorizer: Authorizer {
                     resource: resource,
                     principal: principalContext,
                     context: context,
-                    resourceAccount: ARN(resource).map(\.accountID).flatMap { $0.isEmpty ? nil : $0 }
+                    resourceAccount: resourcePolicy?.account ?? ARN(resource).map(\.accountID).flatMap { $0.isEmpty ? nil : $0 }
                 ),
                 policies
             )

@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var rootSecretAccessKey: String?
     /// Largest non-streaming request body the server buffers.
     public var maxBufferedBody: Int = 20 * 1024 * 1024
+    /// The fault domains object data is spread over (`NIMBUS_BLOB_DIRS`, comma-separated); by default three
+    /// directories under the data dir. Point them at separate disks to survive the loss of one.
+    public var blobDirectories: [URL]?
 
     public init() {}
 }

@@ -29,10 +29,15 @@ struct StateOptions: ParsableArguments {
 
     @Flag(help: "Keep all state in memory; nothing survives a restart (env NIMBUS_EPHEMERAL=1).")
     var ephemeral = false
+    @Option(help: "Comma-separated directories (fault domains) for object data; default three under the data dir (env NIMBUS_BLOB_DIRS).")
+    var blobDirs: String?
 
     func apply(to configuration: inout ServerConfiguration, environment env: [String: String]) {
         if let dir = dataDir ?? env["NIMBUS_DATA_DIR"] { configuration.dataDirectory = URL(fileURLWithPath: dir) }
         configuration.ephemeral = ephemeral || ["1", "true", "yes"].contains(env["NIMBUS_EPHEMERAL"]?.lowercased() ?? "")
+        if let dirs = blobDirs ?? env["NIMBUS_BLOB_DIRS"], !dirs.isEmpty {
+            configuration.blobDirectories = dirs.split(separator: ",").map { URL(fileURLWithPath: String($0)) }
+        }
     }
 }
 

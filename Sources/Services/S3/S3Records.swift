@@ -1,0 +1,114 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import NimbusBlobStore
+
+/// Where S3 keeps its metadata. Bucket names are global (as in AWS), so buckets are keyed by name alone.
+enum S3Keys {
+    /// `<bucket>` → `BucketRecord`.
+    static let buckets = "s3.buckets"
+    /// `<account>/<bucket>` → empty: each account's buckets, for `ListBuckets`.
+    static let accountBuckets = "s3.account-buckets"
+    /// `<bucket>/<key>` → `ObjectRecord` (the current version).
+    static let objects = "s3.objects"
+    /// `<bucket>/<upload id>` → `UploadRecord`.
+    static let uploads = "s3.uploads"
+    /// `<bucket>/<upload id>/<part number, 5 digits>` → `PartRecord`.
+    static let parts = "s3.parts"
+
+    static func object(_ bucket: String, _ key: String) -> String { bucket + "/" + key }
+    static func part(_ bucket: String, _ uploadID: String, _ number: Int) -> String {
+        bucket + "/" + uploadID + "/" + String(repeating: "0", count: max(0, 5 - String(number).count)) + String(number)
+    }
+}
+
+struct BucketRecord: Codable, Sendable {
+    var name: String
+    var account: String
+    var region: String
+    var createdAt: Date
+    var tags: [String: String]?
+    var policy: String?
+    var versioning: String?
+    var cors: String?
+    var lifecycle: String?
+    var encryption: String?
+    var ownership: String?
+    var publicAccessBlock: String?
+    var objectLockEnabled: Bool?
+
+    var arn: String { "arn:aws:s3:::\(name)" }
+}
+
+/// How an object's data key is held.
+enum ObjectEncryption: String, Codable, Sendable {
+    /// SSE-S3: a data key per piece, sealed under the root key.
+    case s3 = "AES256"
+    /// SSE-C: the customer's key, never stored; a salted HMAC of it checks the next request's key.
+    case customer = "SSE-C"
+}
+
+/// One stored piece of an object: the whole of a single PUT, or one part of a multipart upload.
+struct DataPiece: Codable, Sendable {
+    var blob: StoredBlob
+    /// SSE-S3: the piece's data key, sealed under the root key. Nil for SSE-C.
+    var sealedKey: [UInt8]?
+}
+
+struct ObjectRecord: Codable, Sendable {
+    var key: String
+    var size: Int64
+    /// With quotes, as S3 returns it: `"<md5>"` or `"<md5 of md5s>-<parts>"`.
+    var etag: String
+    var lastModified: Date
+    var contentType: String?
+    var contentEncoding: String?
+    var contentDisposition: String?
+    var contentLanguage: String?
+    var cacheControl: String?
+    var expires: String?
+    var websiteRedirectLocation: String?
+    var metadata: [String: String]
+    var storageClass: String?
+    var tags: [String: String]?
+    var encryption: ObjectEncryption
+    /// SSE-C: salt and HMAC-SHA256 of the customer's key.
+    var customerKeySalt: [UInt8]?
+    var customerKeyHMAC: [UInt8]?
+    /// Checksums the client asked for, base64, by S3 algorithm name (`CRC32`).
+    var checksums: [String: String]?
+    /// `FULL_OBJECT` or `COMPOSITE`.
+    var checksumType: String?
+    var pieces: [DataPiece]
+    /// Part sizes, for `PartsCount` and `?partNumber=` reads of multipart objects.
+    var partsCount: Int?
+    var owner: String
+}
+
+struct UploadRecord: Codable, Sendable {
+    var uploadID: String
+    var bucket: String
+    var key: String
+    var initiated: Date
+    var owner: String
+    var initiatorARN: String
+    /// The object the upload will become, without data.
+    var template: ObjectRecord
+    var checksumAlgorithm: String?
+    var checksumType: String?
+}
+
+struct PartRecord: Codable, Sendable {
+    var number: Int
+    var etag: String
+    var size: Int64
+    var lastModified: Date
+    var piece: DataPiece
+    var checksums: [String: String]?
+}

@@ -1,0 +1,86 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import NimbusCore
+import NimbusWire
+
+// What each S3 operation needs, from the Service Authorization Reference: S3's actions are not named after
+// its operations (HeadObject needs s3:GetObject, ListObjectsV2 needs s3:ListBucket), and its resources are
+// `arn:aws:s3:::bucket` and `arn:aws:s3:::bucket/key`.
+
+extension S3Service {
+    static let bucketARN = "arn:${Partition}:s3:::${Bucket}"
+    static let objectARN = "arn:${Partition}:s3:::${Bucket}/${Key}"
+
+    static let authorization: [String: OperationAuthorization] = {
+        func bucket(_ action: String) -> OperationAuthorization { OperationAuthorization(action: "s3:" + action, resource: bucketARN) }
+        func object(_ action: String) -> OperationAuthorization { OperationAuthorization(action: "s3:" + action, resource: objectARN) }
+        return [
+            "ListBuckets": OperationAuthorization(actions: ["s3:ListAllMyBuckets"]),
+            "CreateBucket": bucket("CreateBucket"),
+            "DeleteBucket": bucket("DeleteBucket"),
+            "HeadBucket": bucket("ListBucket"),
+            "ListObjects": bucket("ListBucket"),
+            "ListObjectsV2": bucket("ListBucket"),
+            "ListObjectVersions": bucket("ListBucketVersions"),
+            "ListMultipartUploads": bucket("ListBucketMultipartUploads"),
+            "GetBucketLocation": bucket("GetBucketLocation"),
+            "GetBucketTagging": bucket("GetBucketTagging"),
+            "PutBucketTagging": bucket("PutBucketTagging"),
+            "DeleteBucketTagging": bucket("PutBucketTagging"),
+            "GetBucketPolicy": bucket("GetBucketPolicy"),
+            "PutBucketPolicy": bucket("PutBucketPolicy"),
+            "DeleteBucketPolicy": bucket("DeleteBucketPolicy"),
+            "GetBucketVersioning": bucket("GetBucketVersioning"),
+            "PutBucketVersioning": bucket("PutBucketVersioning"),
+            "GetBucketOwnershipControls": bucket("GetBucketOwnershipControls"),
+            "GetBucketEncryption": bucket("GetEncryptionConfiguration"),
+            "PutObject": object("PutObject"),
+            "GetObject": object("GetObject"),
+            "HeadObject": object("GetObject"),
+            "DeleteObject": object("DeleteObject"),
+            // Each key needs s3:DeleteObject; the handler asks for each, and reports denials per key, as S3 does.
+            "DeleteObjects": .unauthorized,
+            // And s3:GetObject on the source, which the handler checks.
+            "CopyObject": object("PutObject"),
+            "GetObjectTagging": object("GetObjectTagging"),
+            "PutObjectTagging": object("PutObjectTagging"),
+            "DeleteObjectTagging": object("DeleteObjectTagging"),
+            "CreateMultipartUpload": object("PutObject"),
+            "UploadPart": object("PutObject"),
+            "UploadPartCopy": object("PutObject"),
+            "CompleteMultipartUpload": object("PutObject"),
+            "AbortMultipartUpload": object("AbortMultipartUpload"),
+            "ListParts": object("ListMultipartUploadParts"),
+        ]
+    }()
+
+    /// S3's own condition keys, from the request.
+    static let authorizationContext: [String: AuthorizationContextProvider] = {
+        let listing: AuthorizationContextProvider = { input, _ in
+            var keys: [String: [String]] = [:]
+            if let v = input["Prefix"]?.stringValue { keys["s3:prefix"] = [v] }
+            if let v = input["Delimiter"]?.stringValue { keys["s3:delimiter"] = [v] }
+            if let v = input["MaxKeys"]?.integerValue { keys["s3:max-keys"] = [String(v)] }
+            return keys
+        }
+        let write: AuthorizationContextProvider = { input, _ in
+            var keys: [String: [String]] = [:]
+            if let v = input["ServerSideEncryption"]?.stringValue { keys["s3:x-amz-server-side-encryption"] = [v] }
+            if let v = input["ACL"]?.stringValue { keys["s3:x-amz-acl"] = [v] }
+            if let v = input["StorageClass"]?.stringValue { keys["s3:x-amz-storage-class"] = [v] }
+            if let v = input["CopySource"]?.stringValue { keys["s3:x-amz-copy-source"] = [v] }
+            if let v = input["MetadataDirective"]?.stringValue { keys["s3:x-amz-metadata-directive"] = [v] }
+            return keys
+        }
+        return [
+            "ListObjects": listing, "ListObjectsV2": listing,
+            "PutObject": write, "CopyObject": write, "CreateMultipartUpload": write,
+        ]
+    }()
+}

@@ -1,0 +1,115 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import NimbusBlobStore
+import NimbusCore
+import NimbusStorage
+import NimbusWire
+
+extension S3Service {
+    /// `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optionally `?versionId=…`.
+    static func copySource(_ input: ShapeValue) throws -> (bucket: String, key: String) {
+        guard var source = input["CopySource"]?.stringValue, !source.isEmpty else {
+            throw AWSError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source")
+        }
+        if let q = source.range(of: "?versionId=") {
+            let version = source[q.upperBound...]
+            if version != "null" {
+                throw AWSError(code: "NoSuchVersion", message: "The specified version does not exist.", status: 404)
+            }
+            source = String(source[..<q.lowerBound])
+        }
+        if source.hasPrefix("/") { source.removeFirst() }
+        guard let slash = source.firstIndex(of: "/"), let key = source[source.index(after: slash)...].removingPercentEncoding, !key.isEmpty,
+            let bucket = source[..<slash].removingPercentEncoding, !bucket.isEmpty
+        else {
+            throw AWSError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source",
+                                           value: source)
+        }
+        return (bucket, key)
+    }
+
+    /// The source object of a copy, with its key checked and its conditions (`x-amz-copy-source-if-*`) met.
+    func copySourceObject(_ input: ShapeValue, context: RequestContext) async throws -> (record: ObjectRecord, bucket: String, customer: CustomerKey?) {
+        let (bucketName, key) = try Self.copySource(input)
+        try await authorize("s3:GetObject", "arn:aws:s3:::\(bucketName)/\(key)", context)
+        let sourceBucket = try await bucket(.structure(["Bucket": .string(bucketName)]))
+        guard let record = try await object(bucket: sourceBucket.name, key: key) else { throw AWSError.noSuchKey(key) }
+        let customer = try Self.customerKey(input, prefix: "CopySource", context: context)
+        try Self.checkCustomerKey(customer, for: record)
+        try ReadCondition.check(input, record, prefix: "CopySource")
+        return (record, sourceBucket.name, customer)
+    }
+
+    func copyObject(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        let bucket = try await bucket(input)
+        let key = try Self.objectKey(input)
+        let (source, sourceBucket, sourceCustomer) = try await copySourceObject(input, context: context)
+        guard source.size <= Self.maxSinglePut else {
+            throw AWSError.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxSinglePut)")
+        }
+        let customer = try Self.customerKey(input, context: context)
+        try Self.checkServerSideEncryption(input, customer: customer)
+        let directive = input["MetadataDirective"]?.stringValue ?? "COPY"
+        let taggingDirective = input["TaggingDirective"]?.stringValue ?? "COPY"
+        guard ["COPY", "REPLACE"].contains(directive) else {
+            throw AWSError.invalidArgument("Unknown metadata directive.", name: "MetadataDirective", value: directive)
+        }
+        guard ["COPY", "REPLACE"].contains(taggingDirective) else {
+            throw AWSError.invalidArgument("Unknown tagging directive.", name: "TaggingDirective", value: taggingDirective)
+        }
+        let changesEncryption = customer != nil || sourceCustomer != nil || input["ServerSideEncryption"] != nil
+        if sourceBucket == bucket.name, source.key == key, directive == "COPY", input["StorageClass"] == nil,
+            input["WebsiteRedirectLocation"] == nil, !changesEncryption
+        {
+            throw AWSError.invalidRequest(
+                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
+            )
+        }
+        var record: ObjectRecord
+        if directive == "REPLACE" {
+            record = try newObjectRecord(input, key: key, owner: bucket.account, context: context)
+        } else {
+            record = source
+            record.key = key
+            record.owner = bucket.account
+            record.lastModified = clock.now
+            if let storageClass = input["StorageClass"]?.stringValue { record.storageClass = storageClass == "STANDARD" ? nil : storageClass }
+            if let tagging = input["Tagging"]?.stringValue, taggingDirective == "REPLACE" {
+                record.tags = try Self.parseTaggingHeader(tagging)
+            }
+        }
+        if taggingDirective == "COPY" { record.tags = source.tags }
+        let condition = try WriteCondition(input)
+        if condition != nil { try condition!.check(try await object(bucket: bucket.name, key: key)) }
+
+        var algorithms = Set((source.checksums ?? [:]).keys.compactMap(ChecksumAlgorithm.init(rawValue:)))
+        if let requested = input["ChecksumAlgorithm"]?.stringValue, let algorithm = ChecksumAlgorithm(rawValue: requested.uppercased()) {
+            algorithms = [algorithm]
+        }
+        let keys = try source.pieces.map { try self.key(for: $0, customer: sourceCustomer) }
+        let data = PiecesStream(blobs: blobs, pieces: source.pieces, keys: keys, range: source.size > 0 ? 0...(source.size - 1) : nil)
+        let pieceKey = Self.newPieceKey(customer)
+        let blob = try await writeBlob(data, key: pieceKey, checksums: algorithms, maxBytes: Self.maxSinglePut)
+        record.size = blob.size
+        record.etag = "\"" + Self.hex(blob.md5) + "\""
+        record.pieces = [try piece(blob, key: pieceKey, customer: customer)]
+        record.partsCount = nil
+        record.checksums = Self.checksumStrings(blob)
+        record.checksumType = record.checksums == nil ? nil : "FULL_OBJECT"
+        Self.encryptionFields(customer, into: &record)
+        try await commit(record, bucket: bucket.name, condition: condition, newPieces: record.pieces)
+
+        var result: [String: ShapeValue] = ["ETag": .string(record.etag), "LastModified": .timestamp(record.lastModified)]
+        for (name, value) in record.checksums ?? [:] { result["Checksum" + name] = .string(value) }
+        var out: [String: ShapeValue] = ["CopyObjectResult": .structure(result)]
+        Self.encryptionOutput(record, customer: customer, into: &out)
+        return .structure(out)
+    }
+}

@@ -1,0 +1,349 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Crypto
+import Foundation
+import NimbusBlobStore
+import NimbusCore
+import NimbusStorage
+import NimbusWire
+
+// Multipart uploads. Each part is a piece of its own in the blob store, with its own data key; completing
+// an upload makes the chosen parts, in order, the pieces of the object without copying a byte.
+
+extension S3Service {
+    func createMultipartUpload(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        let bucket = try await bucket(input)
+        let key = try Self.objectKey(input)
+        let customer = try Self.customerKey(input, context: context)
+        try Self.checkServerSideEncryption(input, customer: customer)
+        var template = try newObjectRecord(input, key: key, owner: bucket.account, context: context)
+        Self.encryptionFields(customer, into: &template)
+        var algorithm: String?
+        if let requested = input["ChecksumAlgorithm"]?.stringValue {
+            guard ChecksumAlgorithm(rawValue: requested.uppercased()) != nil else {
+                throw AWSError.invalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+            }
+            algorithm = requested.uppercased()
+        }
+        let checksumType = input["ChecksumType"]?.stringValue ?? (algorithm == nil ? nil : (algorithm == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE"))
+        let upload = UploadRecord(
+            uploadID: Self.newUploadID(), bucket: bucket.name, key: key, initiated: clock.now, owner: bucket.account,
+            initiatorARN: context.principal.arn, template: template, checksumAlgorithm: algorithm, checksumType: checksumType
+        )
+        try await store.write { tx in try tx.putJSON(S3Keys.uploads, bucket.name + "/" + upload.uploadID, upload) }
+        var out: [String: ShapeValue] = ["Bucket": .string(bucket.name), "Key": .string(key), "UploadId": .string(upload.uploadID)]
+        Self.encryptionOutput(template, customer: customer, into: &out)
+        if let algorithm { out["ChecksumAlgorithm"] = .string(algorithm) }
+        if let checksumType { out["ChecksumType"] = .string(checksumType) }
+        return .structure(out)
+    }
+
+    static func newUploadID() -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    func upload(_ input: ShapeValue, bucket: String, key: String) async throws -> UploadRecord {
+        let uploadID = input["UploadId"]?.stringValue ?? ""
+        guard let upload = try await store.read({ try $0.getJSON(UploadRecord.self, S3Keys.uploads, bucket + "/" + uploadID) }),
+            upload.key == key
+        else { throw AWSError.noSuchUpload(uploadID) }
+        return upload
+    }
+
+    static func partNumber(_ input: ShapeValue) throws -> Int {
+        guard let number = input["PartNumber"]?.integerValue, (1...Int64(maxParts)).contains(number) else {
+            throw AWSError.invalidArgument(
+                "Part number must be an integer between 1 and 10000, inclusive", name: "partNumber",
+                value: input["PartNumber"]?.integerValue.map(String.init) ?? ""
+            )
+        }
+        return Int(number)
+    }
+
+    func uploadPart(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        let bucket = try await bucket(input)
+        let key = try Self.objectKey(input)
+        let number = try Self.partNumber(input)
+        let upload = try await upload(input, bucket: bucket.name, key: key)
+        guard let body = context.body else { throw AWSError.missingContentLength }
+        guard let declared = body.length ?? input["ContentLength"]?.integerValue else { throw AWSError.missingContentLength }
+        guard declared <= Self.maxSinglePut else { throw AWSError.entityTooLarge(declared, max: Self.maxSinglePut) }
+        let customer = try Self.customerKey(input, context: context)
+        try Self.checkCustomerKey(customer, for: upload.template)
+        var digests = try ExpectedDigests.parse(input, trailerHeader: nil)
+        if digests.checksum == nil, let algorithm = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:)) {
+            digests.checksum = (algorithm, nil)
+        }
+        let pieceKey = Self.newPieceKey(customer)
+        let blob = try await writeBlob(body, key: pieceKey, checksums: digests.algorithms, maxBytes: Self.maxSinglePut)
+        let part: PartRecord
+        do {
+            guard blob.size == declared else { throw AWSError.incompleteBodyS3 }
+            try digests.verify(blob, trailers: body.trailers)
+            part = PartRecord(
+                number: number, etag: "\"" + Self.hex(blob.md5) + "\"", size: blob.size, lastModified: clock.now,
+                piece: try piece(blob, key: pieceKey, customer: customer), checksums: Self.checksumStrings(blob)
+            )
+        } catch {
+            await discard([DataPiece(blob: blob, sealedKey: nil)])
+            throw error
+        }
+        let replaced = try await storePart(part, upload: upload)
+        if let replaced { await discard([replaced.piece]) }
+        var out: [String: ShapeValue] = ["ETag": .string(part.etag)]
+        Self.encryptionOutput(upload.template, customer: customer, into: &out)
+        for (name, value) in part.checksums ?? [:] { out["Checksum" + name] = .string(value) }
+        return .structure(out)
+    }
+
+    /// Records a part, unless the upload was completed or aborted meanwhile; returns the part it replaced.
+    private func storePart(_ part: PartRecord, upload: UploadRecord) async throws -> PartRecord? {
+        do {
+            return try await store.write { tx in
+                guard try tx.get(S3Keys.uploads, upload.bucket + "/" + upload.uploadID) != nil else { throw AWSError.noSuchUpload(upload.uploadID) }
+                let name = S3Keys.part(upload.bucket, upload.uploadID, part.number)
+                let replaced = try tx.getJSON(PartRecord.self, S3Keys.parts, name)
+                try tx.putJSON(S3Keys.parts, name, part)
+                return replaced
+            }
+        } catch {
+            await discard([part.piece])
+            throw error
+        }
+    }
+
+    func uploadPartCopy(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        let bucket = try await bucket(input)
+        let key = try Self.objectKey(input)
+        let number = try Self.partNumber(input)
+        let upload = try await upload(input, bucket: bucket.name, key: key)
+        let (source, _, sourceCustomer) = try await copySourceObject(input, context: context)
+        let customer = try Self.customerKey(input, context: context)
+        try Self.checkCustomerKey(customer, for: upload.template)
+        var range: ClosedRange<Int64>? = source.size > 0 ? 0...(source.size - 1) : nil
+        if let header = input["CopySourceRange"]?.stringValue {
+            let parts = header.hasPrefix("bytes=") ? header.dropFirst(6).split(separator: "-", omittingEmptySubsequences: false) : []
+            guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start <= end else {
+                throw AWSError.invalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+                                               name: "x-amz-copy-source-range", value: header)
+            }
+            guard end < source.size else {
+                throw AWSError(code: "InvalidRange", message: "The requested range is not satisfiable", status: 416)
+            }
+            range = start...end
+        }
+        let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? 0
+        guard length <= Self.maxSinglePut else {
+            throw AWSError.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxSinglePut)")
+        }
+        let keys = try source.pieces.map { try self.key(for: $0, customer: sourceCustomer) }
+        let data = PiecesStream(blobs: blobs, pieces: source.pieces, keys: keys, range: range)
+        let pieceKey = Self.newPieceKey(customer)
+        let algorithms: Set<ChecksumAlgorithm> = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:)).map { [$0] } ?? []
+        let blob = try await writeBlob(data, key: pieceKey, checksums: algorithms, maxBytes: Self.maxSinglePut)
+        let part = PartRecord(
+            number: number, etag: "\"" + Self.hex(blob.md5) + "\"", size: blob.size, lastModified: clock.now,
+            piece: try piece(blob, key: pieceKey, customer: customer), checksums: Self.checksumStrings(blob)
+        )
+        let replaced = try await storePart(part, upload: upload)
+        if let replaced { await discard([replaced.piece]) }
+        var result: [String: ShapeValue] = ["ETag": .string(part.etag), "LastModified": .timestamp(part.lastModified)]
+        for (name, value) in part.checksums ?? [:] { result["Checksum" + name] = .string(value) }
+        var out: [String: ShapeValue] = ["CopyPartResult": .structure(result)]
+        Self.encryptionOutput(upload.template, customer: customer, into: &out)
+        return .structure(out)
+    }
+
+    func completeMultipartUpload(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        let bucket = try await bucket(input)
+        let key = try Self.objectKey(input)
+        let upload = try await upload(input, bucket: bucket.name, key: key)
+        let customer = try Self.customerKey(input, context: context)
+        if upload.template.encryption == .customer { try Self.checkCustomerKey(customer, for: upload.template) }
+        guard let requested = input["MultipartUpload"]?["Parts"]?.listValue, !requested.isEmpty else {
+            throw AWSError.invalidRequest("You must specify at least one part")
+        }
+        let condition = try WriteCondition(input)
+        var numbers: [Int] = []
+        var etags: [String] = []
+        for item in requested {
+            guard let number = item["PartNumber"]?.integerValue, let etag = item["ETag"]?.stringValue else { throw AWSError.malformedXML }
+            if let previous = numbers.last, Int(number) <= previous { throw AWSError.invalidPartOrder }
+            numbers.append(Int(number))
+            etags.append(etag)
+        }
+        let now = clock.now
+        let (chosenNumbers, chosenETags) = (numbers, etags)
+        let (record, replaced, unused) = try await store.write { tx -> (ObjectRecord, ObjectRecord?, [DataPiece]) in
+            guard try tx.getJSON(UploadRecord.self, S3Keys.uploads, bucket.name + "/" + upload.uploadID) != nil else {
+                throw AWSError.noSuchUpload(upload.uploadID)
+            }
+            let stored = try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/")
+            let byNumber = Dictionary(stored.map { ($0.value.number, $0.value) }, uniquingKeysWith: { a, _ in a })
+            var chosen: [PartRecord] = []
+            for (index, number) in chosenNumbers.enumerated() {
+                guard let part = byNumber[number], ReadCondition.etagMatches(chosenETags[index], part.etag) else { throw AWSError.invalidPart }
+                if index < chosenNumbers.count - 1, part.size < Self.minPartSize { throw AWSError.entityTooSmall(part.size) }
+                chosen.append(part)
+            }
+            var record = upload.template
+            record.lastModified = now
+            record.pieces = chosen.map(\.piece)
+            record.size = chosen.reduce(0) { $0 + $1.size }
+            record.partsCount = chosen.count
+            var md5s: [UInt8] = []
+            for part in chosen { md5s += Self.unhex(part.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) }
+            record.etag = "\"" + Self.hex(Array(Insecure.MD5.hash(data: md5s))) + "-\(chosen.count)\""
+            if let name = upload.checksumAlgorithm, let algorithm = ChecksumAlgorithm(rawValue: name) {
+                var composite = StreamingChecksum(algorithm)
+                var complete = true
+                for part in chosen {
+                    guard let value = part.checksums?[name], let raw = Data(base64Encoded: value) else { complete = false; break }
+                    composite.update([UInt8](raw))
+                }
+                if complete {
+                    record.checksums = [name: composite.finalizeBase64() + "-\(chosen.count)"]
+                    record.checksumType = "COMPOSITE"
+                }
+            }
+            let existing = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket.name, key))
+            try condition?.check(existing)
+            try tx.putJSON(S3Keys.objects, S3Keys.object(bucket.name, key), record)
+            try tx.delete(S3Keys.uploads, bucket.name + "/" + upload.uploadID)
+            try tx.deleteAll(S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/")
+            let wanted = Set(chosenNumbers)
+            let unused = stored.map(\.value).filter { !wanted.contains($0.number) }.map(\.piece)
+            return (record, existing, unused)
+        }
+        await discard(unused)
+        if let replaced { await discard(replaced.pieces) }
+        var out: [String: ShapeValue] = [
+            "Location": .string("/\(bucket.name)/\(key)"),
+            "Bucket": .string(bucket.name),
+            "Key": .string(key),
+            "ETag": .string(record.etag),
+        ]
+        Self.encryptionOutput(record, customer: customer, into: &out)
+        for (name, value) in record.checksums ?? [String: String]() { out["Checksum" + name] = .string(value) }
+        if let type = record.checksumType { out["ChecksumType"] = .string(type) }
+        return .structure(out)
+    }
+
+    func abortMultipartUpload(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        let bucket = try await bucket(input)
+        let key = try Self.objectKey(input)
+        let upload = try await upload(input, bucket: bucket.name, key: key)
+        let parts = try await store.write { tx -> [DataPiece] in
+            guard try tx.get(S3Keys.uploads, bucket.name + "/" + upload.uploadID) != nil else { throw AWSError.noSuchUpload(upload.uploadID) }
+            let parts = try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/").map(\.value.piece)
+            try tx.delete(S3Keys.uploads, bucket.name + "/" + upload.uploadID)
+            try tx.deleteAll(S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/")
+            return parts
+        }
+        await discard(parts)
+        return .empty
+    }
+
+    func listParts(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        let bucket = try await bucket(input)
+        let key = try Self.objectKey(input)
+        let upload = try await upload(input, bucket: bucket.name, key: key)
+        let marker = Int(input["PartNumberMarker"]?.stringValue ?? "") ?? Int(input["PartNumberMarker"]?.integerValue ?? 0)
+        let maxParts = Int(input["MaxParts"]?.integerValue ?? 1000)
+        guard maxParts >= 0 else { throw AWSError.invalidArgument("Argument max-parts must be an integer between 0 and 2147483647", name: "max-parts") }
+        let prefix = bucket.name + "/" + upload.uploadID + "/"
+        let parts = try await store.read { tx in
+            try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: prefix, after: marker > 0 ? S3Keys.part(bucket.name, upload.uploadID, marker) : nil,
+                            limit: min(maxParts, 1000) + 1).map(\.value)
+        }
+        let page = Array(parts.prefix(min(maxParts, 1000)))
+        var out: [String: ShapeValue] = [
+            "Bucket": .string(bucket.name), "Key": .string(key), "UploadId": .string(upload.uploadID),
+            "PartNumberMarker": .integer(Int64(marker)),
+            "MaxParts": .integer(Int64(maxParts)),
+            "IsTruncated": .boolean(parts.count > page.count),
+            "Parts": .list(page.map { part in
+                var entry: [String: ShapeValue] = [
+                    "PartNumber": .integer(Int64(part.number)), "LastModified": .timestamp(part.lastModified),
+                    "ETag": .string(part.etag), "Size": .integer(part.size),
+                ]
+                for (name, value) in part.checksums ?? [:] { entry["Checksum" + name] = .string(value) }
+                return .structure(entry)
+            }),
+            "Initiator": .structure(["ID": .string(upload.initiatorARN), "DisplayName": .string(upload.initiatorARN)]),
+            "Owner": Self.owner(upload.owner),
+            "StorageClass": .string(upload.template.storageClass ?? "STANDARD"),
+        ]
+        if let last = page.last { out["NextPartNumberMarker"] = .integer(Int64(last.number)) }
+        if let algorithm = upload.checksumAlgorithm { out["ChecksumAlgorithm"] = .string(algorithm) }
+        if let type = upload.checksumType { out["ChecksumType"] = .string(type) }
+        return .structure(out)
+    }
+
+    func listMultipartUploads(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        let bucket = try await bucket(input)
+        let prefix = input["Prefix"]?.stringValue ?? ""
+        let keyMarker = input["KeyMarker"]?.stringValue
+        let uploadMarker = input["UploadIdMarker"]?.stringValue
+        let maxUploads = Int(input["MaxUploads"]?.integerValue ?? 1000)
+        let all = try await store.read { tx in try tx.scanJSON(UploadRecord.self, S3Keys.uploads, prefix: bucket.name + "/").map(\.value) }
+        let sorted = all.filter { $0.key.hasPrefix(prefix) }.sorted { ($0.key, $0.initiated) < ($1.key, $1.initiated) }
+        var start = 0
+        if let keyMarker {
+            if let uploadMarker, let i = sorted.firstIndex(where: { $0.key == keyMarker && $0.uploadID == uploadMarker }) {
+                start = i + 1
+            } else {
+                start = sorted.firstIndex(where: { $0.key > keyMarker }) ?? sorted.count
+            }
+        }
+        let remaining = sorted[start...]
+        let page = Array(remaining.prefix(max(0, min(maxUploads, 1000))))
+        var out: [String: ShapeValue] = [
+            "Bucket": .string(bucket.name),
+            "KeyMarker": .string(keyMarker ?? ""),
+            "UploadIdMarker": .string(uploadMarker ?? ""),
+            "MaxUploads": .integer(Int64(maxUploads)),
+            "IsTruncated": .boolean(remaining.count > page.count),
+            "Uploads": .list(page.map { upload in
+                .structure([
+                    "UploadId": .string(upload.uploadID), "Key": .string(upload.key), "Initiated": .timestamp(upload.initiated),
+                    "StorageClass": .string(upload.template.storageClass ?? "STANDARD"),
+                    "Owner": Self.owner(upload.owner),
+                    "Initiator": .structure(["ID": .string(upload.initiatorARN), "DisplayName": .string(upload.initiatorARN)]),
+                ])
+            }),
+        ]
+        if !prefix.isEmpty { out["Prefix"] = .string(prefix) }
+        if remaining.count > page.count, let last = page.last {
+            out["NextKeyMarker"] = .string(last.key)
+            out["NextUploadIdMarker"] = .string(last.uploadID)
+        }
+        return .structure(out)
+    }
+
+    static func unhex(_ s: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var iterator = s.utf8.makeIterator()
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        while let hi = iterator.next(), let lo = iterator.next() {
+            guard let h = value(hi), let l = value(lo) else { return [] }
+            out.append(h << 4 | l)
+        }
+        return out
+    }
+}

@@ -1,0 +1,157 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+public import Foundation
+import Crypto
+public import NimbusBlobStore
+public import NimbusCore
+public import NimbusStorage
+public import NimbusWire
+
+/// Amazon S3: buckets and their settings in the metadata store, object data in the blob store.
+///
+/// Handlers work on the decoded `ShapeValue` directly (`OperationHandler(raw:)`): most of S3's members are
+/// HTTP headers, and object bodies stream in and out without being buffered.
+public final class S3Service: Sendable {
+    let store: any MetadataStore
+    let rootKey: RootKey
+    let blobs: BlobStore
+    let clock: WallClock
+    /// For what a handler must check itself: the source of a copy, each key of a multi-object delete.
+    let authorizer: any Authorizer
+
+    /// A single PUT may carry at most 5 GiB; a multipart object at most 5 TiB.
+    static let maxSinglePut: Int64 = 5 * 1024 * 1024 * 1024
+    static let maxObjectSize: Int64 = 5 * 1024 * 1024 * 1024 * 1024
+    static let minPartSize: Int64 = 5 * 1024 * 1024
+    static let maxParts = 10_000
+    /// User metadata (`x-amz-meta-*` names and values) is limited to 2 KB.
+    static let maxMetadataBytes = 2 * 1024
+
+    public init(store: any MetadataStore, rootKey: RootKey, blobs: BlobStore, clock: WallClock, authorizer: any Authorizer) {
+        self.store = store
+        self.rootKey = rootKey
+        self.blobs = blobs
+        self.clock = clock
+        self.authorizer = authorizer
+    }
+
+    /// The bucket policy that governs `resource` (`arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`), with the
+    /// bucket's owner; nil when the resource is not an S3 bucket or object, or the bucket does not exist.
+    /// Static, so that the authorizer can be built before the service that uses it.
+    public static func bucketPolicy(in store: any MetadataStore, resource: String) async throws -> (owner: String, policy: String?)? {
+        let prefix = "arn:aws:s3:::"
+        guard resource.hasPrefix(prefix) else { return nil }
+        let path = resource.dropFirst(prefix.count)
+        let name = String(path[..<(path.firstIndex(of: "/") ?? path.endIndex)])
+        guard let record = try await store.read({ try $0.getJSON(BucketRecord.self, S3Keys.buckets, name) }) else { return nil }
+        return (record.account, record.policy)
+    }
+
+    /// Checks one more action the operation implies, as the pipeline checks the declared ones.
+    func authorize(_ action: String, _ resource: String, _ context: RequestContext) async throws {
+        try await authorizer.authorize(AuthorizationRequest(action: action, resources: [resource], context: context))
+    }
+
+    public static let migrations: [StoreMigration] = []
+
+    public func definition() -> ServiceDefinition {
+        var handlers: [String: OperationHandler] = [:]
+        func on(_ name: String, _ body: @escaping @Sendable (ShapeValue, RequestContext) async throws -> OperationOutput) {
+            handlers[name] = OperationHandler(raw: body)
+        }
+        func simple(_ name: String, _ body: @escaping @Sendable (ShapeValue, RequestContext) async throws -> ShapeValue) {
+            handlers[name] = OperationHandler(raw: { OperationOutput(try await body($0, $1)) })
+        }
+        // Buckets
+        simple("CreateBucket", createBucket)
+        simple("HeadBucket", headBucket)
+        simple("DeleteBucket", deleteBucket)
+        simple("ListBuckets", listBuckets)
+        simple("GetBucketLocation", getBucketLocation)
+        simple("PutBucketTagging", putBucketTagging)
+        simple("GetBucketTagging", getBucketTagging)
+        simple("DeleteBucketTagging", deleteBucketTagging)
+        simple("PutBucketPolicy", putBucketPolicy)
+        simple("GetBucketPolicy", getBucketPolicy)
+        simple("DeleteBucketPolicy", deleteBucketPolicy)
+        simple("GetBucketVersioning", getBucketVersioning)
+        simple("GetBucketOwnershipControls", getBucketOwnershipControls)
+        simple("GetBucketEncryption", getBucketEncryption)
+        // Objects
+        on("PutObject", putObject)
+        on("GetObject", getObject)
+        on("HeadObject", headObject)
+        simple("DeleteObject", deleteObject)
+        simple("DeleteObjects", deleteObjects)
+        simple("CopyObject", copyObject)
+        simple("ListObjects", listObjectsV1)
+        simple("ListObjectsV2", listObjectsV2)
+        simple("PutObjectTagging", putObjectTagging)
+        simple("GetObjectTagging", getObjectTagging)
+        simple("DeleteObjectTagging", deleteObjectTagging)
+        // Multipart
+        simple("CreateMultipartUpload", createMultipartUpload)
+        simple("UploadPart", uploadPart)
+        simple("UploadPartCopy", uploadPartCopy)
+        simple("CompleteMultipartUpload", completeMultipartUpload)
+        simple("AbortMultipartUpload", abortMultipartUpload)
+        simple("ListParts", listParts)
+        simple("ListMultipartUploads", listMultipartUploads)
+        return ServiceDefinition(
+            model: .s3,
+            handlers: handlers,
+            constraintValidation: .service,
+            authorization: Self.authorization,
+            authorizationContext: Self.authorizationContext
+        )
+    }
+
+    // MARK: Lookups shared by the handlers
+
+    /// The bucket named in the input, or `NoSuchBucket`; checks `x-amz-expected-bucket-owner`.
+    func bucket(_ input: ShapeValue) async throws -> BucketRecord {
+        let name = input["Bucket"]?.stringValue ?? ""
+        guard let record = try await store.read({ try $0.getJSON(BucketRecord.self, S3Keys.buckets, name) }) else {
+            throw AWSError.noSuchBucket(name)
+        }
+        if let expected = input["ExpectedBucketOwner"]?.stringValue, expected != record.account {
+            throw AWSError.accessDenied()
+        }
+        return record
+    }
+
+    func object(bucket: String, key: String) async throws -> ObjectRecord? {
+        try await store.read { try $0.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket, key)) }
+    }
+
+    /// The object key in the input, checked against S3's limit of 1,024 bytes.
+    static func objectKey(_ input: ShapeValue) throws -> String {
+        let key = input["Key"]?.stringValue ?? ""
+        guard !key.isEmpty else { throw AWSError.invalidArgument("Key must not be empty", name: "Key") }
+        guard key.utf8.count <= 1024 else { throw AWSError.keyTooLong }
+        return key
+    }
+
+    /// The canonical user id S3 shows as an owner's `ID`: stable per account, 64 hex digits.
+    static func canonicalUserID(_ account: String) -> String {
+        SHA256.hash(data: Array("nimbus-canonical-user:\(account)".utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func owner(_ account: String) -> ShapeValue {
+        .structure(["ID": .string(canonicalUserID(account)), "DisplayName": .string(account)])
+    }
+
+    /// Destroys pieces no record refers to any more. The data keys went with the records; removing the
+    /// pieces is tidiness, so a failure is not the caller's failure.
+    func discard(_ pieces: [DataPiece]) async {
+        for piece in pieces {
+            try? await blobs.delete(piece.blob)
+        }
+    }
+}
