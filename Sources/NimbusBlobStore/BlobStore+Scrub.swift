@@ -202,8 +202,8 @@ extension BlobStore {
         }
         for piece in badFooters { try rewriteFooter(layout, piece: piece) }
         if let writer {
-            try writer.finish(footer: layout.footer())
-            if try writer.publish(onlyIfPresent: true) {
+            try await writer.finish(footer: layout.footer())
+            if try await writer.publish(onlyIfPresent: true) {
                 result.repaired += rebuild.count
             } else {
                 result.gone = true

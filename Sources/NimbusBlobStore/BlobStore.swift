@@ -142,9 +142,9 @@ public final class BlobStore: Sendable {
             }
             try Task.checkCancellation()
             layout = BlobLayout(id: id, idBytes: idBytes, redundancy: redundancy, segmentSize: segmentSize, size: size, placement: placement)
-            try writer.finish(footer: layout.footer())
+            try await writer.finish(footer: layout.footer())
             try Task.checkCancellation()
-            try writer.publish()
+            try await writer.publish()
         } catch {
             writer.abort()
             throw error

@@ -6,6 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+import Dispatch
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -171,6 +174,41 @@ enum FileIO {
         let modified = info.st_mtim.tv_sec
         #endif
         return Double(now.tv_sec - modified)
+    }
+
+    /// Runs blocking jobs at once on threads of their own and waits, without blocking the caller's
+    /// thread, for all of them; throws the first error. For the syncs of a write, which wait on the
+    /// disks, not the CPU: run one after another their latencies add up.
+    static func inParallel(_ jobs: [@Sendable () throws -> Void]) async throws {
+        if jobs.count <= 1 {
+            try jobs.first?()
+            return
+        }
+        let firstError = FirstError()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let group = DispatchGroup()
+            for job in jobs {
+                ioQueue.async(group: group) {
+                    do { try job() } catch { firstError.record(error) }
+                }
+            }
+            group.notify(queue: ioQueue) {
+                if let error = firstError.error { continuation.resume(throwing: error) } else { continuation.resume() }
+            }
+        }
+    }
+
+    /// A queue of our own: it targets an overcommitting root queue, so jobs blocked in `fsync` get
+    /// new threads rather than starving each other (or Swift's cooperative pool).
+    private static let ioQueue = DispatchQueue(label: "nimbus.blobstore.io", attributes: .concurrent)
+
+    private final class FirstError: @unchecked Sendable {
+        // @unchecked: `stored` is only touched under `lock`.
+        private let lock = NSLock()
+        private var stored: (any Error)?
+
+        func record(_ error: any Error) { lock.withLock { if stored == nil { stored = error } } }
+        var error: (any Error)? { lock.withLock { stored } }
     }
 
     private static func failure(_ call: String, _ path: String) -> BlobStoreError {
