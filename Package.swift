@@ -100,6 +100,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "NimbusKMS",
+            dependencies: [
+                "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusPolicy",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Sources/Services/KMS",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NimbusCloudTrail",
             dependencies: ["NimbusCore", "NimbusWire", "NimbusAudit"],
             path: "Sources/Services/CloudTrail",
@@ -110,7 +120,7 @@ let package = Package(
             name: "NimbusServer",
             dependencies: [
                 "NimbusCore", "NimbusAuth", "NimbusWire", "NimbusStorage", "NimbusAudit", "NimbusPolicy",
-                "NimbusSTS", "NimbusCloudTrail", "NimbusIAM", "NimbusS3", "NimbusBlobStore",
+                "NimbusSTS", "NimbusCloudTrail", "NimbusIAM", "NimbusS3", "NimbusKMS", "NimbusBlobStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -173,6 +183,20 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NimbusKMSTests",
+            dependencies: [
+                "NimbusKMS", "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusPolicy",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NimbusBlobStoreTests",
+            dependencies: ["NimbusBlobStore", "NimbusCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NimbusWireTests", dependencies: ["NimbusWire", "NimbusCore"], swiftSettings: swiftSettings),

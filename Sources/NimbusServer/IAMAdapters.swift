@@ -10,6 +10,7 @@ import Foundation
 import NimbusAuth
 import NimbusCore
 import NimbusIAM
+import NimbusKMS
 import NimbusPolicy
 import NimbusS3
 import NimbusStorage
@@ -46,6 +47,37 @@ struct S3BucketPolicies: ResourcePolicySource {
         guard action.hasPrefix("s3:"), action != "s3:CreateBucket", let found = try await S3Service.bucketPolicy(in: store, resource: resource) else { return nil }
         let bucket = resource.dropFirst("arn:aws:s3:::".count).prefix { $0 != "/" }
         return ResourcePolicy(id: "bucket-policy:\(bucket)", document: found.policy ?? "", kind: .resourcePolicy, required: false, account: found.owner)
+    }
+}
+
+/// A KMS key's key policy governs every `kms:` action on the key, and must allow by itself (with the
+/// default policy it does so by delegating to the account's IAM policies).
+struct KMSKeyPolicies: ResourcePolicySource {
+    let kms: KMSService
+
+    func resourcePolicy(action: String, resource: String) async throws -> ResourcePolicy? {
+        guard action.hasPrefix("kms:"), resource.contains(":key/"), let policy = try await kms.keyPolicy(keyARN: resource) else { return nil }
+        return ResourcePolicy(id: "key-policy:\(resource)", document: policy, kind: .resourcePolicy, required: true)
+    }
+}
+
+/// KMS grants, for the principal itself and, for a role session, for its role.
+struct KMSGrants: GrantSource {
+    let kms: KMSService
+
+    func grantAllows(action: String, resource: String, principal: Principal, conditionKeys: [String: [String]]) async throws -> Bool {
+        guard action.hasPrefix("kms:"), resource.contains(":key/") else { return false }
+        var context: [String: String] = [:]
+        let prefix = "kms:encryptioncontext:"
+        for (key, values) in conditionKeys where key.lowercased().hasPrefix(prefix) && key.lowercased() != "kms:encryptioncontextkeys" {
+            if let value = values.first { context[String(key.dropFirst(prefix.count))] = value }
+        }
+        var principals = [principal.arn]
+        if let role = principal.sessionIssuer, principal.kind == .assumedRole { principals.append(role) }
+        for arn in principals where try await kms.grantAllows(keyARN: resource, principalARN: arn, operation: action, encryptionContext: context) {
+            return true
+        }
+        return false
     }
 }
 

@@ -16,6 +16,7 @@ import NimbusCloudTrail
 import NimbusIAM
 public import NimbusBlobStore
 public import NimbusCore
+import NimbusKMS
 import NimbusS3
 import NimbusSTS
 public import NimbusStorage
@@ -53,6 +54,7 @@ public struct NimbusState: Sendable {
         try await store.migrate(module: "iam", IAMService.migrations)
         try await store.migrate(module: "sts", STSService.migrations)
         try await store.migrate(module: "s3", S3Service.migrations)
+        try await store.migrate(module: "kms", KMSService.migrations)
         // Object data always lives on disk; an ephemeral server keeps it in a directory of its own under
         // the system's temporary directory.
         let blobRoot = dataDirectory?.appendingPathComponent("blobs")
@@ -74,12 +76,13 @@ public enum NimbusServer {
     public static let version = "0.1.0"
 
     /// The services this Nimbus serves. A new service adds one line here.
-    static func services(state: NimbusState, iam: IAMService, sts: STSService, s3: S3Service) -> [ServiceDefinition] {
+    static func services(state: NimbusState, iam: IAMService, sts: STSService, s3: S3Service, kms: KMSService) -> [ServiceDefinition] {
         [
             sts.definition(),
             CloudTrailService.definition(audit: state.audit),
             iam.definition(),
             s3.definition(),
+            kms.definition(),
         ]
     }
 
@@ -126,6 +129,19 @@ public enum NimbusServer {
             )
             listeners.append(secure)
         }
+        // Key deletions and rotations fall due by the clock; a minute's delay is within AWS's own.
+        let kmsMaintenance = PeriodicTask(name: "kms maintenance", interval: .seconds(60), logger: logger) {
+            try await runtime.kms.runMaintenance(now: Date())
+        }
+        let scrubber = PeriodicTask(name: "blob scrub", interval: configuration.scrubInterval, logger: logger) {
+            let report = try await state.blobs.scrub(bytesPerSecond: configuration.scrubBytesPerSecond)
+            if report.corruptPieces + report.missingPieces > 0 || !report.unrecoverable.isEmpty {
+                logger.warning("blob scrub found damage", metadata: [
+                    "corrupt": "\(report.corruptPieces)", "missing": "\(report.missingPieces)",
+                    "repaired": "\(report.repaired)", "unrecoverable": "\(report.unrecoverable.count)",
+                ])
+            }
+        }
         let retention = AuditRetentionLifecycle(
             service: AuditRetentionService(log: state.audit, onError: { error in
                 logger.error("audit retention sweep failed", metadata: ["error": "\(error)"])
@@ -138,7 +154,7 @@ public enum NimbusServer {
 
         let group = ServiceGroup(
             configuration: .init(
-                services: listeners.map { .init(service: $0) } + [.init(service: retention)],
+                services: listeners.map { .init(service: $0) } + [.init(service: retention), .init(service: kmsMaintenance), .init(service: scrubber)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: appLogger
             )
@@ -156,6 +172,7 @@ public struct NimbusRuntime: Sendable {
     public let secret: String
     let pipeline: RequestPipeline
     let admin: AdminEndpoints
+    let kms: KMSService
 
     public static func make(
         _ configuration: ServerConfiguration,
@@ -172,20 +189,23 @@ public struct NimbusRuntime: Sendable {
         let pinned = (account.accountID, account.rootAccessKeyID, secret)
         let iam = IAMService(store: state.store, rootKey: state.rootKey, clock: clock)
         let sts = STSService(store: state.store, rootKey: state.rootKey, clock: clock, directory: IAMSTSDirectory(iam: iam))
-        let verifier = SigV4Verifier(
-            credentials: CompositeCredentialProvider(providers: [state.accounts, iam.credentialProvider, sts.credentialProvider]),
-            clock: clock
-        )
+        let credentials = CompositeCredentialProvider(providers: [state.accounts, iam.credentialProvider, sts.credentialProvider])
+        let verifier = SigV4Verifier(credentials: credentials, clock: clock)
         let metrics = RequestMetrics()
+        let kms = KMSService(store: state.store, rootKey: state.rootKey, clock: clock)
         let authorizer = PolicyAuthorizer(
             identities: IAMIdentityPolicies(iam: iam),
-            resourcePolicies: CompositeResourcePolicies(sources: [IAMResourcePolicies(iam: iam), S3BucketPolicies(store: state.store)])
+            resourcePolicies: CompositeResourcePolicies(sources: [
+                IAMResourcePolicies(iam: iam), S3BucketPolicies(store: state.store), KMSKeyPolicies(kms: kms),
+            ]),
+            grants: KMSGrants(kms: kms)
         )
         let s3 = S3Service(store: state.store, rootKey: state.rootKey, blobs: state.blobs, clock: clock, authorizer: authorizer)
-        let services = NimbusServer.services(state: state, iam: iam, sts: sts, s3: s3)
+        let services = NimbusServer.services(state: state, iam: iam, sts: sts, s3: s3, kms: kms)
         let pipeline = RequestPipeline(
             services: services,
             verifier: verifier,
+            sigV2: SigV2Verifier(credentials: credentials, clock: clock),
             authMode: configuration.authMode,
             accounts: state.accounts,
             defaultAccountID: account.accountID,
@@ -207,6 +227,7 @@ public struct NimbusRuntime: Sendable {
             defaultAccountID: account.accountID,
             reset: {
                 try await state.store.reset()
+                try state.blobs.removeAll()
                 state.accounts.invalidateCache()
                 iam.invalidateCaches()
                 sts.invalidateCache()
@@ -214,12 +235,35 @@ public struct NimbusRuntime: Sendable {
                 logger.notice("state reset")
             }
         )
-        return NimbusRuntime(state: state, account: account, secret: secret, pipeline: pipeline, admin: admin)
+        return NimbusRuntime(state: state, account: account, secret: secret, pipeline: pipeline, admin: admin, kms: kms)
     }
 
     /// Answers one buffered API request, as the listeners do (admin endpoints excluded).
     public func respond(to request: WireRequest, from remoteAddress: String = "127.0.0.1", secure: Bool = false) async -> WireResponse {
         await pipeline.respond(to: request, connection: Connection(remoteAddress: remoteAddress, isSecure: secure))
+    }
+}
+
+/// Runs `body` every `interval` until graceful shutdown; a failure is logged and retried next time.
+struct PeriodicTask: Service {
+    let name: String
+    let interval: Duration
+    let logger: Logger
+    let body: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do {
+                    try await body()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("\(name) failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 }
 

@@ -35,6 +35,11 @@ struct ResourcePolicy: Sendable {
     var account: String? = nil
 }
 
+/// Permissions that are not policies: KMS grants. Consulted only when no policy denied explicitly.
+protocol GrantSource: Sendable {
+    func grantAllows(action: String, resource: String, principal: Principal, conditionKeys: [String: [String]]) async throws -> Bool
+}
+
 protocol ResourcePolicySource: Sendable {
     /// The policy of `resource` that governs `action`, if the resource has one.
     func resourcePolicy(action: String, resource: String) async throws -> ResourcePolicy?
@@ -46,6 +51,7 @@ protocol ResourcePolicySource: Sendable {
 struct PolicyAuthorizer: Authorizer {
     let identities: any IdentityPolicySource
     let resourcePolicies: any ResourcePolicySource
+    var grants: (any GrantSource)? = nil
     let cache = CompiledPolicyCache()
 
     func authorize(_ request: AuthorizationRequest) async throws(AWSError) {
@@ -116,6 +122,11 @@ struct PolicyAuthorizer: Authorizer {
                 policies
             )
             guard decision.isAllowed else {
+                if case .implicitDeny = decision, let grants, !principal.isAnonymous,
+                    (try? await grants.grantAllows(action: request.action, resource: resource, principal: principal, conditionKeys: request.conditionKeys)) == true
+                {
+                    continue
+                }
                 throw AWSError.accessDenied(decision.denialMessage(principalARN: principal.arn, action: request.action, resource: resource))
             }
         }

@@ -47,6 +47,9 @@ struct RequestPipeline: Sendable {
     let catalog: ServiceCatalog
     let services: [String: RegisteredService]
     let verifier: SigV4Verifier
+    /// S3's legacy signatures (`Authorization: AWS …`, `?AWSAccessKeyId=…&Signature=…`), still what boto3
+    /// presigns with by default in us-east-1.
+    let sigV2: SigV2Verifier?
     let authMode: ServerConfiguration.AuthMode
     let accounts: AccountDirectory
     let defaultAccountID: String
@@ -62,6 +65,7 @@ struct RequestPipeline: Sendable {
     init(
         services: [ServiceDefinition],
         verifier: SigV4Verifier,
+        sigV2: SigV2Verifier? = nil,
         authMode: ServerConfiguration.AuthMode,
         accounts: AccountDirectory,
         defaultAccountID: String,
@@ -76,6 +80,7 @@ struct RequestPipeline: Sendable {
         self.catalog = ServiceCatalog(models: services.map(\.model))
         self.services = Dictionary(uniqueKeysWithValues: services.map { ($0.model.name, RegisteredService($0)) })
         self.verifier = verifier
+        self.sigV2 = sigV2
         self.authMode = authMode
         self.accounts = accounts
         self.defaultAccountID = defaultAccountID
@@ -127,7 +132,7 @@ struct RequestPipeline: Sendable {
             operation = op
             context.operation = op.name
             let payload: PayloadMode?
-            (context.principal, payload) = try await authenticate(signable, scope: scope, service: service)
+            (context.principal, payload) = try await authenticate(signable, scope: scope, service: service, host: request.host)
             if op.streamingInputMember != nil {
                 context.body = streamingBody(request, payload: payload)
             }
@@ -186,20 +191,37 @@ struct RequestPipeline: Sendable {
 
     /// The caller, and what its signature says about the body (nil when nothing was verified).
     private func authenticate(
-        _ request: SignableRequest, scope: SigningScope?, service: RegisteredService
+        _ request: SignableRequest, scope: SigningScope?, service: RegisteredService, host: String?
     ) async throws -> (Principal, PayloadMode?) {
         switch authMode {
         case .strict:
+            if service.flavor == .s3, let sigV2, SigV2Verifier.isSigV2(request),
+                let auth = try await sigV2.authenticate(request, host: host)
+            {
+                return (auth.credential.principal, auth.payload)
+            }
             switch try await verifier.authenticate(request, flavor: service.flavor) {
             case .anonymous: return (.anonymous, nil)
             case .authenticated(let auth): return (auth.credential.principal, auth.payload)
             }
         case .compat:
             // Signatures go unchecked; a 12-digit key id names the account, any other key is the default root.
-            guard let keyID = scope?.accessKeyID else { return (.anonymous, nil) }
+            guard let keyID = scope?.accessKeyID ?? Self.sigV2AccessKeyID(request) else { return (.anonymous, nil) }
             let account = Identifiers.isAccountID(keyID) ? keyID : defaultAccountID
             return (.root(of: account, accessKeyID: keyID), nil)
         }
+    }
+
+    /// The key id of a SigV2-signed request, for compat mode (which checks no signature).
+    static func sigV2AccessKeyID(_ request: SignableRequest) -> String? {
+        guard SigV2Verifier.isSigV2(request) else { return nil }
+        for pair in request.query.split(separator: "&") where pair.hasPrefix("AWSAccessKeyId=") {
+            return String(pair.dropFirst("AWSAccessKeyId=".count)).removingPercentEncoding
+        }
+        guard let header = request.headers.first(where: { $0.name.lowercased() == "authorization" })?.value,
+            header.hasPrefix("AWS "), let colon = header.firstIndex(of: ":")
+        else { return nil }
+        return String(header[header.index(header.startIndex, offsetBy: 4)..<colon])
     }
 
     // MARK: Authorization
@@ -208,7 +230,10 @@ struct RequestPipeline: Sendable {
     private func authorize(_ operation: NimbusWire.Operation, input: ShapeValue, service: RegisteredService, context: RequestContext) async throws {
         let declared = service.definition.authorization[operation.name] ?? OperationAuthorization()
         guard declared.requiresAuthorization else { return }
-        let resources = declared.resourceARNs(input: input, account: context.principal.accountID, region: context.region)
+        var resources = declared.resourceARNs(input: input, account: context.principal.accountID, region: context.region)
+        if let resolve = service.definition.resourceResolvers[operation.name] {
+            resources = try await resolve(input, context, resources)
+        }
         let actions = declared.actions.isEmpty ? ["\(service.actionPrefix):\(operation.name)"] : declared.actions
         let keys = try await service.definition.authorizationContext[operation.name]?(input, context) ?? [:]
         for action in actions {

@@ -36,6 +36,10 @@ public struct ServerConfiguration: Sendable {
     /// The fault domains object data is spread over (`NIMBUS_BLOB_DIRS`, comma-separated); by default three
     /// directories under the data dir. Point them at separate disks to survive the loss of one.
     public var blobDirectories: [URL]?
+    /// How often the scrubber re-reads all object data, and how fast (`NIMBUS_SCRUB_INTERVAL` seconds,
+    /// `NIMBUS_SCRUB_RATE` bytes per second).
+    public var scrubInterval: Duration = .seconds(6 * 3600)
+    public var scrubBytesPerSecond: Int64? = 64 * 1024 * 1024
 
     public init() {}
 }

@@ -94,6 +94,10 @@ public struct EmptyShape: Codable, Sendable, Hashable {
 /// Computes an operation's own condition keys from its validated input; throws to refuse the call.
 public typealias AuthorizationContextProvider = @Sendable (ShapeValue, RequestContext) async throws -> [String: [String]]
 
+/// Replaces the resources an operation's templates rendered, when only the service can tell what the input
+/// names (a KMS alias or ciphertext blob → the key's ARN). Gets the rendered ARNs; returns the real ones.
+public typealias ResourceResolver = @Sendable (ShapeValue, RequestContext, [String]) async throws -> [String]
+
 /// A service: its model and a handler per implemented operation name.
 public struct ServiceDefinition: Sendable {
     public var model: ServiceModel
@@ -105,6 +109,8 @@ public struct ServiceDefinition: Sendable {
     public var authorization: [String: OperationAuthorization]
     /// Condition keys an operation adds before it is authorized (`sts:ExternalId`, MFA given with the call).
     public var authorizationContext: [String: AuthorizationContextProvider]
+    /// Operations whose resources need the service's own lookup.
+    public var resourceResolvers: [String: ResourceResolver] = [:]
 
     public init(
         model: ServiceModel,

@@ -445,6 +445,21 @@ def test_presigned_get_and_put_expire(clean, bucket):
     assert requests.get(f"{clean.url}/{bucket}/pre", timeout=10).status_code == 403
 
 
+def test_sigv2_presigned_urls_from_boto3_defaults(clean, bucket, tmp_path):
+    # boto3 and `aws s3 presign` still presign with Signature Version 2 by default in us-east-1.
+    s3 = clean.client("s3")
+    s3.put_object(Bucket=bucket, Key="v2", Body=b"signed the old way")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2"}, ExpiresIn=60)
+    assert "AWSAccessKeyId=" in url and "Signature=" in url
+    assert requests.get(url, timeout=10).content == b"signed the old way"
+    assert requests.get(url.replace("v2?", "v3?"), timeout=10).status_code == 403
+    r = clean.aws("s3", "presign", f"s3://{bucket}/v2", "--expires-in", "1")
+    assert r.rc == 0
+    time.sleep(2)
+    expired = requests.get(r.stdout.strip(), timeout=10)
+    assert expired.status_code == 403 and "Request has expired" in expired.text
+
+
 # -- encryption ----------------------------------------------------------------------------------
 
 

@@ -41,12 +41,14 @@ public final class KMSService: Sendable {
         for table in [keyHandlers(), aliasHandlers(), cryptoHandlers(), rotationHandlers(), policyHandlers(), grantHandlers(), importHandlers()] {
             handlers.merge(table) { first, _ in first }
         }
-        return ServiceDefinition(
+        var definition = ServiceDefinition(
             model: .kms,
             handlers: handlers,
             authorization: Self.authorizationTable,
             authorizationContext: authorizationContextProviders()
         )
+        definition.resourceResolvers = resourceResolvers()
+        return definition
     }
 
     // MARK: For the server
