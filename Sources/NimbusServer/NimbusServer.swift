@@ -133,6 +133,9 @@ public enum NimbusServer {
         let kmsMaintenance = PeriodicTask(name: "kms maintenance", interval: .seconds(60), logger: logger) {
             try await runtime.kms.runMaintenance(now: Date())
         }
+        let s3Lifecycle = PeriodicTask(name: "s3 lifecycle", interval: .seconds(60), logger: logger) {
+            try await runtime.s3.runLifecycle(now: Date())
+        }
         let scrubber = PeriodicTask(name: "blob scrub", interval: configuration.scrubInterval, logger: logger) {
             let report = try await state.blobs.scrub(bytesPerSecond: configuration.scrubBytesPerSecond)
             if report.corruptPieces + report.missingPieces > 0 || !report.unrecoverable.isEmpty {
@@ -154,7 +157,7 @@ public enum NimbusServer {
 
         let group = ServiceGroup(
             configuration: .init(
-                services: listeners.map { .init(service: $0) } + [.init(service: retention), .init(service: kmsMaintenance), .init(service: scrubber)],
+                services: listeners.map { .init(service: $0) } + [.init(service: retention), .init(service: kmsMaintenance), .init(service: scrubber), .init(service: s3Lifecycle)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: appLogger
             )
@@ -173,6 +176,7 @@ public struct NimbusRuntime: Sendable {
     let pipeline: RequestPipeline
     let admin: AdminEndpoints
     let kms: KMSService
+    let s3: S3Service
 
     public static func make(
         _ configuration: ServerConfiguration,
@@ -235,7 +239,7 @@ public struct NimbusRuntime: Sendable {
                 logger.notice("state reset")
             }
         )
-        return NimbusRuntime(state: state, account: account, secret: secret, pipeline: pipeline, admin: admin, kms: kms)
+        return NimbusRuntime(state: state, account: account, secret: secret, pipeline: pipeline, admin: admin, kms: kms, s3: s3)
     }
 
     /// Answers one buffered API request, as the listeners do (admin endpoints excluded).

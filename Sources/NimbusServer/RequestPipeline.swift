@@ -123,10 +123,17 @@ struct RequestPipeline: Sendable {
             principal: .anonymous,
             isSecureTransport: connection.isSecure
         )
+        if request.method == "OPTIONS", let preflight = service.definition.preflight,
+            let answer = await preflight(request, context)
+        {
+            metrics.record(service: model.signingName, operation: "Preflight", status: answer.status, since: started)
+            return answer
+        }
         var input: ShapeValue?
         var operation: NimbusWire.Operation?
         var authenticated = false
         var response: WireResponse
+        var errorCode: String?
         do {
             let op = try service.codec.operation(for: request)
             operation = op
@@ -159,15 +166,26 @@ struct RequestPipeline: Sendable {
             }
         } catch {
             let awsError = Self.clientVisible(error, logger: logger, requestID: requestID)
+            errorCode = awsError.code
             response = service.codec.encodeError(awsError, requestID: requestID)
             if authenticated, let operation {
                 await record(context, service: service, operation: operation, input: input, output: nil, error: awsError)
             }
         }
+        if let decorate = service.definition.decorateResponse {
+            await decorate(request, context, &response)
+        }
         // HEAD answers and 304s carry headers only, errors included, as S3's do.
         if request.method == "HEAD" || response.status == 304 {
             response.body = []
             response.stream = nil
+        }
+        if let observe = service.definition.onCompletion {
+            let sent = response.stream?.length ?? Int64(response.body.count)
+            await observe(CompletedRequest(
+                request: request, context: context, operation: context.operation, input: input, status: response.status,
+                errorCode: errorCode, bytesSent: sent, duration: ContinuousClock.now - started
+            ))
         }
         metrics.record(service: model.signingName, operation: context.operation.isEmpty ? "unknown" : context.operation,
                        status: response.status, since: started)

@@ -98,6 +98,42 @@ public typealias AuthorizationContextProvider = @Sendable (ShapeValue, RequestCo
 /// names (a KMS alias or ciphertext blob → the key's ARN). Gets the rendered ARNs; returns the real ones.
 public typealias ResourceResolver = @Sendable (ShapeValue, RequestContext, [String]) async throws -> [String]
 
+/// A request the pipeline has answered, as a service's observer sees it (S3 server access logs).
+public struct CompletedRequest: Sendable {
+    public var request: WireRequest
+    public var context: RequestContext
+    /// Empty when the request named no operation.
+    public var operation: String
+    public var input: ShapeValue?
+    public var status: Int
+    public var errorCode: String?
+    /// Bytes of the response body (the streamed payload's declared length when it streams).
+    public var bytesSent: Int64
+    /// From receipt to the response being ready.
+    public var duration: Duration
+
+    public init(
+        request: WireRequest, context: RequestContext, operation: String, input: ShapeValue?, status: Int, errorCode: String?,
+        bytesSent: Int64, duration: Duration
+    ) {
+        self.request = request
+        self.context = context
+        self.operation = operation
+        self.input = input
+        self.status = status
+        self.errorCode = errorCode
+        self.bytesSent = bytesSent
+        self.duration = duration
+    }
+}
+
+/// Answers a request no operation matches by method (S3's CORS preflight `OPTIONS`); nil to let the
+/// pipeline answer as usual.
+public typealias PreflightResponder = @Sendable (WireRequest, RequestContext) async -> WireResponse?
+/// Headers a service adds to every answer, errors included (S3's CORS headers for a request with `Origin`).
+public typealias ResponseDecorator = @Sendable (WireRequest, RequestContext, inout WireResponse) async -> Void
+public typealias CompletionObserver = @Sendable (CompletedRequest) async -> Void
+
 /// A service: its model and a handler per implemented operation name.
 public struct ServiceDefinition: Sendable {
     public var model: ServiceModel
@@ -111,6 +147,11 @@ public struct ServiceDefinition: Sendable {
     public var authorizationContext: [String: AuthorizationContextProvider]
     /// Operations whose resources need the service's own lookup.
     public var resourceResolvers: [String: ResourceResolver] = [:]
+    /// For `OPTIONS` requests, before routing and authentication.
+    public var preflight: PreflightResponder?
+    public var decorateResponse: ResponseDecorator?
+    /// Told of every answered request (after it is answered, before the next one on the connection).
+    public var onCompletion: CompletionObserver?
 
     public init(
         model: ServiceModel,

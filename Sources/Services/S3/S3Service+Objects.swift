@@ -311,6 +311,30 @@ extension S3Service {
         return .structure(out)
     }
 
+    // MARK: For lifecycle rules
+
+    /// Expires the current object under `key` as a lifecycle rule does (a delete by the service itself).
+    func expireObject(bucket: String, key: String) async throws {
+        let removed = try await store.write { tx -> ObjectRecord? in
+            let existing = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket, key))
+            if existing != nil { try tx.delete(S3Keys.objects, S3Keys.object(bucket, key)) }
+            return existing
+        }
+        if let removed { await discard(removed.pieces) }
+    }
+
+    /// Aborts a multipart upload as a lifecycle rule does, destroying its parts.
+    func abortUpload(bucket: String, uploadID: String) async throws {
+        let parts = try await store.write { tx -> [DataPiece] in
+            guard try tx.get(S3Keys.uploads, bucket + "/" + uploadID) != nil else { return [] }
+            let parts = try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: bucket + "/" + uploadID + "/").map(\.value.piece)
+            try tx.delete(S3Keys.uploads, bucket + "/" + uploadID)
+            try tx.deleteAll(S3Keys.parts, prefix: bucket + "/" + uploadID + "/")
+            return parts
+        }
+        await discard(parts)
+    }
+
     // MARK: Tagging
 
     func putObjectTagging(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {

@@ -103,13 +103,19 @@ public final class S3Service: Sendable {
         simple("AbortMultipartUpload", abortMultipartUpload)
         simple("ListParts", listParts)
         simple("ListMultipartUploads", listMultipartUploads)
-        return ServiceDefinition(
+        let configuration = configurationHandlers()
+        handlers.merge(configuration.handlers) { ours, _ in ours }
+        var definition = ServiceDefinition(
             model: .s3,
             handlers: handlers,
             constraintValidation: .service,
-            authorization: Self.authorization,
+            authorization: Self.authorization.merging(configuration.authorization) { ours, _ in ours },
             authorizationContext: Self.authorizationContext
         )
+        definition.preflight = { [self] in await corsPreflight($0, $1) }
+        definition.decorateResponse = { [self] in await corsHeaders($0, $1, &$2) }
+        definition.onCompletion = { [self] in await accessLog($0) }
+        return definition
     }
 
     // MARK: Lookups shared by the handlers
