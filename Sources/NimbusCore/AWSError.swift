@@ -21,6 +21,8 @@ public struct AWSError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isSenderFault: Bool
     /// Extra members some errors carry (S3's `<Key>`, `<BucketName>`, `<StringToSign>` …), rendered as-is.
     public var extra: [(String, String)]
+    /// Response headers some errors carry (S3's `x-amz-delete-marker` on a GET of a deleted key).
+    public var headers: [(name: String, value: String)] = []
 
     public init(code: String, message: String, status: Int = 400, isSenderFault: Bool? = nil, extra: [(String, String)] = []) {
         self.code = code

@@ -168,6 +168,7 @@ struct RequestPipeline: Sendable {
             let awsError = Self.clientVisible(error, logger: logger, requestID: requestID)
             errorCode = awsError.code
             response = service.codec.encodeError(awsError, requestID: requestID)
+            response.headers += awsError.headers
             if authenticated, let operation {
                 await record(context, service: service, operation: operation, input: input, output: nil, error: awsError)
             }

@@ -584,3 +584,92 @@ def test_objects_survive_restart(fresh_server):
     server.restart()
     s3 = server.client("s3")
     assert s3.get_object(Bucket="durable", Key="k")["Body"].read() == body
+
+
+# -- versioning and Object Lock ------------------------------------------------------------------
+
+
+def test_versioning(s3, bucket):
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"before versioning")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    v1 = s3.put_object(Bucket=bucket, Key="doc", Body=b"one")["VersionId"]
+    v2 = s3.put_object(Bucket=bucket, Key="doc", Body=b"two")["VersionId"]
+    assert v1 != v2 and "null" not in (v1, v2)
+    assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"two"
+    assert s3.get_object(Bucket=bucket, Key="doc", VersionId=v1)["Body"].read() == b"one"
+    assert s3.get_object(Bucket=bucket, Key="doc", VersionId="null")["Body"].read() == b"before versioning"
+
+    deleted = s3.delete_object(Bucket=bucket, Key="doc")
+    assert deleted["DeleteMarker"] is True
+    marker = deleted["VersionId"]
+    err, status = error_of(lambda: s3.get_object(Bucket=bucket, Key="doc"))
+    assert (err["Code"], status) == ("NoSuchKey", 404)
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+    listing = s3.list_object_versions(Bucket=bucket, Prefix="doc")
+    assert [(v["VersionId"], v["IsLatest"]) for v in listing["Versions"]] == [(v2, False), (v1, False), ("null", False)]
+    assert [(m["VersionId"], m["IsLatest"]) for m in listing["DeleteMarkers"]] == [(marker, True)]
+
+    # Removing the delete marker brings the object back; deleting a version destroys only that version.
+    s3.delete_object(Bucket=bucket, Key="doc", VersionId=marker)
+    assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"two"
+    s3.delete_object(Bucket=bucket, Key="doc", VersionId=v2)
+    assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"one"
+    err, status = error_of(lambda: s3.get_object(Bucket=bucket, Key="doc", VersionId=v2))
+    assert status == 404
+
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert s3.put_object(Bucket=bucket, Key="doc", Body=b"suspended").get("VersionId") == "null"
+    versions = s3.list_object_versions(Bucket=bucket, Prefix="doc")["Versions"]
+    assert [v["VersionId"] for v in versions] == ["null", v1]  # the old null version was replaced
+    err, status = error_of(lambda: s3.delete_bucket(Bucket=bucket))
+    assert err["Code"] == "BucketNotEmpty"
+
+
+def test_object_lock_blocks_deletes(s3):
+    s3.create_bucket(Bucket="locked-bucket", ObjectLockEnabledForBucket=True)
+    assert s3.get_bucket_versioning(Bucket="locked-bucket")["Status"] == "Enabled"
+    s3.put_object_lock_configuration(Bucket="locked-bucket", ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    version = s3.put_object(Bucket="locked-bucket", Key="record", Body=b"worm")["VersionId"]
+    retention = s3.get_object_retention(Bucket="locked-bucket", Key="record")["Retention"]
+    assert retention["Mode"] == "GOVERNANCE"
+    err, status = error_of(lambda: s3.delete_object(Bucket="locked-bucket", Key="record", VersionId=version))
+    assert (err["Code"], status) == ("AccessDenied", 403)
+    # A delete without a version only adds a marker; the locked version stays.
+    s3.delete_object(Bucket="locked-bucket", Key="record")
+    assert s3.get_object(Bucket="locked-bucket", Key="record", VersionId=version)["Body"].read() == b"worm"
+
+    # Compliance mode cannot be shortened or bypassed, even by the root user.
+    from datetime import datetime, timedelta, timezone
+    until = datetime.now(timezone.utc) + timedelta(days=2)
+    v2 = s3.put_object(Bucket="locked-bucket", Key="strict", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)["VersionId"]
+    err, _ = error_of(lambda: s3.delete_object(Bucket="locked-bucket", Key="strict", VersionId=v2, BypassGovernanceRetention=True))
+    assert err["Code"] == "AccessDenied"
+    err, _ = error_of(lambda: s3.put_object_retention(Bucket="locked-bucket", Key="strict", VersionId=v2,
+                                                      Retention={"Mode": "GOVERNANCE", "RetainUntilDate": until}, BypassGovernanceRetention=True))
+    assert err["Code"] == "AccessDenied"
+
+    # Legal hold blocks deletion until released; governance yields to the bypass.
+    s3.put_object_legal_hold(Bucket="locked-bucket", Key="record", VersionId=version, LegalHold={"Status": "ON"})
+    assert s3.get_object_legal_hold(Bucket="locked-bucket", Key="record", VersionId=version)["LegalHold"]["Status"] == "ON"
+    err, _ = error_of(lambda: s3.delete_object(Bucket="locked-bucket", Key="record", VersionId=version, BypassGovernanceRetention=True))
+    assert err["Code"] == "AccessDenied"
+    s3.put_object_legal_hold(Bucket="locked-bucket", Key="record", VersionId=version, LegalHold={"Status": "OFF"})
+    s3.delete_object(Bucket="locked-bucket", Key="record", VersionId=version, BypassGovernanceRetention=True)
+    err, status = error_of(lambda: s3.get_object(Bucket="locked-bucket", Key="record", VersionId=version))
+    assert status == 404
+    err, _ = error_of(lambda: s3.put_bucket_versioning(Bucket="locked-bucket", VersioningConfiguration={"Status": "Suspended"}))
+    assert err["Code"] == "InvalidBucketState"
+
+
+def test_governance_bypass_needs_the_permission(clean, s3):
+    s3.create_bucket(Bucket="gov-bucket", ObjectLockEnabledForBucket=True)
+    from datetime import datetime, timedelta, timezone
+    until = datetime.now(timezone.utc) + timedelta(days=1)
+    version = s3.put_object(Bucket="gov-bucket", Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until)["VersionId"]
+    user = new_user(clean, "deleter", {"Effect": "Allow", "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": "arn:aws:s3:::gov-bucket/*"})
+    err, _ = error_of(lambda: clean.client("s3", user).delete_object(Bucket="gov-bucket", Key="k", VersionId=version, BypassGovernanceRetention=True))
+    assert err["Code"] == "AccessDenied"
+    assert s3.head_object(Bucket="gov-bucket", Key="k", VersionId=version)["ObjectLockMode"] == "GOVERNANCE"

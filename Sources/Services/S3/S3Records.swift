@@ -21,8 +21,16 @@ enum S3Keys {
     static let uploads = "s3.uploads"
     /// `<bucket>/<upload id>/<part number, 5 digits>` → `PartRecord`.
     static let parts = "s3.parts"
+    /// Every version of every key of a bucket that has had versioning enabled, newest first per key:
+    /// `<bucket>/<key>\u{1}<inverted time, 20 digits>/<version id>` → `ObjectRecord` (delete markers too).
+    /// Keys containing U+0001 may list out of order among their neighbours; S3 keys rarely do.
+    static let versions = "s3.versions"
+    /// `<bucket>/<version id>` → the version's key in `versions`.
+    static let versionIDs = "s3.version-ids"
 
     static func object(_ bucket: String, _ key: String) -> String { bucket + "/" + key }
+    /// The prefix all versions of `key` share.
+    static func versionPrefix(_ bucket: String, _ key: String) -> String { bucket + "/" + key + "\u{1}" }
     static func part(_ bucket: String, _ uploadID: String, _ number: Int) -> String {
         bucket + "/" + uploadID + "/" + String(repeating: "0", count: max(0, 5 - String(number).count)) + String(number)
     }
@@ -42,6 +50,10 @@ struct BucketRecord: Codable, Sendable {
     var ownership: String?
     var publicAccessBlock: String?
     var objectLockEnabled: Bool?
+    /// Object Lock's default retention for new versions: `GOVERNANCE` or `COMPLIANCE`, and its length.
+    var defaultRetentionMode: String?
+    var defaultRetentionDays: Int?
+    var defaultRetentionYears: Int?
 
     var arn: String { "arn:aws:s3:::\(name)" }
 }
@@ -89,6 +101,15 @@ struct ObjectRecord: Codable, Sendable {
     /// Part sizes, for `PartsCount` and `?partNumber=` reads of multipart objects.
     var partsCount: Int?
     var owner: String
+    /// Nil for the `null` version (written while versioning was never enabled or suspended).
+    var versionID: String? = nil
+    var isDeleteMarker: Bool? = nil
+    /// Object Lock: `GOVERNANCE` or `COMPLIANCE` until `retainUntil`, and the legal hold.
+    var retentionMode: String? = nil
+    var retainUntil: Date? = nil
+    var legalHold: Bool? = nil
+
+    var version: String { versionID ?? "null" }
 }
 
 struct UploadRecord: Codable, Sendable {

@@ -42,14 +42,17 @@ extension S3Service {
             region = c
         }
         let account = context.principal.accountID
-        let record = BucketRecord(
+        var record = BucketRecord(
             name: name, account: account, region: region, createdAt: clock.now,
             ownership: input["ObjectOwnership"]?.stringValue ?? "BucketOwnerEnforced",
             objectLockEnabled: input["ObjectLockEnabledForBucket"]?.booleanValue == true ? true : nil
         )
+        // Object Lock needs versioning, and turns it on for good.
+        if record.objectLockEnabled == true { record.versioning = "Enabled" }
+        let newRecord = record
         let existing: BucketRecord? = try await store.write { tx in
             if let existing = try tx.getJSON(BucketRecord.self, S3Keys.buckets, name) { return existing }
-            try tx.putJSON(S3Keys.buckets, name, record)
+            try tx.putJSON(S3Keys.buckets, name, newRecord)
             try tx.put(S3Keys.accountBuckets, account + "/" + name, [])
             return nil
         }
@@ -70,7 +73,8 @@ extension S3Service {
         let record = try await bucket(input)
         try await store.write { tx in
             guard try tx.scan(S3Keys.objects, prefix: record.name + "/", after: nil, reverse: false, limit: 1).isEmpty,
-                try tx.scan(S3Keys.uploads, prefix: record.name + "/", after: nil, reverse: false, limit: 1).isEmpty
+                try tx.scan(S3Keys.uploads, prefix: record.name + "/", after: nil, reverse: false, limit: 1).isEmpty,
+                try tx.scan(S3Keys.versions, prefix: record.name + "/", after: nil, reverse: false, limit: 1).isEmpty
             else { throw AWSError.bucketNotEmpty(record.name) }
             try tx.delete(S3Keys.buckets, record.name)
             try tx.delete(S3Keys.accountBuckets, record.account + "/" + record.name)
@@ -160,11 +164,6 @@ extension S3Service {
         let record = try await bucket(input)
         try await update(record.name) { $0.policy = nil }
         return .empty
-    }
-
-    func getBucketVersioning(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
-        let record = try await bucket(input)
-        return record.versioning.map { .structure(["Status": .string($0)]) } ?? .empty
     }
 
     func getBucketOwnershipControls(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {

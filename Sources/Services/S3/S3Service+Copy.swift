@@ -14,15 +14,13 @@ import NimbusWire
 
 extension S3Service {
     /// `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optionally `?versionId=…`.
-    static func copySource(_ input: ShapeValue) throws -> (bucket: String, key: String) {
+    static func copySource(_ input: ShapeValue) throws -> (bucket: String, key: String, versionID: String?) {
         guard var source = input["CopySource"]?.stringValue, !source.isEmpty else {
             throw AWSError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source")
         }
+        var versionID: String?
         if let q = source.range(of: "?versionId=") {
-            let version = source[q.upperBound...]
-            if version != "null" {
-                throw AWSError(code: "NoSuchVersion", message: "The specified version does not exist.", status: 404)
-            }
+            versionID = String(source[q.upperBound...])
             source = String(source[..<q.lowerBound])
         }
         if source.hasPrefix("/") { source.removeFirst() }
@@ -32,15 +30,15 @@ extension S3Service {
             throw AWSError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source",
                                            value: source)
         }
-        return (bucket, key)
+        return (bucket, key, versionID)
     }
 
     /// The source object of a copy, with its key checked and its conditions (`x-amz-copy-source-if-*`) met.
     func copySourceObject(_ input: ShapeValue, context: RequestContext) async throws -> (record: ObjectRecord, bucket: String, customer: CustomerKey?) {
-        let (bucketName, key) = try Self.copySource(input)
-        try await authorize("s3:GetObject", "arn:aws:s3:::\(bucketName)/\(key)", context)
+        let (bucketName, key, versionID) = try Self.copySource(input)
+        try await authorize(versionID == nil ? "s3:GetObject" : "s3:GetObjectVersion", "arn:aws:s3:::\(bucketName)/\(key)", context)
         let sourceBucket = try await bucket(.structure(["Bucket": .string(bucketName)]))
-        guard let record = try await object(bucket: sourceBucket.name, key: key) else { throw AWSError.noSuchKey(key) }
+        let record = try await readableVersion(bucket: sourceBucket, key: key, versionID: versionID)
         let customer = try Self.customerKey(input, prefix: "CopySource", context: context)
         try Self.checkCustomerKey(customer, for: record)
         try ReadCondition.check(input, record, prefix: "CopySource")
@@ -104,11 +102,20 @@ extension S3Service {
         record.checksums = Self.checksumStrings(blob)
         record.checksumType = record.checksums == nil ? nil : "FULL_OBJECT"
         Self.encryptionFields(customer, into: &record)
-        try await commit(record, bucket: bucket.name, condition: condition, newPieces: record.pieces)
+        record.versionID = nil
+        record.retentionMode = nil
+        record.retainUntil = nil
+        record.legalHold = nil
+        try Self.applyLockHeaders(input, bucket: bucket, to: &record)
+        let committed = try await commitVersion(record, bucket: bucket.name, condition: condition, newPieces: record.pieces)
 
         var result: [String: ShapeValue] = ["ETag": .string(record.etag), "LastModified": .timestamp(record.lastModified)]
         for (name, value) in record.checksums ?? [:] { result["Checksum" + name] = .string(value) }
         var out: [String: ShapeValue] = ["CopyObjectResult": .structure(result)]
+        if bucket.versioning != nil { out["VersionId"] = .string(committed.version) }
+        if source.versionID != nil || input["CopySource"]?.stringValue?.contains("?versionId=") == true {
+            out["CopySourceVersionId"] = .string(source.version)
+        }
         Self.encryptionOutput(record, customer: customer, into: &out)
         return .structure(out)
     }

@@ -23,6 +23,7 @@ extension S3Service {
         let customer = try Self.customerKey(input, context: context)
         try Self.checkServerSideEncryption(input, customer: customer)
         var template = try newObjectRecord(input, key: key, owner: bucket.account, context: context)
+        try Self.applyLockHeaders(input, bucket: bucket, to: &template)
         Self.encryptionFields(customer, into: &template)
         var algorithm: String?
         if let requested = input["ChecksumAlgorithm"]?.stringValue {
@@ -182,7 +183,7 @@ extension S3Service {
         }
         let now = clock.now
         let (chosenNumbers, chosenETags) = (numbers, etags)
-        let (record, replaced, unused) = try await store.write { tx -> (ObjectRecord, ObjectRecord?, [DataPiece]) in
+        let record = try await commitVersion(key: key, bucket: bucket.name, condition: condition, newPieces: []) { tx in
             guard try tx.getJSON(UploadRecord.self, S3Keys.uploads, bucket.name + "/" + upload.uploadID) != nil else {
                 throw AWSError.noSuchUpload(upload.uploadID)
             }
@@ -214,23 +215,19 @@ extension S3Service {
                     record.checksumType = "COMPOSITE"
                 }
             }
-            let existing = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket.name, key))
-            try condition?.check(existing)
-            try tx.putJSON(S3Keys.objects, S3Keys.object(bucket.name, key), record)
             try tx.delete(S3Keys.uploads, bucket.name + "/" + upload.uploadID)
             try tx.deleteAll(S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/")
             let wanted = Set(chosenNumbers)
             let unused = stored.map(\.value).filter { !wanted.contains($0.number) }.map(\.piece)
-            return (record, existing, unused)
+            return (record, unused)
         }
-        await discard(unused)
-        if let replaced { await discard(replaced.pieces) }
         var out: [String: ShapeValue] = [
             "Location": .string("/\(bucket.name)/\(key)"),
             "Bucket": .string(bucket.name),
             "Key": .string(key),
             "ETag": .string(record.etag),
         ]
+        if bucket.versioning != nil { out["VersionId"] = .string(record.version) }
         Self.encryptionOutput(record, customer: customer, into: &out)
         for (name, value) in record.checksums ?? [String: String]() { out["Checksum" + name] = .string(value) }
         if let type = record.checksumType { out["ChecksumType"] = .string(type) }

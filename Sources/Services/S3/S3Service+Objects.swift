@@ -25,6 +25,7 @@ extension S3Service {
         let customer = try Self.customerKey(input, context: context)
         try Self.checkServerSideEncryption(input, customer: customer)
         var record = try newObjectRecord(input, key: key, owner: bucket.account, context: context)
+        try Self.applyLockHeaders(input, bucket: bucket, to: &record)
         let condition = try WriteCondition(input)
         if condition != nil { try condition!.check(try await object(bucket: bucket.name, key: key)) }
 
@@ -43,9 +44,10 @@ extension S3Service {
             await discard([DataPiece(blob: blob, sealedKey: nil)])
             throw error
         }
-        try await commit(record, bucket: bucket.name, condition: condition, newPieces: record.pieces)
+        let committed = try await commitVersion(record, bucket: bucket.name, condition: condition, newPieces: record.pieces)
 
         var out: [String: ShapeValue] = ["ETag": .string(record.etag)]
+        if bucket.versioning != nil { out["VersionId"] = .string(committed.version) }
         Self.encryptionOutput(record, customer: customer, into: &out)
         for (name, value) in record.checksums ?? [:] { out["Checksum" + name] = .string(value) }
         if record.checksumType != nil { out["ChecksumType"] = .string("FULL_OBJECT") }
@@ -59,25 +61,6 @@ extension S3Service {
         } catch BlobStoreError.tooLarge {
             throw AWSError.entityTooLarge(maxBytes + 1, max: maxBytes)
         }
-    }
-
-    /// Makes `record` the current object, replacing (and destroying) any earlier one, unless a conditional
-    /// write's condition no longer holds; then the new pieces are destroyed instead.
-    func commit(_ record: ObjectRecord, bucket: String, condition: WriteCondition?, newPieces: [DataPiece]) async throws {
-        let replaced: ObjectRecord?
-        do {
-            replaced = try await store.write { tx in
-                guard try tx.get(S3Keys.buckets, bucket) != nil else { throw AWSError.noSuchBucket(bucket) }
-                let existing = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket, record.key))
-                try condition?.check(existing)
-                try tx.putJSON(S3Keys.objects, S3Keys.object(bucket, record.key), record)
-                return existing
-            }
-        } catch {
-            await discard(newPieces)
-            throw error
-        }
-        if let replaced { await discard(replaced.pieces) }
     }
 
     /// A record for a new object from the request's headers, without data yet.
@@ -170,16 +153,13 @@ extension S3Service {
     private func read(_ input: ShapeValue, _ context: RequestContext, includeBody: Bool) async throws -> OperationOutput {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
-        guard let record = try await object(bucket: bucket.name, key: key) else { throw AWSError.noSuchKey(key) }
-        if let version = input["VersionId"]?.stringValue, version != "null" {
-            throw AWSError(code: "NoSuchVersion", message: "The specified version does not exist.", status: 404,
-                           extra: [("Key", key), ("VersionId", version)])
-        }
+        let record = try await readableVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue)
         let customer = try Self.customerKey(input, context: context)
         try Self.checkCustomerKey(customer, for: record)
         try ReadCondition.check(input, record)
 
         var out = Self.objectHeaders(record)
+        if bucket.versioning != nil { out["VersionId"] = .string(record.version) }
         Self.encryptionOutput(record, customer: customer, into: &out)
         var range: ClosedRange<Int64>? = nil
         if let partNumber = input["PartNumber"]?.integerValue {
@@ -231,6 +211,11 @@ extension S3Service {
         if let v = record.websiteRedirectLocation { out["WebsiteRedirectLocation"] = .string(v) }
         if let v = record.storageClass { out["StorageClass"] = .string(v) }
         if let tags = record.tags, !tags.isEmpty { out["TagCount"] = .integer(Int64(tags.count)) }
+        if let mode = record.retentionMode, let until = record.retainUntil {
+            out["ObjectLockMode"] = .string(mode)
+            out["ObjectLockRetainUntilDate"] = .timestamp(until)
+        }
+        if let hold = record.legalHold { out["ObjectLockLegalHoldStatus"] = .string(hold ? "ON" : "OFF") }
         return out
     }
 
@@ -275,17 +260,13 @@ extension S3Service {
     func deleteObject(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
-        let removed = try await store.write { tx -> ObjectRecord? in
-            let existing = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket.name, key))
-            if let match = input["IfMatch"]?.stringValue {
-                guard let existing else { throw AWSError.noSuchKey(key) }
-                guard ReadCondition.etagMatches(match, existing.etag) else { throw AWSError.preconditionFailed("If-Match") }
-            }
-            if existing != nil { try tx.delete(S3Keys.objects, S3Keys.object(bucket.name, key)) }
-            return existing
-        }
-        if let removed { await discard(removed.pieces) }
-        return .empty
+        let versionID = input["VersionId"]?.stringValue
+        let bypass = try await bypassesGovernance(input, bucket: bucket.name, key: key, context: context)
+        let outcome = try await deleteKey(bucket: bucket, key: key, versionID: versionID, bypassGovernance: bypass, ifMatch: input["IfMatch"]?.stringValue)
+        var out: [String: ShapeValue] = [:]
+        if outcome.deleteMarker { out["DeleteMarker"] = .boolean(true) }
+        if let version = outcome.versionID, bucket.versioning != nil || versionID != nil { out["VersionId"] = .string(version) }
+        return .structure(out)
     }
 
     func deleteObjects(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
@@ -297,12 +278,24 @@ extension S3Service {
         var errors: [ShapeValue] = []
         for item in objects {
             guard let key = item["Key"]?.stringValue else { throw AWSError.malformedXML }
+            let versionID = item["VersionId"]?.stringValue
             do {
-                try await authorize("s3:DeleteObject", "arn:aws:s3:::\(bucket.name)/\(key)", context)
-                _ = try await deleteObject(.structure(["Bucket": .string(bucket.name), "Key": .string(key)]), context)
-                if !quiet { deleted.append(.structure(["Key": .string(key)])) }
+                try await authorize(versionID == nil ? "s3:DeleteObject" : "s3:DeleteObjectVersion", "arn:aws:s3:::\(bucket.name)/\(key)", context)
+                let bypass = try await bypassesGovernance(input, bucket: bucket.name, key: key, context: context)
+                let outcome = try await deleteKey(bucket: bucket, key: key, versionID: versionID, bypassGovernance: bypass)
+                if !quiet {
+                    var entry: [String: ShapeValue] = ["Key": .string(key)]
+                    if let versionID { entry["VersionId"] = .string(versionID) }
+                    if outcome.deleteMarker {
+                        entry["DeleteMarker"] = .boolean(true)
+                        if versionID == nil, let marker = outcome.versionID { entry["DeleteMarkerVersionId"] = .string(marker) }
+                    }
+                    deleted.append(.structure(entry))
+                }
             } catch let error as AWSError {
-                errors.append(.structure(["Key": .string(key), "Code": .string(error.code), "Message": .string(error.message)]))
+                var entry: [String: ShapeValue] = ["Key": .string(key), "Code": .string(error.code), "Message": .string(error.message)]
+                if let versionID { entry["VersionId"] = .string(versionID) }
+                errors.append(.structure(entry))
             }
         }
         var out: [String: ShapeValue] = [:]
@@ -314,13 +307,10 @@ extension S3Service {
     // MARK: For lifecycle rules
 
     /// Expires the current object under `key` as a lifecycle rule does (a delete by the service itself).
+    /// In a versioned bucket this adds a delete marker, as S3's expiration does.
     func expireObject(bucket: String, key: String) async throws {
-        let removed = try await store.write { tx -> ObjectRecord? in
-            let existing = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket, key))
-            if existing != nil { try tx.delete(S3Keys.objects, S3Keys.object(bucket, key)) }
-            return existing
-        }
-        if let removed { await discard(removed.pieces) }
+        guard let record = try await store.read({ try $0.getJSON(BucketRecord.self, S3Keys.buckets, bucket) }) else { return }
+        _ = try await deleteKey(bucket: record, key: key, versionID: nil, bypassGovernance: false)
     }
 
     /// Aborts a multipart upload as a lifecycle rule does, destroying its parts.
@@ -341,30 +331,24 @@ extension S3Service {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
         let tags = try Self.tagSet(input["Tagging"]?["TagSet"], limit: 10)
-        try await store.write { tx in
-            guard var record = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket.name, key)) else { throw AWSError.noSuchKey(key) }
-            record.tags = tags.isEmpty ? nil : tags
-            try tx.putJSON(S3Keys.objects, S3Keys.object(bucket.name, key), record)
-        }
-        return .empty
+        let version = try await updateVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue) { $0.tags = tags.isEmpty ? nil : tags }
+        return bucket.versioning == nil ? .empty : .structure(["VersionId": .string(version.version)])
     }
 
     func getObjectTagging(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
-        guard let record = try await object(bucket: bucket.name, key: key) else { throw AWSError.noSuchKey(key) }
-        return .structure(["TagSet": Self.tagList(record.tags ?? [:])])
+        let record = try await readableVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue)
+        var out: [String: ShapeValue] = ["TagSet": Self.tagList(record.tags ?? [:])]
+        if bucket.versioning != nil { out["VersionId"] = .string(record.version) }
+        return .structure(out)
     }
 
     func deleteObjectTagging(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
-        try await store.write { tx in
-            guard var record = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket.name, key)) else { throw AWSError.noSuchKey(key) }
-            record.tags = nil
-            try tx.putJSON(S3Keys.objects, S3Keys.object(bucket.name, key), record)
-        }
-        return .empty
+        let version = try await updateVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue) { $0.tags = nil }
+        return bucket.versioning == nil ? .empty : .structure(["VersionId": .string(version.version)])
     }
 
     // MARK: Helpers
