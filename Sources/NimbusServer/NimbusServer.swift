@@ -106,6 +106,7 @@ public enum NimbusServer {
             responder: NimbusResponder(
                 pipeline: runtime.pipeline, admin: runtime.admin, isSecure: false, maxBufferedBody: configuration.maxBufferedBody
             ),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             logger: appLogger
         )
@@ -123,7 +124,7 @@ public enum NimbusServer {
                 responder: NimbusResponder(
                     pipeline: runtime.pipeline, admin: runtime.admin, isSecure: true, maxBufferedBody: configuration.maxBufferedBody
                 ),
-                server: try .tls(.http1(), tlsConfiguration: tls),
+                server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])), tlsConfiguration: tls),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.tlsPort), serverName: nil),
                 logger: appLogger
             )
@@ -237,7 +238,8 @@ public struct NimbusRuntime: Sendable {
                 sts.invalidateCache()
                 _ = try await state.accounts.ensureDefault(accountID: pinned.0, accessKeyID: pinned.1, secret: pinned.2)
                 logger.notice("state reset")
-            }
+            },
+            blobs: state.blobs
         )
         return NimbusRuntime(state: state, account: account, secret: secret, pipeline: pipeline, admin: admin, kms: kms, s3: s3)
     }
