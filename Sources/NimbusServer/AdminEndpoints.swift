@@ -11,6 +11,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NimbusAuth
+import NimbusBlobStore
 import NimbusCore
 
 /// `GET /_nimbus/health`, `GET /metrics` and `POST /_nimbus/reset`.
@@ -24,6 +25,8 @@ struct AdminEndpoints: Sendable {
     /// The default account, whose root alone may reset in strict mode.
     let defaultAccountID: String
     let reset: @Sendable () async throws -> Void
+    /// Object data, for its health counters and an on-demand scrub.
+    let blobs: BlobStore
 
     /// Nil when the path is not an admin endpoint (it then goes to S3 like any other path).
     func respond(to request: Request, path: String, context: NimbusRequestContext) async -> Response? {
@@ -33,9 +36,27 @@ struct AdminEndpoints: Sendable {
         case (.get, "/metrics"):
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render() + storageMetrics())))
         case (.post, "/_nimbus/reset"):
-            return await resetResponse(request, context: context)
+            if let refusal = await refuseUnlessOperator(request, context: context) { return refusal }
+            do {
+                try await reset()
+                return json(["status": "reset"])
+            } catch {
+                return json(["error": "reset failed"], status: .internalServerError)
+            }
+        case (.post, "/_nimbus/scrub"):
+            // Re-reads every piece of object data now, at full speed, repairing what it can.
+            if let refusal = await refuseUnlessOperator(request, context: context) { return refusal }
+            do {
+                let report = try await blobs.scrub(bytesPerSecond: nil)
+                return json([
+                    "blobsChecked": report.blobsChecked, "bytesChecked": report.bytesChecked, "corruptPieces": report.corruptPieces,
+                    "missingPieces": report.missingPieces, "repaired": report.repaired, "unrecoverable": report.unrecoverable,
+                ])
+            } catch {
+                return json(["error": "scrub failed: \(error)"], status: .internalServerError)
+            }
         default:
             return nil
         }
@@ -48,10 +69,33 @@ struct AdminEndpoints: Sendable {
             "version": version,
             "uptimeSeconds": Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
             "services": Dictionary(uniqueKeysWithValues: serviceNames.map { ($0, "running") }),
+            "storage": storageCounters(),
         ]
     }
 
-    private func resetResponse(_ request: Request, context: NimbusRequestContext) async -> Response {
+    private func storageCounters() -> [String: Int64] {
+        let s = blobs.statistics
+        return [
+            "scrubbedBytes": s.scrubbedBytes, "corruptPieces": s.corruptPieces, "repairedPieces": s.repairedPieces,
+            "unrecoverable": s.unrecoverable, "readsFailedOver": s.readsFailedOver,
+        ]
+    }
+
+    /// The blob store's counters in Prometheus's text format.
+    private func storageMetrics() -> [UInt8] {
+        var text = ""
+        for (name, value) in storageCounters().sorted(by: { $0.key < $1.key }) {
+            let metric = "nimbus_blob_" + name.reduce(into: "") { out, c in
+                if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+            } + "_total"
+            text += "# TYPE \(metric) counter\n\(metric) \(value)\n"
+        }
+        return Array(text.utf8)
+    }
+
+    /// Nil when the request may use an operator endpoint: signed by the default account's root (strict), or
+    /// from loopback (compat); otherwise the refusal.
+    private func refuseUnlessOperator(_ request: Request, context: NimbusRequestContext) async -> Response? {
         var request = request
         guard let body = try? await request.collectBody(upTo: 64 * 1024) else {
             return json(["error": "request body too large"], status: .contentTooLarge)
@@ -59,7 +103,7 @@ struct AdminEndpoints: Sendable {
         switch authMode {
         case .compat:
             guard Self.isLoopback(context.remoteAddress) else {
-                return json(["error": "reset is allowed from loopback only"], status: .forbidden)
+                return json(["error": "this endpoint is allowed from loopback only"], status: .forbidden)
             }
         case .strict:
             let (path, query) = NimbusResponder.split(request.head.path ?? "/")
@@ -76,18 +120,13 @@ struct AdminEndpoints: Sendable {
                 guard case .authenticated(let auth) = try await verifier.authenticate(signable, flavor: .standard),
                     auth.credential.principal.kind == .root, auth.credential.principal.accountID == defaultAccountID
                 else {
-                    return json(["error": "reset needs a request signed by the default account's root"], status: .forbidden)
+                    return json(["error": "this endpoint needs a request signed by the default account's root"], status: .forbidden)
                 }
             } catch {
                 return json(["error": "\(error.code): \(error.message)"], status: .forbidden)
             }
         }
-        do {
-            try await reset()
-            return json(["status": "reset"])
-        } catch {
-            return json(["error": "reset failed"], status: .internalServerError)
-        }
+        return nil
     }
 
     static func isLoopback(_ address: String) -> Bool {
