@@ -528,6 +528,7 @@ def test_identity_policy_decides_object_access(clean, s3, bucket):
 
 def test_bucket_policy_secure_transport_and_public_read(clean, s3, bucket):
     s3.put_object(Bucket=bucket, Key="doc", Body=b"doc")
+    s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as in AWS
     policy = {"Version": "2012-10-17", "Statement": [
         {"Sid": "TLSOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
          "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
@@ -764,3 +765,45 @@ def test_acknowledged_puts_survive_kill_9(fresh_server):
     s3 = server.client("s3")
     for key, digest in acknowledged.items():
         assert hashlib.md5(s3.get_object(Bucket="crash", Key=key)["Body"].read()).hexdigest() == digest, key
+
+
+# -- ACLs, Object Ownership, Block Public Access ---------------------------------------------------
+
+
+def test_new_buckets_block_public_access_and_disable_acls(s3, bucket):
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    public = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+    err, status = error_of(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(public)))
+    assert (err["Code"], status) == ("AccessDenied", 403)
+    err, status = error_of(lambda: s3.put_object(Bucket=bucket, Key="acl", Body=b"x", ACL="public-read"))
+    assert (err["Code"], status) == ("AccessControlListNotSupported", 400)
+    s3.put_object(Bucket=bucket, Key="acl", Body=b"x", ACL="bucket-owner-full-control")
+    acl = s3.get_object_acl(Bucket=bucket, Key="acl")
+    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+    assert acl["Grants"][0]["Grantee"]["Type"] == "CanonicalUser"
+
+
+def test_public_read_acl_where_acls_are_allowed(s3, bucket):
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s3.put_object(Bucket=bucket, Key="open", Body=b"for everyone", ACL="public-read")
+    s3.put_object(Bucket=bucket, Key="closed", Body=b"private")
+    url = s3.meta.endpoint_url
+    assert requests.get(f"{url}/{bucket}/open", timeout=10).content == b"for everyone"
+    assert requests.get(f"{url}/{bucket}/closed", timeout=10).status_code == 403
+    grants = s3.get_object_acl(Bucket=bucket, Key="open")["Grants"]
+    assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"} in [g["Grantee"] for g in grants]
+    # IgnorePublicAcls switches the grant off without changing it.
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    assert requests.get(f"{url}/{bucket}/open", timeout=10).status_code == 403
+    # BlockPublicAcls refuses new public grants.
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    err, status = error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="closed", ACL="public-read"))
+    assert status == 403

@@ -48,8 +48,11 @@ struct BucketRecord: Codable, Sendable {
     var lifecycle: String?
     var encryption: String?
     var ownership: String?
-    var publicAccessBlock: String?
+    /// Block Public Access for the bucket; new buckets get all four settings on, as in AWS since 2023.
+    var publicAccessBlock: PublicAccessBlock?
     var objectLockEnabled: Bool?
+    /// The bucket's ACL grants besides the owner's full control (only when ownership is not enforced).
+    var acl: [S3Grant]?
     /// Object Lock's default retention for new versions: `GOVERNANCE` or `COMPLIANCE`, and its length.
     var defaultRetentionMode: String?
     var defaultRetentionDays: Int?
@@ -108,6 +111,8 @@ struct ObjectRecord: Codable, Sendable {
     var retentionMode: String? = nil
     var retainUntil: Date? = nil
     var legalHold: Bool? = nil
+    /// The object's ACL grants besides the owner's full control (only when ownership is not enforced).
+    var acl: [S3Grant]? = nil
 
     var version: String { versionID ?? "null" }
 }
@@ -132,4 +137,26 @@ struct PartRecord: Codable, Sendable {
     var lastModified: Date
     var piece: DataPiece
     var checksums: [String: String]?
+}
+
+struct PublicAccessBlock: Codable, Sendable, Equatable {
+    var blockPublicAcls: Bool
+    var ignorePublicAcls: Bool
+    var blockPublicPolicy: Bool
+    var restrictPublicBuckets: Bool
+
+    static let all = PublicAccessBlock(blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true)
+}
+
+/// One ACL grant: a canonical user (`id`) or a predefined group (`uri`), and a permission.
+struct S3Grant: Codable, Sendable, Hashable {
+    var id: String?
+    var uri: String?
+    var permission: String
+
+    static let allUsers = "http://acs.amazonaws.com/groups/global/AllUsers"
+    static let authenticatedUsers = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+    static let logDelivery = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+
+    var isPublic: Bool { uri == Self.allUsers || uri == Self.authenticatedUsers }
 }

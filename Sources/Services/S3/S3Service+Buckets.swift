@@ -49,6 +49,17 @@ extension S3Service {
         )
         // Object Lock needs versioning, and turns it on for good.
         if record.objectLockEnabled == true { record.versioning = "Enabled" }
+        guard ["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"].contains(record.ownership ?? "") else {
+            throw AWSError.invalidArgument("Invalid x-amz-object-ownership header", name: "x-amz-object-ownership", value: record.ownership)
+        }
+        record.publicAccessBlock = .all
+        let grants = try Self.requestedGrants(input, bucketOwner: account)
+        if let grants, !grants.isEmpty {
+            if record.ownership == "BucketOwnerEnforced" {
+                throw AWSError(code: "InvalidBucketAclWithObjectOwnership", message: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", status: 400)
+            }
+            record.acl = grants
+        }
         let newRecord = record
         let existing: BucketRecord? = try await store.write { tx in
             if let existing = try tx.getJSON(BucketRecord.self, S3Keys.buckets, name) { return existing }
@@ -149,6 +160,9 @@ extension S3Service {
             _ = try PolicyDocument.parse(policy, kind: .resourcePolicy(sizeLimit: 20 * 1024))
         } catch {
             throw AWSError(code: "MalformedPolicy", message: error.message, status: 400)
+        }
+        if record.publicAccessBlock?.blockPublicPolicy == true, Self.isPublic(policy: policy) {
+            throw AWSError.accessDenied("User: \(context.principal.arn) is not authorized to perform: s3:PutBucketPolicy on resource: \"\(record.arn)\" because public policies are blocked by the BlockPublicPolicy block public access setting.")
         }
         try await update(record.name) { $0.policy = policy }
         return .empty

@@ -107,6 +107,8 @@ extension S3Service {
         record.retainUntil = nil
         record.legalHold = nil
         try Self.applyLockHeaders(input, bucket: bucket, to: &record)
+        record.acl = nil
+        try Self.applyGrants(input, bucket: bucket, to: &record)
         let committed = try await commitVersion(record, bucket: bucket.name, condition: condition, newPieces: record.pieces)
 
         var result: [String: ShapeValue] = ["ETag": .string(record.etag), "LastModified": .timestamp(record.lastModified)]

@@ -26,6 +26,7 @@ extension S3Service {
         try Self.checkServerSideEncryption(input, customer: customer)
         var record = try newObjectRecord(input, key: key, owner: bucket.account, context: context)
         try Self.applyLockHeaders(input, bucket: bucket, to: &record)
+        try Self.applyGrants(input, bucket: bucket, to: &record)
         let condition = try WriteCondition(input)
         if condition != nil { try condition!.check(try await object(bucket: bucket.name, key: key)) }
 
@@ -99,6 +100,13 @@ extension S3Service {
             pieces: [],
             owner: owner
         )
+    }
+
+    /// The ACL a write asks for, if the bucket allows it.
+    static func applyGrants(_ input: ShapeValue, bucket: BucketRecord, to record: inout ObjectRecord) throws {
+        let grants = try requestedGrants(input, bucketOwner: bucket.account)
+        try checkGrants(grants, bucket: bucket)
+        if let grants { record.acl = grants.isEmpty ? nil : grants }
     }
 
     static let storageClasses: Set<String> = [

@@ -48,9 +48,18 @@ public final class S3Service: Sendable {
         let prefix = "arn:aws:s3:::"
         guard resource.hasPrefix(prefix) else { return nil }
         let path = resource.dropFirst(prefix.count)
-        let name = String(path[..<(path.firstIndex(of: "/") ?? path.endIndex)])
-        guard let record = try await store.read({ try $0.getJSON(BucketRecord.self, S3Keys.buckets, name) }) else { return nil }
-        return (record.account, record.policy)
+        let slash = path.firstIndex(of: "/")
+        let name = String(path[..<(slash ?? path.endIndex)])
+        let key = slash.map { String(path[path.index(after: $0)...]) }
+        return try await store.read { tx in
+            guard let record = try tx.getJSON(BucketRecord.self, S3Keys.buckets, name) else { return nil }
+            // Object ACLs count only where the bucket allows ACLs at all.
+            var object: ObjectRecord?
+            if let key, !key.isEmpty, key != "*", (record.ownership ?? "BucketOwnerEnforced") != "BucketOwnerEnforced" {
+                object = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(name, key))
+            }
+            return (record.account, effectivePolicy(bucket: record, object: object, key: key))
+        }
     }
 
     /// Checks one more action the operation implies, as the pipeline checks the declared ones.
@@ -90,6 +99,15 @@ public final class S3Service: Sendable {
         simple("PutObjectLegalHold", putObjectLegalHold)
         simple("GetObjectLegalHold", getObjectLegalHold)
         simple("GetBucketOwnershipControls", getBucketOwnershipControls)
+        simple("PutBucketOwnershipControls", putBucketOwnershipControls)
+        simple("DeleteBucketOwnershipControls", deleteBucketOwnershipControls)
+        simple("GetBucketAcl", getBucketAcl)
+        simple("PutBucketAcl", putBucketAcl)
+        simple("GetObjectAcl", getObjectAcl)
+        simple("PutObjectAcl", putObjectAcl)
+        simple("PutPublicAccessBlock", putPublicAccessBlock)
+        simple("GetPublicAccessBlock", getPublicAccessBlock)
+        simple("DeletePublicAccessBlock", deletePublicAccessBlock)
         simple("GetBucketEncryption", getBucketEncryption)
         // Objects
         on("PutObject", putObject)
