@@ -81,6 +81,53 @@ struct KMSGrants: GrantSource {
     }
 }
 
+/// KMS as S3 uses it for SSE-KMS: on behalf of the caller, who must be allowed to use the key through S3.
+struct KMSForS3: S3KeyService {
+    let kms: KMSService
+    let authorizer: any Authorizer
+
+    func defaultKey(context: RequestContext) async throws -> String {
+        try await kms.awsManagedKey(service: "s3", context: context)
+    }
+
+    func resolve(keyID: String, context: RequestContext) async throws -> String {
+        guard let arn = try await kms.resolveKeyARN(keyID, account: context.principal.accountID, region: context.region) else {
+            throw AWSError(code: "KMS.NotFoundException", message: "Invalid keyId '\(keyID)'", status: 400)
+        }
+        return arn
+    }
+
+    func generateDataKey(keyARN: String, encryptionContext: [String: String], context: RequestContext) async throws -> (plaintext: [UInt8], ciphertext: [UInt8]) {
+        try await checkPermission("kms:GenerateDataKey", keyARN: keyARN, encryptionContext: encryptionContext, context: context)
+        let key = try await asS3Error { try await kms.generateDataKey(keyID: keyARN, encryptionContext: encryptionContext, context: context) }
+        return (key.plaintext, key.ciphertext)
+    }
+
+    func decrypt(_ ciphertext: [UInt8], keyARN: String, encryptionContext: [String: String], context: RequestContext) async throws -> [UInt8] {
+        try await checkPermission("kms:Decrypt", keyARN: keyARN, encryptionContext: encryptionContext, context: context)
+        return try await asS3Error { try await kms.decryptDataKey(ciphertext, encryptionContext: encryptionContext, context: context) }
+    }
+
+    func checkPermission(_ action: String, keyARN: String, encryptionContext: [String: String], context: RequestContext) async throws {
+        var keys: [String: [String]] = [
+            "kms:ViaService": ["s3.\(context.region).amazonaws.com"],
+            "kms:CallerAccount": [context.principal.accountID],
+            "kms:EncryptionContextKeys": encryptionContext.keys.sorted(),
+        ]
+        for (key, value) in encryptionContext { keys["kms:EncryptionContext:\(key)"] = [value] }
+        try await authorizer.authorize(AuthorizationRequest(action: action, resources: [keyARN], context: context, conditionKeys: keys))
+    }
+
+    /// KMS's errors as S3 reports them: `KMS.DisabledException` and so on.
+    private func asS3Error<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as AWSError where !error.code.hasPrefix("KMS.") && error.code != "AccessDenied" {
+            throw AWSError(code: "KMS." + error.code, message: error.message, status: error.status)
+        }
+    }
+}
+
 /// Each source in turn; the first that knows the resource answers.
 struct CompositeResourcePolicies: ResourcePolicySource {
     let sources: [any ResourcePolicySource]

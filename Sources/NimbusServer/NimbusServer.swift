@@ -205,7 +205,10 @@ public struct NimbusRuntime: Sendable {
             ]),
             grants: KMSGrants(kms: kms)
         )
-        let s3 = S3Service(store: state.store, rootKey: state.rootKey, blobs: state.blobs, clock: clock, authorizer: authorizer)
+        let s3 = S3Service(
+            store: state.store, rootKey: state.rootKey, blobs: state.blobs, clock: clock, authorizer: authorizer,
+            kmsKeys: KMSForS3(kms: kms, authorizer: authorizer)
+        )
         let services = NimbusServer.services(state: state, iam: iam, sts: sts, s3: s3, kms: kms)
         let pipeline = RequestPipeline(
             services: services,

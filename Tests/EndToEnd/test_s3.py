@@ -807,3 +807,62 @@ def test_public_read_acl_where_acls_are_allowed(s3, bucket):
         "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     err, status = error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="closed", ACL="public-read"))
     assert status == 403
+
+
+# -- SSE-KMS -------------------------------------------------------------------------------------
+
+
+def test_sse_kms_with_a_customer_key_and_the_aws_managed_key(clean, s3, bucket):
+    kms = clean.client("kms")
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    put = s3.put_object(Bucket=bucket, Key="kms", Body=b"under kms", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_arn)
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", key_arn)
+    got = s3.get_object(Bucket=bucket, Key="kms")
+    assert got["Body"].read() == b"under kms" and got["SSEKMSKeyId"] == key_arn
+    # Without a key id, the account's AWS managed key aws/s3 is made and used.
+    put = s3.put_object(Bucket=bucket, Key="managed", Body=b"managed", ServerSideEncryption="aws:kms")
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    assert "alias/aws/s3" in aliases and put["SSEKMSKeyId"].endswith(aliases["alias/aws/s3"])
+    assert s3.get_object(Bucket=bucket, Key="managed")["Body"].read() == b"managed"
+    # A disabled key makes its objects unreadable, with KMS's reason.
+    kms.disable_key(KeyId=key_arn)
+    err, _ = error_of(lambda: s3.get_object(Bucket=bucket, Key="kms"))
+    assert err["Code"] == "KMS.DisabledException"
+    kms.enable_key(KeyId=key_arn)
+    assert s3.get_object(Bucket=bucket, Key="kms")["Body"].read() == b"under kms"
+
+
+def test_sse_kms_needs_the_callers_kms_permissions(clean, s3, bucket):
+    kms = clean.client("kms")
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    s3.put_object(Bucket=bucket, Key="secret", Body=b"s", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_arn)
+    reader = new_user(clean, "s3-only", {"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    client = clean.client("s3", reader)
+    err, status = error_of(lambda: client.get_object(Bucket=bucket, Key="secret"))
+    assert (err["Code"], status) == ("AccessDenied", 403)
+    clean.client("iam").put_user_policy(UserName="s3-only", PolicyName="kms", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn, "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}]}))
+    assert client.get_object(Bucket=bucket, Key="secret")["Body"].read() == b"s"
+    # But not to write: that needs kms:GenerateDataKey.
+    err, _ = error_of(lambda: client.put_object(Bucket=bucket, Key="new", Body=b"n", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_arn))
+    assert err["Code"] == "AccessDenied"
+
+
+def test_bucket_default_encryption_with_a_bucket_key(clean, s3, bucket, tmp_path):
+    key_arn = clean.client("kms").create_key()["KeyMetadata"]["Arn"]
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}, "BucketKeyEnabled": True}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == key_arn and rule["BucketKeyEnabled"] is True
+    marker = b"KMS-PLAINTEXT-" + os.urandom(6).hex().encode()
+    for i in range(3):
+        head = s3.put_object(Bucket=bucket, Key=f"o{i}", Body=marker * 50)
+        assert (head["ServerSideEncryption"], head.get("BucketKeyEnabled")) == ("aws:kms", True)
+    src = tmp_path / "mp.bin"
+    src.write_bytes(os.urandom(11 * 1024 * 1024))
+    s3.upload_file(str(src), bucket, "mp", Config=boto3.s3.transfer.TransferConfig(multipart_threshold=5 * 1024 * 1024))
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == src.read_bytes()
+    assert all(s3.get_object(Bucket=bucket, Key=f"o{i}")["Body"].read() == marker * 50 for i in range(3))
+    for path in clean.data_dir.rglob("*"):
+        if path.is_file():
+            assert marker not in path.read_bytes(), path

@@ -57,6 +57,10 @@ struct BucketRecord: Codable, Sendable {
     var defaultRetentionMode: String?
     var defaultRetentionDays: Int?
     var defaultRetentionYears: Int?
+    /// Default encryption (`PutBucketEncryption`): `AES256` or `aws:kms`, the KMS key, bucket keys.
+    var defaultSSE: String?
+    var defaultKMSKeyID: String?
+    var defaultBucketKeyEnabled: Bool?
 
     var arn: String { "arn:aws:s3:::\(name)" }
 }
@@ -67,6 +71,9 @@ enum ObjectEncryption: String, Codable, Sendable {
     case s3 = "AES256"
     /// SSE-C: the customer's key, never stored; a salted HMAC of it checks the next request's key.
     case customer = "SSE-C"
+    /// SSE-KMS: a data key per piece from KMS (or derived from a bucket key from KMS), stored only as
+    /// KMS's ciphertext.
+    case kms = "aws:kms"
 }
 
 /// One stored piece of an object: the whole of a single PUT, or one part of a multipart upload.
@@ -74,6 +81,10 @@ struct DataPiece: Codable, Sendable {
     var blob: StoredBlob
     /// SSE-S3: the piece's data key, sealed under the root key. Nil for SSE-C.
     var sealedKey: [UInt8]?
+    /// SSE-KMS: KMS's ciphertext of the piece's data key, or of the bucket key it is derived from.
+    var kmsKey: [UInt8]? = nil
+    /// SSE-KMS with a bucket key: the salt that derives this piece's key from the bucket key.
+    var bucketKeySalt: [UInt8]? = nil
 }
 
 struct ObjectRecord: Codable, Sendable {
@@ -113,6 +124,10 @@ struct ObjectRecord: Codable, Sendable {
     var legalHold: Bool? = nil
     /// The object's ACL grants besides the owner's full control (only when ownership is not enforced).
     var acl: [S3Grant]? = nil
+    /// SSE-KMS: the key, the encryption context bound to the data keys, and whether a bucket key is used.
+    var kmsKeyARN: String? = nil
+    var kmsContext: [String: String]? = nil
+    var bucketKeyEnabled: Bool? = nil
 
     var version: String { versionID ?? "null" }
 }

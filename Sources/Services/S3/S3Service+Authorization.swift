@@ -49,6 +49,8 @@ extension S3Service {
             "GetPublicAccessBlock": bucket("GetBucketPublicAccessBlock"),
             "DeletePublicAccessBlock": bucket("PutBucketPublicAccessBlock"),
             "GetBucketEncryption": bucket("GetEncryptionConfiguration"),
+            "PutBucketEncryption": bucket("PutEncryptionConfiguration"),
+            "DeleteBucketEncryption": bucket("PutEncryptionConfiguration"),
             "PutObjectLockConfiguration": bucket("PutBucketObjectLockConfiguration"),
             "GetObjectLockConfiguration": bucket("GetBucketObjectLockConfiguration"),
             "PutObjectRetention": object("PutObjectRetention"),

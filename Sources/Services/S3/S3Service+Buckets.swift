@@ -189,21 +189,6 @@ extension S3Service {
         ])
     }
 
-    func getBucketEncryption(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
-        _ = try await bucket(input)
-        // Every object is encrypted at rest with SSE-S3 unless the request says otherwise, as in AWS since 2023.
-        return .structure([
-            "ServerSideEncryptionConfiguration": .structure([
-                "Rules": .list([
-                    .structure([
-                        "ApplyServerSideEncryptionByDefault": .structure(["SSEAlgorithm": .string("AES256")]),
-                        "BucketKeyEnabled": .boolean(false),
-                    ]),
-                ]),
-            ]),
-        ])
-    }
-
     /// Read-modify-write of a bucket's record in one transaction.
     func update(_ name: String, _ change: @escaping @Sendable (inout BucketRecord) throws -> Void) async throws {
         try await store.write { tx in

@@ -91,17 +91,18 @@ extension S3Service {
         if let requested = input["ChecksumAlgorithm"]?.stringValue, let algorithm = ChecksumAlgorithm(rawValue: requested.uppercased()) {
             algorithms = [algorithm]
         }
-        let keys = try source.pieces.map { try self.key(for: $0, customer: sourceCustomer) }
+        let keys = try await keys(for: source, customer: sourceCustomer, context: context)
         let data = PiecesStream(blobs: blobs, pieces: source.pieces, keys: keys, range: source.size > 0 ? 0...(source.size - 1) : nil)
-        let pieceKey = Self.newPieceKey(customer)
-        let blob = try await writeBlob(data, key: pieceKey, checksums: algorithms, maxBytes: Self.maxSinglePut)
+        let plan = try await encryptionPlan(input, bucket: bucket, key: key, customer: customer, context: context)
+        let pieceKey = try await newPieceKey(plan, context: context)
+        let blob = try await writeBlob(data, key: pieceKey.key, checksums: algorithms, maxBytes: Self.maxSinglePut)
         record.size = blob.size
         record.etag = "\"" + Self.hex(blob.md5) + "\""
-        record.pieces = [try piece(blob, key: pieceKey, customer: customer)]
+        record.pieces = [try piece(blob, key: pieceKey, plan: plan)]
         record.partsCount = nil
         record.checksums = Self.checksumStrings(blob)
         record.checksumType = record.checksums == nil ? nil : "FULL_OBJECT"
-        Self.encryptionFields(customer, into: &record)
+        Self.applyEncryption(plan, into: &record)
         record.versionID = nil
         record.retentionMode = nil
         record.retainUntil = nil

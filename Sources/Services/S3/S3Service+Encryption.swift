@@ -62,25 +62,11 @@ extension S3Service {
         return CustomerKey(key: try BlobKey(bytes: [UInt8](keyData)), md5: computed)
     }
 
-    /// The encryption a new object gets, with the salted HMAC that will check its SSE-C key.
-    static func encryptionFields(_ customer: CustomerKey?, into record: inout ObjectRecord) {
-        guard let customer else {
-            record.encryption = .s3
-            record.customerKeySalt = nil
-            record.customerKeyHMAC = nil
-            return
-        }
-        let salt = SymmetricKey(size: .bits256)
-        record.encryption = .customer
-        record.customerKeySalt = salt.withUnsafeBytes { [UInt8]($0) }
-        record.customerKeyHMAC = [UInt8](HMAC<SHA256>.authenticationCode(for: customer.key.bytes, using: salt))
-    }
-
     /// Refuses a read or write of an SSE-C object without its key, or with another one; refuses an SSE-C
     /// key for an object that has none.
     static func checkCustomerKey(_ given: CustomerKey?, for record: ObjectRecord) throws {
         switch record.encryption {
-        case .s3:
+        case .s3, .kms:
             if given != nil {
                 throw AWSError.invalidRequest(
                     "The encryption parameters are not applicable to this object."
@@ -94,26 +80,6 @@ extension S3Service {
         }
     }
 
-    /// A fresh data key for a new piece: the customer's for SSE-C, a random one otherwise.
-    static func newPieceKey(_ customer: CustomerKey?) -> BlobKey {
-        customer?.key ?? BlobKey.random()
-    }
-
-    /// The piece's record entry: for SSE-S3 its key sealed under the root key, bound to the piece.
-    func piece(_ blob: StoredBlob, key: BlobKey, customer: CustomerKey?) throws -> DataPiece {
-        guard customer == nil else { return DataPiece(blob: blob, sealedKey: nil) }
-        return DataPiece(blob: blob, sealedKey: try rootKey.seal(key.bytes, context: "s3-data-key:" + blob.id))
-    }
-
-    /// The key that decrypts `piece`.
-    func key(for piece: DataPiece, customer: CustomerKey?) throws -> BlobKey {
-        if let sealed = piece.sealedKey {
-            return try BlobKey(bytes: try rootKey.open(sealed, context: "s3-data-key:" + piece.blob.id))
-        }
-        guard let customer else { throw AWSError.sseCKeyRequired }
-        return customer.key
-    }
-
     /// The encryption headers of a response about `record`.
     static func encryptionOutput(_ record: ObjectRecord, customer: CustomerKey?, into out: inout [String: ShapeValue]) {
         switch record.encryption {
@@ -122,6 +88,10 @@ extension S3Service {
         case .customer:
             out["SSECustomerAlgorithm"] = .string("AES256")
             if let customer { out["SSECustomerKeyMD5"] = .string(customer.md5) }
+        case .kms:
+            out["ServerSideEncryption"] = .string("aws:kms")
+            if let arn = record.kmsKeyARN { out["SSEKMSKeyId"] = .string(arn) }
+            if record.bucketKeyEnabled == true { out["BucketKeyEnabled"] = .boolean(true) }
         }
     }
 }

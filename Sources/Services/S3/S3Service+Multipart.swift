@@ -25,7 +25,7 @@ extension S3Service {
         var template = try newObjectRecord(input, key: key, owner: bucket.account, context: context)
         try Self.applyLockHeaders(input, bucket: bucket, to: &template)
         try Self.applyGrants(input, bucket: bucket, to: &template)
-        Self.encryptionFields(customer, into: &template)
+        Self.applyEncryption(try await encryptionPlan(input, bucket: bucket, key: key, customer: customer, context: context), into: &template)
         var algorithm: String?
         if let requested = input["ChecksumAlgorithm"]?.stringValue {
             guard ChecksumAlgorithm(rawValue: requested.uppercased()) != nil else {
@@ -84,15 +84,16 @@ extension S3Service {
         if digests.checksum == nil, let algorithm = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:)) {
             digests.checksum = (algorithm, nil)
         }
-        let pieceKey = Self.newPieceKey(customer)
-        let blob = try await writeBlob(body, key: pieceKey, checksums: digests.algorithms, maxBytes: Self.maxSinglePut)
+        let plan = Self.plan(of: upload.template, customer: customer)
+        let pieceKey = try await newPieceKey(plan, context: context)
+        let blob = try await writeBlob(body, key: pieceKey.key, checksums: digests.algorithms, maxBytes: Self.maxSinglePut)
         let part: PartRecord
         do {
             guard blob.size == declared else { throw AWSError.incompleteBodyS3 }
             try digests.verify(blob, trailers: body.trailers)
             part = PartRecord(
                 number: number, etag: "\"" + Self.hex(blob.md5) + "\"", size: blob.size, lastModified: clock.now,
-                piece: try piece(blob, key: pieceKey, customer: customer), checksums: Self.checksumStrings(blob)
+                piece: try piece(blob, key: pieceKey, plan: plan), checksums: Self.checksumStrings(blob)
             )
         } catch {
             await discard([DataPiece(blob: blob, sealedKey: nil)])
@@ -146,14 +147,15 @@ extension S3Service {
         guard length <= Self.maxSinglePut else {
             throw AWSError.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxSinglePut)")
         }
-        let keys = try source.pieces.map { try self.key(for: $0, customer: sourceCustomer) }
+        let keys = try await keys(for: source, customer: sourceCustomer, context: context)
         let data = PiecesStream(blobs: blobs, pieces: source.pieces, keys: keys, range: range)
-        let pieceKey = Self.newPieceKey(customer)
+        let plan = Self.plan(of: upload.template, customer: customer)
+        let pieceKey = try await newPieceKey(plan, context: context)
         let algorithms: Set<ChecksumAlgorithm> = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:)).map { [$0] } ?? []
-        let blob = try await writeBlob(data, key: pieceKey, checksums: algorithms, maxBytes: Self.maxSinglePut)
+        let blob = try await writeBlob(data, key: pieceKey.key, checksums: algorithms, maxBytes: Self.maxSinglePut)
         let part = PartRecord(
             number: number, etag: "\"" + Self.hex(blob.md5) + "\"", size: blob.size, lastModified: clock.now,
-            piece: try piece(blob, key: pieceKey, customer: customer), checksums: Self.checksumStrings(blob)
+            piece: try piece(blob, key: pieceKey, plan: plan), checksums: Self.checksumStrings(blob)
         )
         let replaced = try await storePart(part, upload: upload)
         if let replaced { await discard([replaced.piece]) }

@@ -29,18 +29,19 @@ extension S3Service {
         try Self.applyGrants(input, bucket: bucket, to: &record)
         let condition = try WriteCondition(input)
         if condition != nil { try condition!.check(try await object(bucket: bucket.name, key: key)) }
+        let plan = try await encryptionPlan(input, bucket: bucket, key: key, customer: customer, context: context)
 
-        let pieceKey = Self.newPieceKey(customer)
-        let blob = try await writeBlob(body, key: pieceKey, checksums: digests.algorithms, maxBytes: Self.maxSinglePut)
+        let pieceKey = try await newPieceKey(plan, context: context)
+        let blob = try await writeBlob(body, key: pieceKey.key, checksums: digests.algorithms, maxBytes: Self.maxSinglePut)
         do {
             guard blob.size == declared else { throw AWSError.incompleteBodyS3 }
             try digests.verify(blob, trailers: body.trailers)
             record.size = blob.size
             record.etag = "\"" + Self.hex(blob.md5) + "\""
-            record.pieces = [try piece(blob, key: pieceKey, customer: customer)]
+            record.pieces = [try piece(blob, key: pieceKey, plan: plan)]
             record.checksums = Self.checksumStrings(blob)
             record.checksumType = record.checksums == nil ? nil : "FULL_OBJECT"
-            Self.encryptionFields(customer, into: &record)
+            Self.applyEncryption(plan, into: &record)
         } catch {
             await discard([DataPiece(blob: blob, sealedKey: nil)])
             throw error
@@ -123,9 +124,7 @@ extension S3Service {
             )
         }
         switch sse {
-        case "AES256": return
-        case "aws:kms", "aws:kms:dsse":
-            throw AWSError(code: "NotImplemented", message: "SSE-KMS is not implemented by Nimbus yet.", status: 501)
+        case "AES256", "aws:kms", "aws:kms:dsse": return
         default:
             throw AWSError.invalidArgument("The encryption method specified is not supported", name: "x-amz-server-side-encryption", value: sse)
         }
@@ -195,7 +194,7 @@ extension S3Service {
             status = 206
         }
         guard includeBody else { return OperationOutput(.structure(out), status: status) }
-        let keys = try record.pieces.map { try self.key(for: $0, customer: customer) }
+        let keys = try await keys(for: record, customer: customer, context: context)
         let stream = PiecesStream(blobs: blobs, pieces: record.pieces, keys: keys, range: range ?? (record.size > 0 ? 0...(record.size - 1) : nil))
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? record.size
         return OperationOutput(.structure(out), payload: ByteStream(stream, length: length), status: status)

@@ -24,6 +24,9 @@ public final class S3Service: Sendable {
     let clock: WallClock
     /// For what a handler must check itself: the source of a copy, each key of a multi-object delete.
     let authorizer: any Authorizer
+    /// KMS, for SSE-KMS; nil when the server runs without it.
+    let kmsKeys: (any S3KeyService)?
+    let bucketKeys = BucketKeyCache()
 
     /// A single PUT may carry at most 5 GiB; a multipart object at most 5 TiB.
     static let maxSinglePut: Int64 = 5 * 1024 * 1024 * 1024
@@ -33,12 +36,16 @@ public final class S3Service: Sendable {
     /// User metadata (`x-amz-meta-*` names and values) is limited to 2 KB.
     static let maxMetadataBytes = 2 * 1024
 
-    public init(store: any MetadataStore, rootKey: RootKey, blobs: BlobStore, clock: WallClock, authorizer: any Authorizer) {
+    public init(
+        store: any MetadataStore, rootKey: RootKey, blobs: BlobStore, clock: WallClock, authorizer: any Authorizer,
+        kmsKeys: (any S3KeyService)? = nil
+    ) {
         self.store = store
         self.rootKey = rootKey
         self.blobs = blobs
         self.clock = clock
         self.authorizer = authorizer
+        self.kmsKeys = kmsKeys
     }
 
     /// The bucket policy that governs `resource` (`arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`), with the
@@ -109,6 +116,8 @@ public final class S3Service: Sendable {
         simple("GetPublicAccessBlock", getPublicAccessBlock)
         simple("DeletePublicAccessBlock", deletePublicAccessBlock)
         simple("GetBucketEncryption", getBucketEncryption)
+        simple("PutBucketEncryption", putBucketEncryption)
+        simple("DeleteBucketEncryption", deleteBucketEncryption)
         // Objects
         on("PutObject", putObject)
         on("GetObject", getObject)
