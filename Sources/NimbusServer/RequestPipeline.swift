@@ -123,9 +123,7 @@ struct RequestPipeline: Sendable {
             principal: .anonymous,
             isSecureTransport: connection.isSecure
         )
-        if request.method == "OPTIONS", let preflight = service.definition.preflight,
-            let answer = await preflight(request, context)
-        {
+        if let preflight = service.definition.preflight, let answer = await preflight(request, context) {
             metrics.record(service: model.signingName, operation: "Preflight", status: answer.status, since: started)
             return answer
         }

@@ -127,8 +127,9 @@ public struct CompletedRequest: Sendable {
     }
 }
 
-/// Answers a request no operation matches by method (S3's CORS preflight `OPTIONS`); nil to let the
-/// pipeline answer as usual.
+/// Answers a request that is not an API operation of the model (S3's CORS preflight `OPTIONS`, browser
+/// `POST` uploads) before routing and authentication; nil to let the pipeline answer as usual. It sees
+/// every request of the service, so it must decide cheaply.
 public typealias PreflightResponder = @Sendable (WireRequest, RequestContext) async -> WireResponse?
 /// Headers a service adds to every answer, errors included (S3's CORS headers for a request with `Origin`).
 public typealias ResponseDecorator = @Sendable (WireRequest, RequestContext, inout WireResponse) async -> Void
@@ -147,7 +148,7 @@ public struct ServiceDefinition: Sendable {
     public var authorizationContext: [String: AuthorizationContextProvider]
     /// Operations whose resources need the service's own lookup.
     public var resourceResolvers: [String: ResourceResolver] = [:]
-    /// For `OPTIONS` requests, before routing and authentication.
+    /// For requests outside the model, before routing and authentication.
     public var preflight: PreflightResponder?
     public var decorateResponse: ResponseDecorator?
     /// Told of every answered request (after it is answered, before the next one on the connection).

@@ -147,7 +147,13 @@ public final class S3Service: Sendable {
             authorization: Self.authorization.merging(configuration.authorization) { ours, _ in ours },
             authorizationContext: Self.authorizationContext
         )
-        definition.preflight = { [self] in await corsPreflight($0, $1) }
+        definition.preflight = { [self] request, context in
+            switch request.method {
+            case "OPTIONS": await corsPreflight(request, context)
+            case "POST": await postObject(request, context)
+            default: nil
+            }
+        }
         definition.decorateResponse = { [self] in await corsHeaders($0, $1, &$2) }
         definition.onCompletion = { [self] in await accessLog($0) }
         return definition
