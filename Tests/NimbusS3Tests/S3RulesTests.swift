@@ -1,0 +1,101 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import NimbusCore
+import NimbusWire
+import Testing
+
+@testable import NimbusS3
+
+@Suite struct BucketNameTests {
+    @Test(arguments: ["abc", "my-bucket", "my.bucket.name", "a1b2c3", String(repeating: "a", count: 63)])
+    func validNames(_ name: String) throws {
+        try S3Service.validateBucketName(name)
+    }
+
+    @Test(arguments: [
+        "ab", String(repeating: "a", count: 64), "Upper", "under_score", "-start", "end-", ".start", "a..b", "a.-b", "a-.b",
+        "192.168.1.1", "xn--abc", "sthree-abc", "abc-s3alias", "abc--ol-s3", "abc.mrap", "ünï", "",
+    ])
+    func invalidNames(_ name: String) {
+        #expect(throws: AWSError.self) { try S3Service.validateBucketName(name) }
+    }
+}
+
+@Suite struct RangeTests {
+    @Test func satisfiableRanges() throws {
+        #expect(try S3Service.parseRange("bytes=0-9", size: 100) == 0...9)
+        #expect(try S3Service.parseRange("bytes=90-", size: 100) == 90...99)
+        #expect(try S3Service.parseRange("bytes=-10", size: 100) == 90...99)
+        #expect(try S3Service.parseRange("bytes=-1000", size: 100) == 0...99)
+        #expect(try S3Service.parseRange("bytes=50-1000", size: 100) == 50...99)
+    }
+
+    @Test func rangesS3Ignores() throws {
+        for header in ["bytes=5-1", "bytes=a-b", "items=0-1", "bytes=0-1,3-4", "bytes=", "bytes=--1"] {
+            #expect(try S3Service.parseRange(header, size: 100) == nil, "\(header)")
+        }
+    }
+
+    @Test func unsatisfiableRanges() {
+        #expect(throws: AWSError.self) { try S3Service.parseRange("bytes=100-", size: 100) }
+        #expect(throws: AWSError.self) { try S3Service.parseRange("bytes=-0", size: 100) }
+        #expect(throws: AWSError.self) { try S3Service.parseRange("bytes=0-", size: 0) }
+    }
+}
+
+@Suite struct ConditionTests {
+    @Test func etagLists() {
+        let etag = "\"abc\""
+        #expect(ReadCondition.etagMatches("\"abc\"", etag))
+        #expect(ReadCondition.etagMatches("abc", etag))
+        #expect(ReadCondition.etagMatches("*", etag))
+        #expect(ReadCondition.etagMatches("\"x\", \"abc\"", etag))
+        #expect(ReadCondition.etagMatches("W/\"abc\"", etag))
+        #expect(!ReadCondition.etagMatches("\"abcd\"", etag))
+    }
+
+    @Test func taggingHeader() throws {
+        #expect(try S3Service.parseTaggingHeader("a=1&b=two+words&c=%C3%BC") == ["a": "1", "b": "two words", "c": "ü"])
+        #expect(throws: AWSError.self) { try S3Service.parseTaggingHeader("a=1&a=2") }
+        #expect(throws: AWSError.self) { try S3Service.parseTaggingHeader((0..<11).map { "k\($0)=v" }.joined(separator: "&")) }
+    }
+
+    @Test func listingEncoding() {
+        #expect(S3Service.urlEncode("a b/ü&+", true) == "a+b/%C3%BC%26%2B")
+        #expect(S3Service.urlEncode("a b", false) == "a b")
+    }
+
+    @Test func versionKeysSortNewestFirst() {
+        let older = S3Service.versionKey(bucket: "b", key: "k", version: "v1", at: Date(timeIntervalSince1970: 1_000))
+        let newer = S3Service.versionKey(bucket: "b", key: "k", version: "v2", at: Date(timeIntervalSince1970: 2_000))
+        #expect(newer < older)
+        #expect(older.hasPrefix(S3Keys.versionPrefix("b", "k")))
+        // Versions of "k" sort before those of "k/x", as S3 lists keys.
+        #expect(older < S3Service.versionKey(bucket: "b", key: "k/x", version: "v", at: Date(timeIntervalSince1970: 0)))
+    }
+}
+
+@Suite struct PublicPolicyTests {
+    @Test func publicStatements() {
+        #expect(S3Service.isPublic(policy: #"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}"#))
+        #expect(S3Service.isPublic(policy: #"{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"*"}}"#))
+        #expect(!S3Service.isPublic(policy: #"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}]}"#))
+        #expect(!S3Service.isPublic(policy: #"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:*","Resource":"*"}]}"#))
+        #expect(!S3Service.isPublic(policy: "not json"))
+    }
+
+    @Test func cannedACLs() throws {
+        let grants = try S3Service.requestedGrants(.structure(["ACL": .string("public-read")]), bucketOwner: "111122223333")
+        #expect(grants == [S3Grant(uri: S3Grant.allUsers, permission: "READ")])
+        #expect(try S3Service.requestedGrants(.structure(["ACL": .string("bucket-owner-full-control")]), bucketOwner: "1") == [])
+        #expect(try S3Service.requestedGrants(.empty, bucketOwner: "1") == nil)
+        #expect(throws: AWSError.self) { try S3Service.requestedGrants(.structure(["ACL": .string("nope")]), bucketOwner: "1") }
+    }
+}
