@@ -219,6 +219,7 @@ public struct NimbusRuntime: Sendable {
             defaultAccountID: account.accountID,
             authorizer: authorizer,
             keyUsage: { id, service, region, date in iam.noteKeyUsed(accessKeyID: id, service: service, region: region, at: date) },
+            roleUsage: { role, region, date in iam.noteRoleUsed(roleARN: role, region: region, at: date) },
             audit: state.audit,
             clock: clock,
             defaultRegion: configuration.region,

@@ -56,6 +56,8 @@ struct RequestPipeline: Sendable {
     let authorizer: any Authorizer
     /// Told of every request a long-term IAM key authenticated (for `GetAccessKeyLastUsed`); must be cheap.
     let keyUsage: @Sendable (_ accessKeyID: String, _ service: String, _ region: String, _ at: Date) -> Void
+    /// Told of every request a role session made (for `RoleLastUsed`); must be cheap.
+    let roleUsage: @Sendable (_ roleARN: String, _ region: String, _ at: Date) -> Void
     let audit: AuditLog
     let clock: WallClock
     let defaultRegion: String
@@ -71,6 +73,7 @@ struct RequestPipeline: Sendable {
         defaultAccountID: String,
         authorizer: any Authorizer,
         keyUsage: @escaping @Sendable (String, String, String, Date) -> Void = { _, _, _, _ in },
+        roleUsage: @escaping @Sendable (String, String, Date) -> Void = { _, _, _ in },
         audit: AuditLog,
         clock: WallClock,
         defaultRegion: String,
@@ -86,6 +89,7 @@ struct RequestPipeline: Sendable {
         self.defaultAccountID = defaultAccountID
         self.authorizer = authorizer
         self.keyUsage = keyUsage
+        self.roleUsage = roleUsage
         self.audit = audit
         self.clock = clock
         self.defaultRegion = defaultRegion
@@ -144,6 +148,8 @@ struct RequestPipeline: Sendable {
             authenticated = !context.principal.isAnonymous
             if context.principal.kind == .user, let key = context.principal.accessKeyID, key.hasPrefix("AKIA") {
                 keyUsage(key, model.signingName, context.region, context.receivedAt)
+            } else if context.principal.kind == .assumedRole, let role = context.principal.sessionIssuer {
+                roleUsage(role, context.region, context.receivedAt)
             }
             if context.principal.isAnonymous && service.flavor != .s3 {
                 throw Self.missingAuthentication(for: model)

@@ -182,6 +182,14 @@ def test_assume_role_follows_the_trust_policy(clean):
     forged = Creds(c["AccessKeyId"], c["SecretAccessKey"], account, c["SessionToken"][:-4] + "AAAA")
     assert error_of(lambda: server.client("sts", forged).get_caller_identity())["Code"] == "InvalidClientTokenId"
 
+    # The role's sessions made requests: GetRole reports its last use (written within a few seconds).
+    deadline = time.time() + 15
+    while "LastUsedDate" not in iam.get_role(RoleName="reader")["Role"]["RoleLastUsed"] and time.time() < deadline:
+        time.sleep(1)
+    last = iam.get_role(RoleName="reader")["Role"]["RoleLastUsed"]
+    assert last["Region"] == "us-east-1" and abs(last["LastUsedDate"].timestamp() - time.time()) < 60
+    assert "LastUsedDate" not in iam.get_role(RoleName="other")["Role"]["RoleLastUsed"]
+
 
 def test_assume_role_with_an_mfa_condition(clean):
     server = clean

@@ -11,6 +11,7 @@ public import NimbusAuth
 import NimbusCore
 import NimbusCredentials
 import NimbusStorage
+import Synchronization
 
 // The seams authentication and STS use: long-term keys of IAM users, their last use, MFA codes and
 // OIDC providers. Everything here is read on the request path, so it is cached or buffered in memory.
@@ -265,5 +266,41 @@ extension IAMService {
     /// For tests: hash passwords with fewer iterations than production, so suites stay fast.
     func usePasswordHasher(_ hasher: PasswordHasher) {
         credentialState.passwordHasher = hasher
+    }
+}
+
+extension IAMService {
+    /// Notes that a session of the role `roleARN` made a request; `GetRole` reports it as `RoleLastUsed`
+    /// shortly after, as AWS does (with some delay). Cheap: buffered, written in the background.
+    public func noteRoleUsed(roleARN: String, region: String, at date: Date) {
+        let schedule = roleUsage.withLock { pending -> Bool in
+            let first = pending.isEmpty
+            if let known = pending[roleARN], known.date >= date { return false }
+            pending[roleARN] = (date, region)
+            return first
+        }
+        guard schedule else { return }
+        Task { [self] in
+            try? await Task.sleep(for: CredentialState.usageFlushDelay)
+            try? await flushRoleUsage()
+        }
+    }
+
+    public func flushRoleUsage() async throws {
+        let pending = roleUsage.withLock { pending in
+            defer { pending = [:] }
+            return pending
+        }
+        guard !pending.isEmpty else { return }
+        try await store.write { tx in
+            for (arn, usage) in pending {
+                guard let (account, name) = Self.roleName(inARN: arn),
+                    var role = try tx.getJSON(RoleRecord.self, IAMKeys.roles, IAMKeys.nameKey(account, name)), role.Arn == arn
+                else { continue }
+                if let last = role.RoleLastUsed?.LastUsedDate, last >= usage.date { continue }
+                role.RoleLastUsed = RoleLastUsed(LastUsedDate: usage.date, Region: usage.region)
+                try tx.putJSON(IAMKeys.roles, IAMKeys.nameKey(account, name), role)
+            }
+        }
     }
 }

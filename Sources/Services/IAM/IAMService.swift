@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Synchronization
 public import NimbusCore
 public import NimbusStorage
 public import NimbusWire
@@ -21,6 +22,8 @@ public final class IAMService: Sendable {
     let clock: WallClock
     /// Opened access keys, buffered key usage and the password hasher (IAMService+Credentials.swift).
     let credentialState = CredentialState()
+    /// Role sessions' use of their roles, buffered like access key use (`RoleLastUsed`).
+    let roleUsage = Mutex<[String: (date: Date, region: String)]>([:])
     /// Principal policies per principal, invalidated by every IAM write (IAMService+Authorization.swift).
     let authorizationCache = AuthorizationCache()
 
