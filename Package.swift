@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "NimbusServerTests",
             dependencies: [
-                "NimbusServer", "NimbusAuth", "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAudit",
+                "NimbusServer", "NimbusAuth", "NimbusCore", "NimbusWire", "NimbusStorage", "NimbusAudit", "NimbusSTS",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),

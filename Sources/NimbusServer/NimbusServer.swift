@@ -134,6 +134,9 @@ public enum NimbusServer {
         let kmsMaintenance = PeriodicTask(name: "kms maintenance", interval: .seconds(60), logger: logger) {
             try await runtime.kms.runMaintenance(now: Date())
         }
+        let stsPurge = PeriodicTask(name: "sts session purge", interval: .seconds(3600), logger: logger) {
+            try await runtime.sts.purgeExpiredSessions(now: Date())
+        }
         let s3Lifecycle = PeriodicTask(name: "s3 lifecycle", interval: .seconds(60), logger: logger) {
             try await runtime.s3.runLifecycle(now: Date())
         }
@@ -158,7 +161,7 @@ public enum NimbusServer {
 
         let group = ServiceGroup(
             configuration: .init(
-                services: listeners.map { .init(service: $0) } + [.init(service: retention), .init(service: kmsMaintenance), .init(service: scrubber), .init(service: s3Lifecycle)],
+                services: listeners.map { .init(service: $0) } + [.init(service: retention), .init(service: kmsMaintenance), .init(service: scrubber), .init(service: s3Lifecycle), .init(service: stsPurge)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: appLogger
             )
@@ -178,6 +181,7 @@ public struct NimbusRuntime: Sendable {
     let admin: AdminEndpoints
     let kms: KMSService
     let s3: S3Service
+    let sts: STSService
 
     public static func make(
         _ configuration: ServerConfiguration,
@@ -245,7 +249,7 @@ public struct NimbusRuntime: Sendable {
             },
             blobs: state.blobs
         )
-        return NimbusRuntime(state: state, account: account, secret: secret, pipeline: pipeline, admin: admin, kms: kms, s3: s3)
+        return NimbusRuntime(state: state, account: account, secret: secret, pipeline: pipeline, admin: admin, kms: kms, s3: s3, sts: sts)
     }
 
     /// Answers one buffered API request, as the listeners do (admin endpoints excluded).

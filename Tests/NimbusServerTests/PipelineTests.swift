@@ -4,6 +4,7 @@ import Logging
 import NimbusAuth
 import NimbusCore
 import NimbusStorage
+import NimbusSTS
 import NimbusWire
 import NIOSSL
 import Testing
@@ -221,5 +222,18 @@ extension WireResponse {
         let tls = try restored.serverTLSConfiguration(extraNames: ["127.0.0.1", "nimbus.internal"])
         #expect(tls.minimumTLSVersion == .tlsv12)
         #expect(tls.cipherSuites.split(separator: ":").allSatisfy { $0.hasPrefix("ECDHE-") })
+    }
+}
+
+@Suite struct SessionPurgeTests {
+    @Test func expiredSessionsArePurgedAfterADay() async throws {
+        let nimbus = try await TestNimbus()
+        let issued = await nimbus.query("Action=GetSessionToken&Version=2011-06-15&DurationSeconds=900")
+        #expect(issued.status == 200, "\(issued.text)")
+        #expect(try await nimbus.runtime.sts.purgeExpiredSessions(now: Date()) == 0)
+        // Expired, but within the day during which the key still answers ExpiredToken.
+        #expect(try await nimbus.runtime.sts.purgeExpiredSessions(now: Date().addingTimeInterval(3_600)) == 0)
+        #expect(try await nimbus.runtime.sts.purgeExpiredSessions(now: Date().addingTimeInterval(2 * 86_400)) == 1)
+        #expect(try await nimbus.runtime.sts.purgeExpiredSessions(now: Date().addingTimeInterval(2 * 86_400)) == 0)
     }
 }

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Foundation
+public import Foundation
 import NimbusAuth
 import NimbusCore
 import NimbusStorage
@@ -135,4 +135,24 @@ extension STSService {
 
     /// Forgets cached sessions (after a reset of the store).
     public func invalidateCache() { sessions.removeAll() }
+
+    /// Deletes sessions that expired more than a day ago (they authenticate nothing; the day keeps a
+    /// just-expired key answering `ExpiredToken` rather than `InvalidClientTokenId`). Returns how many.
+    @discardableResult
+    public func purgeExpiredSessions(now: Date) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-86_400)
+        var purged = 0
+        var after: String?
+        while true {
+            let cursor = after
+            let page = try await store.read { try $0.scanJSON(SessionRecord.self, Self.sessionNamespace, after: cursor, limit: 1_000) }
+            guard let last = page.last else { return purged }
+            let expired = page.filter { $0.value.expiration < cutoff }.map(\.key)
+            if !expired.isEmpty {
+                try await store.write { tx in for key in expired { try tx.delete(Self.sessionNamespace, key) } }
+                purged += expired.count
+            }
+            after = last.key
+        }
+    }
 }
