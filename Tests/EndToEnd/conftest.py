@@ -106,8 +106,10 @@ class AwsResult:
 class NimbusServer:
     """A live `nimbus serve` process on free ports with its own data dir."""
 
-    def __init__(self, data_dir: Path, *, auth: str = "strict", log_level: str = "info", extra_args=(), tls: bool = True):
+    def __init__(self, data_dir: Path, *, auth: str = "strict", log_level: str = "info", extra_args=(), tls: bool = True,
+                 env: dict[str, str] | None = None):
         self.data_dir = Path(data_dir)
+        self.extra_env = dict(env or {})  # NIMBUS_* settings for this server, applied after the clean env
         self.auth = auth
         self.log_level = log_level
         self.extra_args = list(extra_args)
@@ -146,6 +148,7 @@ class NimbusServer:
         env["NIMBUS_ACCOUNT_ID"] = self.account_id
         env["NIMBUS_ROOT_ACCESS_KEY_ID"] = self.root.access_key
         env["NIMBUS_ROOT_SECRET_ACCESS_KEY"] = self.root.secret_key
+        env.update(self.extra_env)
         return env
 
     def command(self) -> list[str]:
