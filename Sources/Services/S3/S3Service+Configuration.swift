@@ -11,21 +11,33 @@ import NimbusCore
 import NimbusWire
 
 // Bucket configuration beyond the basics: CORS (with preflight), lifecycle, ACLs and ownership, Block
-// Public Access, and server access logging. Registered into `definition()` from here.
+// Public Access, and server access logging. Registered into `definition()` from here; each feature lives in
+// its own file (`S3Service+CORS.swift`).
 
 extension S3Service {
     /// Handlers and authorization entries for the bucket configuration operations.
     func configurationHandlers() -> (handlers: [String: OperationHandler], authorization: [String: OperationAuthorization]) {
-        ([:], [:])
+        var handlers: [String: OperationHandler] = [:]
+        var authorization: [String: OperationAuthorization] = [:]
+        func on(_ name: String, _ action: String, _ body: @escaping @Sendable (ShapeValue, RequestContext) async throws -> ShapeValue) {
+            handlers[name] = OperationHandler(raw: { OperationOutput(try await body($0, $1)) })
+            authorization[name] = OperationAuthorization(action: "s3:" + action, resource: Self.bucketARN)
+        }
+        on("PutBucketCors", "PutBucketCORS", putBucketCors)
+        on("GetBucketCors", "GetBucketCORS", getBucketCors)
+        on("DeleteBucketCors", "PutBucketCORS", deleteBucketCors)
+        return (handlers, authorization)
     }
 
     /// CORS preflight (`OPTIONS`), answered from the bucket's CORS configuration.
     func corsPreflight(_ request: WireRequest, _ context: RequestContext) async -> WireResponse? {
-        nil
+        await answerPreflight(request, context)
     }
 
     /// CORS headers on answers to requests with an `Origin` the bucket's configuration allows.
-    func corsHeaders(_ request: WireRequest, _ context: RequestContext, _ response: inout WireResponse) async {}
+    func corsHeaders(_ request: WireRequest, _ context: RequestContext, _ response: inout WireResponse) async {
+        await addCORSHeaders(request, &response)
+    }
 
     /// Server access logging: records each request on a bucket whose logging is enabled. Runs before the
     /// next request on the connection is read: keep it cheap (buffer, deliver in `runLifecycle`/a timer).

@@ -1,0 +1,176 @@
+"""S3 bucket configuration end to end: CORS (configuration, preflight, headers on answers)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+
+import botocore.exceptions
+import pytest
+import requests
+
+NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
+
+def error_of(call):
+    with pytest.raises(botocore.exceptions.ClientError) as info:
+        call()
+    return info.value.response["Error"], info.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def xml_error(response: requests.Response) -> dict:
+    root = ET.fromstring(response.content)
+    return {child.tag.replace(NS, ""): child.text for child in root}
+
+
+def s3_request(server, method: str, path: str, body: bytes = b"", headers: dict | None = None) -> requests.Response:
+    """A SigV4-signed S3 request by hand, with the payload hash S3 requires."""
+    headers = {"x-amz-content-sha256": hashlib.sha256(body).hexdigest(), **(headers or {})}
+    return server.signed_request(method, path, body=body, headers=headers, service="s3")
+
+
+@pytest.fixture
+def s3(clean):
+    return clean.client("s3")
+
+
+@pytest.fixture
+def bucket(s3):
+    s3.create_bucket(Bucket="cfg-bucket")
+    return "cfg-bucket"
+
+
+# -- CORS ----------------------------------------------------------------------------------------
+
+CORS_RULES = [
+    {
+        "ID": "uploads",
+        "AllowedOrigins": ["https://app.example.com", "https://*.example.org"],
+        "AllowedMethods": ["PUT", "POST", "DELETE"],
+        "AllowedHeaders": ["content-type", "x-amz-*"],
+        "ExposeHeaders": ["ETag", "x-amz-request-id"],
+        "MaxAgeSeconds": 3000,
+    },
+    {"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD"]},
+]
+
+
+def test_cors_configuration_round_trip_and_validation(s3, bucket):
+    err, status = error_of(lambda: s3.get_bucket_cors(Bucket=bucket))
+    assert (err["Code"], status) == ("NoSuchCORSConfiguration", 404)
+
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": CORS_RULES})
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == CORS_RULES
+
+    def put(rules):
+        return error_of(lambda: s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules}))
+
+    err, status = put([{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}])
+    assert (err["Code"], status) == ("InvalidRequest", 400)
+    assert err["Message"] == "Found unsupported HTTP method in CORS config. Unsupported method is PATCH"
+    err, status = put([{"AllowedOrigins": ["https://*.*.example.com"], "AllowedMethods": ["GET"]}])
+    assert (err["Code"], status) == ("InvalidRequest", 400)
+    assert "can not have more than one wildcard" in err["Message"]
+    err, status = put([{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}] * 101)
+    assert (err["Code"], status) == ("MalformedXML", 400)
+    # The refused configurations left the stored one alone.
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == CORS_RULES
+
+    s3.delete_bucket_cors(Bucket=bucket)
+    err, status = error_of(lambda: s3.get_bucket_cors(Bucket=bucket))
+    assert (err["Code"], status) == ("NoSuchCORSConfiguration", 404)
+
+
+def test_cors_preflight_allowed_and_denied(clean, s3, bucket):
+    url = f"{clean.url}/{bucket}/some/key.txt"
+    # No CORS on the bucket yet.
+    r = requests.options(url, headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT"})
+    assert r.status_code == 403
+    assert xml_error(r)["Code"] == "AccessForbidden"
+    assert xml_error(r)["Message"] == "CORSResponse: CORS is not enabled for this bucket."
+
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": CORS_RULES})
+    r = requests.options(url, headers={
+        "Origin": "https://app.example.com",
+        "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "Content-Type, x-amz-meta-owner",
+    })
+    assert r.status_code == 200, r.text
+    assert r.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert r.headers["Access-Control-Allow-Methods"] == "PUT, POST, DELETE"
+    assert r.headers["Access-Control-Allow-Headers"] == "content-type, x-amz-meta-owner"
+    assert r.headers["Access-Control-Max-Age"] == "3000"
+    assert r.headers["Access-Control-Expose-Headers"] == "ETag, x-amz-request-id"
+    assert r.headers["Access-Control-Allow-Credentials"] == "true"
+    assert r.headers["Vary"] == "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
+    assert r.headers["x-amz-request-id"]
+
+    # A wildcard origin with one wildcard; the wildcard-everything rule answers "*" without credentials.
+    r = requests.options(url, headers={"Origin": "https://cdn.example.org", "Access-Control-Request-Method": "DELETE"})
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "https://cdn.example.org"
+    r = requests.options(f"{clean.url}/{bucket}", headers={"Origin": "https://elsewhere.test", "Access-Control-Request-Method": "GET"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert r.headers["Access-Control-Allow-Methods"] == "GET, HEAD"
+    assert "Access-Control-Allow-Credentials" not in r.headers
+
+    # Virtual-hosted style names the bucket in the Host header.
+    r = requests.options(f"{clean.url}/some/key.txt", headers={
+        "Host": f"{bucket}.s3.localhost:{clean.port}", "Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
+    })
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+
+    denied = [
+        {"Origin": "https://evil.test", "Access-Control-Request-Method": "PUT"},  # no rule allows the origin
+        {"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "authorization"},
+    ]
+    for headers in denied:
+        r = requests.options(url, headers=headers)
+        assert r.status_code == 403, (headers, r.text)
+        body = xml_error(r)
+        assert body["Code"] == "AccessForbidden"
+        assert body["Message"] == (
+            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / "
+            "Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."
+        )
+        assert body["Method"] == "PUT" and body["ResourceType"] == "OBJECT"
+        assert "Access-Control-Allow-Origin" not in r.headers
+    # GET from any origin is allowed by the "*" rule.
+    r = requests.options(url, headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"})
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+    r = requests.options(url, headers={"Access-Control-Request-Method": "PUT"})
+    assert r.status_code == 400
+    assert xml_error(r)["Message"] == "Insufficient information. Origin request header needed."
+    r = requests.options(url, headers={"Origin": "https://app.example.com"})
+    assert r.status_code == 400
+    assert xml_error(r)["Message"] == "Invalid Access-Control-Request-Method: null"
+
+
+def test_cors_headers_on_answers(clean, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="page.html", Body=b"<p>hi</p>")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["GET"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 60},
+    ]})
+    r = s3_request(clean, "GET", f"/{bucket}/page.html", headers={"Origin": "https://app.example.com"})
+    assert r.status_code == 200 and r.content == b"<p>hi</p>"
+    assert r.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert r.headers["Access-Control-Allow-Methods"] == "GET"
+    assert r.headers["Access-Control-Expose-Headers"] == "ETag"
+    assert r.headers["Access-Control-Max-Age"] == "60"
+    assert r.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Origin" in r.headers["Vary"]
+    # Errors carry them too (the browser must be able to read the error).
+    r = s3_request(clean, "GET", f"/{bucket}/missing", headers={"Origin": "https://app.example.com"})
+    assert r.status_code == 404 and r.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    # Another origin, or a method the rule does not allow: no CORS headers.
+    r = s3_request(clean, "GET", f"/{bucket}/page.html", headers={"Origin": "https://evil.test"})
+    assert r.status_code == 200 and "Access-Control-Allow-Origin" not in r.headers
+    r = s3_request(clean, "PUT", f"/{bucket}/other", body=b"x", headers={"Origin": "https://app.example.com"})
+    assert r.status_code == 200 and "Access-Control-Allow-Origin" not in r.headers
+    # Without Origin, nothing.
+    r = s3_request(clean, "GET", f"/{bucket}/page.html")
+    assert "Access-Control-Allow-Origin" not in r.headers
