@@ -1,4 +1,9 @@
-"""S3 bucket configuration end to end: CORS (configuration, preflight, headers on answers)."""
+"""S3 bucket configuration end to end: CORS (configuration, preflight, headers on answers) and lifecycle
+(configuration, and expiration / abort of incomplete uploads actually carried out).
+
+Lifecycle execution runs with NIMBUS_S3_LIFECYCLE_DAY_SECONDS=1 (a "day" of one second); the server runs
+its lifecycle pass every minute, so that test waits up to ~90 s.
+"""
 
 from __future__ import annotations
 
@@ -174,3 +179,123 @@ def test_cors_headers_on_answers(clean, s3, bucket):
     # Without Origin, nothing.
     r = s3_request(clean, "GET", f"/{bucket}/page.html")
     assert "Access-Control-Allow-Origin" not in r.headers
+
+
+# -- lifecycle -----------------------------------------------------------------------------------
+
+LIFECYCLE_RULES = [
+    {
+        "ID": "expire-tmp",
+        "Filter": {"Prefix": "tmp/"},
+        "Status": "Enabled",
+        "Expiration": {"Days": 1},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2},
+    },
+    {
+        "ID": "archive-tagged",
+        "Filter": {"And": {"Prefix": "logs/", "Tags": [{"Key": "class", "Value": "cold"}], "ObjectSizeGreaterThan": 10}},
+        "Status": "Disabled",
+        "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}],
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 7, "NewerNoncurrentVersions": 2},
+    },
+    {
+        "ID": "new-year",
+        "Filter": {"Tag": {"Key": "temp", "Value": "yes"}},
+        "Status": "Enabled",
+        "Expiration": {"Date": datetime(2031, 1, 1, tzinfo=timezone.utc)},
+    },
+]
+
+
+def test_lifecycle_configuration_round_trip(s3, bucket):
+    err, status = error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket))
+    assert (err["Code"], status) == ("NoSuchLifecycleConfiguration", 404)
+
+    out = s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": LIFECYCLE_RULES})
+    assert out["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert got["Rules"] == LIFECYCLE_RULES
+    assert got["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    err, status = error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket))
+    assert (err["Code"], status) == ("NoSuchLifecycleConfiguration", 404)
+
+
+@pytest.mark.parametrize("rule,code,message", [
+    ({"ID": "x", "Filter": {}, "Status": "Enabled", "Expiration": {"Days": 0}}, "InvalidArgument",
+     "'Days' for Expiration action must be a positive integer"),
+    ({"ID": "x", "Filter": {}, "Status": "Enabled", "Expiration": {"Date": datetime(2031, 1, 1, 12, tzinfo=timezone.utc)}},
+     "InvalidArgument", "'Date' must be at midnight GMT"),
+    ({"ID": "x", "Filter": {}, "Status": "Enabled", "Expiration": {"Days": 1, "Date": datetime(2031, 1, 1, tzinfo=timezone.utc)}},
+     "MalformedXML", None),
+    ({"ID": "x", "Filter": {}, "Status": "Maybe", "Expiration": {"Days": 1}}, "MalformedXML", None),
+    ({"ID": "x", "Filter": {}, "Status": "Enabled"}, "InvalidRequest", "At least one action needs to be specified in a rule"),
+    ({"ID": "x" * 256, "Filter": {}, "Status": "Enabled", "Expiration": {"Days": 1}}, "InvalidArgument",
+     "ID length should not exceed allowed limit of 255"),
+    ({"ID": "x", "Filter": {"Prefix": "a", "Tag": {"Key": "k", "Value": "v"}}, "Status": "Enabled", "Expiration": {"Days": 1}},
+     "MalformedXML", None),
+    ({"ID": "x", "Filter": {}, "Status": "Enabled", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": -1}},
+     "InvalidArgument", "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer"),
+    ({"ID": "x", "Filter": {"And": {"Tags": [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]}}, "Status": "Enabled",
+      "Expiration": {"Days": 1}}, "InvalidRequest", "Duplicate Tag Keys are not allowed."),
+    ({"ID": "x", "Filter": {}, "Status": "Enabled", "Transitions": [{"Days": 1, "StorageClass": "PLATINUM"}]}, "MalformedXML", None),
+])
+def test_lifecycle_validation(s3, bucket, rule, code, message):
+    err, status = error_of(lambda: s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]}))
+    assert (err["Code"], status) == (code, 400)
+    if message:
+        assert err["Message"] == message
+
+
+def test_lifecycle_duplicate_ids_and_bad_xml(clean, s3, bucket):
+    rule = {"ID": "same", "Filter": {}, "Status": "Enabled", "Expiration": {"Days": 1}}
+    err, status = error_of(lambda: s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule, rule]}))
+    assert (err["Code"], status) == ("InvalidArgument", 400)
+    for body in (b"<LifecycleConfiguration><Rule>", b"not xml at all", b"<LifecycleConfiguration></LifecycleConfiguration>",
+                 b"<LifecycleConfiguration><Rule><ID>a</ID><Status>Enabled</Status><Filter/><Expiration><Days>soon</Days>"
+                 b"</Expiration></Rule></LifecycleConfiguration>"):
+        r = s3_request(clean, "PUT", f"/{bucket}?lifecycle", body=body)
+        assert r.status_code == 400, r.text
+        assert xml_error(r)["Code"] == "MalformedXML"
+    r = s3_request(clean, "PUT", f"/{bucket}?cors", body=b"<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod>"
+                   b"</CORSRule></CORSConfiguration>")
+    assert r.status_code == 400 and xml_error(r)["Code"] == "MalformedXML"
+
+
+def test_lifecycle_expires_objects_and_aborts_uploads(fresh_server):
+    server = fresh_server
+    server.extra_env["NIMBUS_S3_LIFECYCLE_DAY_SECONDS"] = "1"
+    server.start()
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="lc-bucket")
+    for key in ("tmp/a", "tmp/b", "keep/c"):
+        s3.put_object(Bucket="lc-bucket", Key=key, Body=b"data")
+    s3.put_object(Bucket="lc-bucket", Key="tagged/t", Body=b"data", Tagging="temp=yes")
+    s3.put_object(Bucket="lc-bucket", Key="tagged/u", Body=b"data", Tagging="temp=no")
+    doomed = s3.create_multipart_upload(Bucket="lc-bucket", Key="tmp/big")["UploadId"]
+    s3.upload_part(Bucket="lc-bucket", Key="tmp/big", UploadId=doomed, PartNumber=1, Body=b"x" * 1024)
+    kept = s3.create_multipart_upload(Bucket="lc-bucket", Key="keep/big")["UploadId"]
+    s3.put_bucket_lifecycle_configuration(Bucket="lc-bucket", LifecycleConfiguration={"Rules": [
+        {"ID": "tmp", "Filter": {"Prefix": "tmp/"}, "Status": "Enabled", "Expiration": {"Days": 2},
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2}},
+        {"ID": "tags", "Filter": {"Tag": {"Key": "temp", "Value": "yes"}}, "Status": "Enabled", "Expiration": {"Days": 1}},
+        {"ID": "off", "Filter": {"Prefix": "keep/"}, "Status": "Disabled", "Expiration": {"Days": 1},
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
+    ]})
+
+    def keys():
+        return sorted(o["Key"] for o in s3.list_objects_v2(Bucket="lc-bucket").get("Contents", []))
+
+    def uploads():
+        return sorted(u["UploadId"] for u in s3.list_multipart_uploads(Bucket="lc-bucket").get("Uploads", []))
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and (keys() != ["keep/c", "tagged/u"] or uploads() != [kept]):
+        time.sleep(1)
+    assert keys() == ["keep/c", "tagged/u"]
+    assert uploads() == [kept]
+    err, status = error_of(lambda: s3.list_parts(Bucket="lc-bucket", Key="tmp/big", UploadId=doomed))
+    assert (err["Code"], status) == ("NoSuchUpload", 404)
+    assert s3.get_object(Bucket="lc-bucket", Key="keep/c")["Body"].read() == b"data"
+    server.assert_healthy()

@@ -12,7 +12,7 @@ import NimbusWire
 
 // Bucket configuration beyond the basics: CORS (with preflight), lifecycle, ACLs and ownership, Block
 // Public Access, and server access logging. Registered into `definition()` from here; each feature lives in
-// its own file (`S3Service+CORS.swift`).
+// its own file (`S3Service+CORS.swift`, `+Lifecycle.swift`).
 
 extension S3Service {
     /// Handlers and authorization entries for the bucket configuration operations.
@@ -26,6 +26,9 @@ extension S3Service {
         on("PutBucketCors", "PutBucketCORS", putBucketCors)
         on("GetBucketCors", "GetBucketCORS", getBucketCors)
         on("DeleteBucketCors", "PutBucketCORS", deleteBucketCors)
+        on("PutBucketLifecycleConfiguration", "PutLifecycleConfiguration", putBucketLifecycleConfiguration)
+        on("GetBucketLifecycleConfiguration", "GetLifecycleConfiguration", getBucketLifecycleConfiguration)
+        on("DeleteBucketLifecycle", "PutLifecycleConfiguration", deleteBucketLifecycle)
         return (handlers, authorization)
     }
 
@@ -44,5 +47,7 @@ extension S3Service {
     func accessLog(_ completed: CompletedRequest) async {}
 
     /// Lifecycle rules and log delivery that fall due by the clock; the server calls it every minute.
-    public func runLifecycle(now: Date) async throws {}
+    public func runLifecycle(now: Date) async throws {
+        try await applyLifecycleRules(now: now)
+    }
 }
