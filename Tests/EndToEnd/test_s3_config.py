@@ -1,8 +1,10 @@
-"""S3 bucket configuration end to end: CORS (configuration, preflight, headers on answers) and lifecycle
-(configuration, and expiration / abort of incomplete uploads actually carried out).
+"""S3 bucket configuration end to end: CORS (configuration, preflight, headers on answers), lifecycle
+(configuration, and expiration / abort of incomplete uploads actually carried out), and server access
+logging (configuration, records delivered as log objects into the target bucket).
 
 Lifecycle execution runs with NIMBUS_S3_LIFECYCLE_DAY_SECONDS=1 (a "day" of one second); the server runs
-its lifecycle pass every minute, so that test waits up to ~90 s.
+its lifecycle pass every minute, so that test waits up to ~90 s. Access logs are delivered soon after
+traffic with NIMBUS_S3_LOG_FLUSH_SECONDS=1.
 """
 
 from __future__ import annotations
@@ -299,3 +301,97 @@ def test_lifecycle_expires_objects_and_aborts_uploads(fresh_server):
     assert (err["Code"], status) == ("NoSuchUpload", 404)
     assert s3.get_object(Bucket="lc-bucket", Key="keep/c")["Body"].read() == b"data"
     server.assert_healthy()
+
+
+# -- server access logging -----------------------------------------------------------------------
+
+LOG_FIELD = re.compile(r'\[[^\]]*\]|"(?:[^"\\]|\\.)*"|\S+')
+LOG_KEY = re.compile(r"^access/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-F]{16}$")
+
+
+def parse_log(text: str) -> list[list[str]]:
+    return [LOG_FIELD.findall(line) for line in text.splitlines() if line.strip()]
+
+
+def test_logging_configuration(clean, s3, bucket):
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+    err, status = error_of(lambda: s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={
+        "LoggingEnabled": {"TargetBucket": "no-such-log-bucket", "TargetPrefix": "x/"}}))
+    assert (err["Code"], status) == ("InvalidTargetBucketForLogging", 400)
+    assert err["Message"] == "The target bucket for logging does not exist"
+
+    other = clean.create_account()
+    theirs = clean.client("s3", other)
+    theirs.create_bucket(Bucket="their-log-bucket")
+    err, status = error_of(lambda: s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={
+        "LoggingEnabled": {"TargetBucket": "their-log-bucket", "TargetPrefix": "x/"}}))
+    assert (err["Code"], status) == ("InvalidTargetBucketForLogging", 400)
+
+    s3.create_bucket(Bucket="cfg-logs")
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "cfg-logs", "TargetPrefix": "access/"}})
+    assert s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"] == {"TargetBucket": "cfg-logs", "TargetPrefix": "access/"}
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": {
+        "TargetBucket": "cfg-logs", "TargetPrefix": "p/",
+        "TargetObjectKeyFormat": {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}}}})
+    assert s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]["TargetObjectKeyFormat"] == {
+        "PartitionedPrefix": {"PartitionDateSource": "EventTime"}}
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+
+
+def test_access_log_lists_a_get_with_the_client_ip(fresh_server):
+    server = fresh_server
+    server.extra_env["NIMBUS_S3_LOG_FLUSH_SECONDS"] = "1"
+    server.start()
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="site")
+    s3.create_bucket(Bucket="site-logs")
+    s3.put_bucket_logging(Bucket="site", BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "site-logs", "TargetPrefix": "access/"}})
+    s3.put_object(Bucket="site", Key="docs/hello world.txt", Body=b"hello")
+    assert s3.get_object(Bucket="site", Key="docs/hello world.txt")["Body"].read() == b"hello"
+    error_of(lambda: s3.get_object(Bucket="site", Key="missing"))
+    presigner = server.client("s3", signature_version="s3v4")
+    url = presigner.generate_presigned_url("get_object", Params={"Bucket": "site", "Key": "docs/hello world.txt"}, ExpiresIn=300)
+    signature = re.search(r"X-Amz-Signature=([0-9a-f]+)", url).group(1)
+    r = requests.get(url, headers={"User-Agent": 'evil "agent"\tx', "Referer": "https://ref.example/"})
+    assert r.status_code == 200
+
+    records, objects = [], []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        objects = [o["Key"] for o in s3.list_objects_v2(Bucket="site-logs").get("Contents", [])]
+        text = "".join(s3.get_object(Bucket="site-logs", Key=k)["Body"].read().decode() for k in objects)
+        records = parse_log(text)
+        if sum(1 for r in records if r[6] == "REST.GET.OBJECT") >= 3:
+            break
+        time.sleep(1)
+    assert objects and all(LOG_KEY.match(k) for k in objects), objects
+    assert signature not in text and server.root.secret_key not in text
+
+    gets = [r for r in records if r[6] == "REST.GET.OBJECT"]
+    assert len(gets) == 3, records
+    by_status = {r[9]: r for r in gets}
+    ok = next(r for r in gets if r[9] == "200" and r[21] == "AuthHeader")
+    assert len(ok) == 26, ok
+    owner, bucket, when, ip, requester, request_id, op, key, uri, status, error, sent, size = ok[:13]
+    assert len(owner) == 64 and bucket == "site"
+    assert re.fullmatch(r"\[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\]", when)
+    assert ip == "127.0.0.1"
+    assert requester == f"arn:aws:iam::{server.account_id}:root"
+    assert key == "docs/hello%20world.txt"
+    assert uri.startswith('"GET /site/docs/hello%20world.txt') and uri.endswith(' HTTP/1.1"')
+    assert (status, error, sent, size) == ("200", "-", "5", "5")
+    assert ok[19] == "SigV4" and ok[22].startswith("127.0.0.1:")
+    assert "Boto3" in ok[16] or "Botocore" in ok[16]
+
+    missing = by_status["404"]
+    assert (missing[7], missing[10]) == ("missing", "NoSuchKey")
+
+    presigned = next(r for r in gets if r[21] == "QueryString")
+    assert presigned[19] == "SigV4" and presigned[3] == "127.0.0.1"
+    assert "X-Amz-Signature=" in presigned[8] and signature not in presigned[8]
+    assert presigned[15] == '"https://ref.example/"'
+    assert presigned[16] == '"evil \\"agent\\"\\x09x"'
+    assert all(len(r) == 26 for r in records), [r for r in records if len(r) != 26]
+    ops = {r[6] for r in records}
+    assert "REST.PUT.OBJECT" in ops

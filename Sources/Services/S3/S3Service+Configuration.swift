@@ -12,7 +12,7 @@ import NimbusWire
 
 // Bucket configuration beyond the basics: CORS (with preflight), lifecycle, ACLs and ownership, Block
 // Public Access, and server access logging. Registered into `definition()` from here; each feature lives in
-// its own file (`S3Service+CORS.swift`, `+Lifecycle.swift`).
+// its own file (`S3Service+CORS.swift`, `+Lifecycle.swift`, `+AccessLog.swift`).
 
 extension S3Service {
     /// Handlers and authorization entries for the bucket configuration operations.
@@ -29,6 +29,8 @@ extension S3Service {
         on("PutBucketLifecycleConfiguration", "PutLifecycleConfiguration", putBucketLifecycleConfiguration)
         on("GetBucketLifecycleConfiguration", "GetLifecycleConfiguration", getBucketLifecycleConfiguration)
         on("DeleteBucketLifecycle", "PutLifecycleConfiguration", deleteBucketLifecycle)
+        on("PutBucketLogging", "PutBucketLogging", putBucketLogging)
+        on("GetBucketLogging", "GetBucketLogging", getBucketLogging)
         return (handlers, authorization)
     }
 
@@ -43,11 +45,21 @@ extension S3Service {
     }
 
     /// Server access logging: records each request on a bucket whose logging is enabled. Runs before the
-    /// next request on the connection is read: keep it cheap (buffer, deliver in `runLifecycle`/a timer).
-    func accessLog(_ completed: CompletedRequest) async {}
+    /// next request on the connection is read: it only buffers; `runLifecycle` (or a delivery traffic
+    /// triggers) writes the log objects.
+    func accessLog(_ completed: CompletedRequest) async {
+        await recordAccess(completed)
+    }
 
     /// Lifecycle rules and log delivery that fall due by the clock; the server calls it every minute.
     public func runLifecycle(now: Date) async throws {
-        try await applyLifecycleRules(now: now)
+        var failure: (any Error)?
+        do {
+            try await applyLifecycleRules(now: now)
+        } catch {
+            failure = error
+        }
+        try await deliverAccessLogs()
+        if let failure { throw failure }
     }
 }
