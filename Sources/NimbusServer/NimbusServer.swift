@@ -137,8 +137,11 @@ public enum NimbusServer {
         let stsPurge = PeriodicTask(name: "sts session purge", interval: .seconds(3600), logger: logger) {
             try await runtime.sts.purgeExpiredSessions(now: Date())
         }
-        let s3Lifecycle = PeriodicTask(name: "s3 lifecycle", interval: .seconds(60), logger: logger) {
+        let s3Lifecycle = PeriodicTask(name: "s3 lifecycle", interval: configuration.lifecycleInterval, logger: logger) {
             try await runtime.s3.runLifecycle(now: Date())
+        }
+        let s3Logs = PeriodicTask(name: "s3 access log delivery", interval: .seconds(10), logger: logger) {
+            try await runtime.s3.deliverAccessLogs()
         }
         let scrubber = PeriodicTask(name: "blob scrub", interval: configuration.scrubInterval, logger: logger) {
             let report = try await state.blobs.scrub(bytesPerSecond: configuration.scrubBytesPerSecond)
@@ -161,7 +164,7 @@ public enum NimbusServer {
 
         let group = ServiceGroup(
             configuration: .init(
-                services: listeners.map { .init(service: $0) } + [.init(service: retention), .init(service: kmsMaintenance), .init(service: scrubber), .init(service: s3Lifecycle), .init(service: stsPurge)],
+                services: listeners.map { .init(service: $0) } + [.init(service: retention), .init(service: kmsMaintenance), .init(service: scrubber), .init(service: s3Lifecycle), .init(service: s3Logs), .init(service: stsPurge)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: appLogger
             )

@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable {
     /// `NIMBUS_SCRUB_RATE` bytes per second).
     public var scrubInterval: Duration = .seconds(6 * 3600)
     public var scrubBytesPerSecond: Int64? = 64 * 1024 * 1024
+    /// How often S3 lifecycle rules are carried out (`NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS`).
+    public var lifecycleInterval: Duration = .seconds(60)
 
     public init() {}
 }

@@ -37,6 +37,9 @@ struct StateOptions: ParsableArguments {
         configuration.ephemeral = ephemeral || ["1", "true", "yes"].contains(env["NIMBUS_EPHEMERAL"]?.lowercased() ?? "")
         if let seconds = env["NIMBUS_SCRUB_INTERVAL"].flatMap(Int.init), seconds > 0 { configuration.scrubInterval = .seconds(seconds) }
         if let rate = env["NIMBUS_SCRUB_RATE"].flatMap(Int64.init) { configuration.scrubBytesPerSecond = rate > 0 ? rate : nil }
+        if let seconds = env["NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS"].flatMap(Int.init), seconds > 0 {
+            configuration.lifecycleInterval = .seconds(seconds)
+        }
         if let dirs = blobDirs ?? env["NIMBUS_BLOB_DIRS"], !dirs.isEmpty {
             configuration.blobDirectories = dirs.split(separator: ",").map { URL(fileURLWithPath: String($0)) }
         }

@@ -2,8 +2,8 @@
 (configuration, and expiration / abort of incomplete uploads actually carried out), and server access
 logging (configuration, records delivered as log objects into the target bucket).
 
-Lifecycle execution runs with NIMBUS_S3_LIFECYCLE_DAY_SECONDS=1 (a "day" of one second); the server runs
-its lifecycle pass every minute, so that test waits up to ~90 s. Access logs are delivered soon after
+Lifecycle execution runs with NIMBUS_S3_LIFECYCLE_DAY_SECONDS=1 (a "day" of one second) and a lifecycle
+pass every 2 s (NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS). Access logs are delivered soon after
 traffic with NIMBUS_S3_LOG_FLUSH_SECONDS=1.
 """
 
@@ -268,6 +268,7 @@ def test_lifecycle_duplicate_ids_and_bad_xml(clean, s3, bucket):
 def test_lifecycle_expires_objects_and_aborts_uploads(fresh_server):
     server = fresh_server
     server.extra_env["NIMBUS_S3_LIFECYCLE_DAY_SECONDS"] = "1"
+    server.extra_env["NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS"] = "2"
     server.start()
     s3 = server.client("s3")
     s3.create_bucket(Bucket="lc-bucket")

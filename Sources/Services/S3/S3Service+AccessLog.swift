@@ -160,29 +160,10 @@ final class S3AccessLogState: Sendable {
         buffer.withLock { $0.delivering = false }
     }
 
-    // The service's stored properties live in S3Service.swift; until this state is one of them, each
-    // service finds its own here, by identity (a weak reference tells a new service at a reused address).
-    private struct Entry: Sendable {
-        weak var service: S3Service?
-        let state: S3AccessLogState
-    }
-
-    private static let registry = Mutex<[ObjectIdentifier: Entry]>([:])
-
-    static func of(_ service: S3Service) -> S3AccessLogState {
-        registry.withLock { entries in
-            let id = ObjectIdentifier(service)
-            if let entry = entries[id], entry.service === service { return entry.state }
-            entries = entries.filter { $0.value.service != nil }
-            let state = S3AccessLogState()
-            entries[id] = Entry(service: service, state: state)
-            return state
-        }
-    }
 }
 
 extension S3Service {
-    var accessLogState: S3AccessLogState { S3AccessLogState.of(self) }
+    var accessLogState: S3AccessLogState { accessLog }
 
     /// How long records may wait before traffic triggers a delivery: `NIMBUS_S3_LOG_FLUSH_SECONDS` (60 by
     /// default, at most a day). `runLifecycle` delivers whatever is waiting in any case.

@@ -27,6 +27,8 @@ public final class S3Service: Sendable {
     /// KMS, for SSE-KMS; nil when the server runs without it.
     let kmsKeys: (any S3KeyService)?
     let bucketKeys = BucketKeyCache()
+    /// Server access log records waiting for delivery.
+    let accessLog = S3AccessLogState()
 
     /// A single PUT may carry at most 5 GiB; a multipart object at most 5 TiB.
     static let maxSinglePut: Int64 = 5 * 1024 * 1024 * 1024
