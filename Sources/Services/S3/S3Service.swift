@@ -26,6 +26,8 @@ public final class S3Service: Sendable {
     let authorizer: any Authorizer
     /// KMS, for SSE-KMS; nil when the server runs without it.
     let kmsKeys: (any S3KeyService)?
+    /// Checks the signatures of browser POST uploads; nil when the server runs without it.
+    let postPolicyVerifier: (any S3PostPolicyVerifier)?
     let bucketKeys = BucketKeyCache()
     /// Server access log records waiting for delivery.
     let accessLog = S3AccessLogState()
@@ -40,7 +42,7 @@ public final class S3Service: Sendable {
 
     public init(
         store: any MetadataStore, rootKey: RootKey, blobs: BlobStore, clock: WallClock, authorizer: any Authorizer,
-        kmsKeys: (any S3KeyService)? = nil
+        kmsKeys: (any S3KeyService)? = nil, postPolicyVerifier: (any S3PostPolicyVerifier)? = nil
     ) {
         self.store = store
         self.rootKey = rootKey
@@ -48,6 +50,7 @@ public final class S3Service: Sendable {
         self.clock = clock
         self.authorizer = authorizer
         self.kmsKeys = kmsKeys
+        self.postPolicyVerifier = postPolicyVerifier
     }
 
     /// The bucket policy that governs `resource` (`arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`), with the
