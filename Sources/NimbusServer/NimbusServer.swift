@@ -214,7 +214,11 @@ public struct NimbusRuntime: Sendable {
         )
         let s3 = S3Service(
             store: state.store, rootKey: state.rootKey, blobs: state.blobs, clock: clock, authorizer: authorizer,
-            kmsKeys: KMSForS3(kms: kms, authorizer: authorizer)
+            kmsKeys: KMSForS3(kms: kms, authorizer: authorizer),
+            postPolicyVerifier: S3PostPolicyAdapter(
+                verifier: PostPolicySignatureVerifier(credentials: credentials, clock: clock), authMode: configuration.authMode,
+                defaultAccountID: account.accountID
+            )
         )
         let services = NimbusServer.services(state: state, iam: iam, sts: sts, s3: s3, kms: kms)
         let pipeline = RequestPipeline(
