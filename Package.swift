@@ -161,7 +161,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "NimbusBenchTests", dependencies: ["NimbusBench"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusBenchTests", dependencies: ["NimbusBench", "NimbusAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusAuthTests",
