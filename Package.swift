@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "NimbusAuth", targets: ["NimbusAuth"]),
         .library(name: "NimbusWire", targets: ["NimbusWire"]),
         .library(name: "NimbusCore", targets: ["NimbusCore"]),
+        .library(name: "NimbusPolicy", targets: ["NimbusPolicy"]),
+        .library(name: "NimbusBlobStore", targets: ["NimbusBlobStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -159,7 +161,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "NimbusBenchTests", dependencies: ["NimbusBench"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusBenchTests", dependencies: ["NimbusBench", "NimbusAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusAuthTests",

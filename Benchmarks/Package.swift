@@ -28,6 +28,8 @@ let package = Package(
                 .product(name: "NimbusAuth", package: "nimbus"),
                 .product(name: "NimbusWire", package: "nimbus"),
                 .product(name: "NimbusCore", package: "nimbus"),
+                .product(name: "NimbusPolicy", package: "nimbus"),
+                .product(name: "NimbusBlobStore", package: "nimbus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -56,25 +56,24 @@ public enum BenchRunner {
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> BenchResult {
         let target = try Endpoint(options.endpoint)
-        let context = ScenarioContext(size: options.scenario.usesSize ? options.size : 0)
-        let signer = SigV4Signer(
-            accessKeyID: credentials.accessKeyID,
-            secretAccessKey: credentials.secretAccessKey,
-            sessionToken: credentials.sessionToken,
-            region: options.region,
-            service: options.scenario.service,
-            flavor: options.scenario.flavor
-        )
+        let context = options.scenario.context(size: options.size)
+        let signing = Exchange.Signing(credentials: credentials, region: options.region, service: options.scenario.service, flavor: options.scenario.flavor)
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(2), read: .seconds(30))
         )
         configuration.httpVersion = .http1Only
         configuration.decompression = .disabled
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
+        // Requests beyond the limit wait for a connection: leave room for a multipart scenario's parts in
+        // flight and for setups that seed objects 16 at a time. Only `concurrency` workers send when measuring.
+        let perWorker = options.scenario.partSize == nil ? 1 : Scenario.largePartConcurrency
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: Swift.max(options.concurrency * perWorker, 16)
+        )
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let result = try await run(options, target: target, context: context, signer: signer, client: client, log: log)
+            let result = try await run(options, target: target, context: context, signing: signing, client: client, log: log)
             try await client.shutdown()
             return result
         } catch {
@@ -86,16 +85,16 @@ public enum BenchRunner {
     private static func run(
         _ options: BenchOptions,
         target: Endpoint,
-        context: ScenarioContext,
-        signer: SigV4Signer,
+        context setupContext: ScenarioContext,
+        signing: Exchange.Signing,
         client: HTTPClient,
         log: @escaping @Sendable (String) -> Void
     ) async throws -> BenchResult {
         let scenario = options.scenario
-        let exchange = Exchange(target: target, signer: signer, client: client)
+        let exchange = Exchange(target: target, signing: signing, client: client)
 
         // Setup and probe: the first answers tell whether the endpoint is there and speaks this service.
-        let setup = scenario.setup(context)
+        let setup = scenario.setup(setupContext)
         if !setup.isEmpty { log("setup: \(setup.count) request(s)") }
         for request in setup {
             let outcome = await exchange.perform(request)
@@ -103,7 +102,13 @@ public enum BenchRunner {
                 throw failure.benchError(scenario: scenario, endpoint: target.description, during: "setup")
             }
         }
-        if case .failure(let failure) = await exchange.perform(scenario.request(context, 0, 0)) {
+        let context: ScenarioContext
+        do throws(BenchFailure) {
+            context = try await scenario.prepare(setupContext, exchange)
+        } catch {
+            throw error.benchError(scenario: scenario, endpoint: target.description, during: "setup")
+        }
+        if case .failure(let failure) = await scenario.run(context, worker: 0, iteration: 0, over: exchange) {
             throw failure.benchError(scenario: scenario, endpoint: target.description, during: "the first request")
         }
 
@@ -141,12 +146,12 @@ public enum BenchRunner {
                     while true {
                         let began = clock.now
                         if began >= end { break }
-                        let request = scenario.request(context, worker, iteration)
+                        let outcome = await scenario.run(context, worker: worker, iteration: iteration, over: exchange)
                         iteration += 1
-                        let outcome = await exchange.perform(request)
                         let finished = clock.now
                         guard began >= measureFrom else { continue }
                         stats.record(outcome, latency: finished - began)
+                        stats.span(began - start, finished - start)
                         if case .failure(let failure) = outcome, failure.isTransport {
                             consecutiveTransportErrors += 1
                             // The server went away: stop rather than spin on refused connections.
@@ -165,13 +170,16 @@ public enum BenchRunner {
         let server = await samplerTask?.value
         let rssAfter = sampler?.residentKiB()
 
-        let seconds = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
+        // Requests that start in the window are all counted, to their end: for multi-second operations (a
+        // 1 GiB upload) the window is stretched to the last one's end so that throughput is not inflated.
+        let window = Swift.max(options.duration, (stats.lastFinish ?? .zero) - (stats.firstBegin ?? .zero))
+        let seconds = Self.seconds(window)
         return BenchResult(
             scenario: scenario.name,
             endpoint: target.description,
             concurrency: options.concurrency,
             durationSeconds: seconds,
-            warmupSeconds: Double(options.warmup.components.seconds) + Double(options.warmup.components.attoseconds) / 1e18,
+            warmupSeconds: Self.seconds(options.warmup),
             size: scenario.usesSize ? options.size : nil,
             requests: stats.succeeded + stats.failed,
             succeeded: stats.succeeded,
@@ -190,6 +198,12 @@ public enum BenchRunner {
                 )
             }
         )
+    }
+}
+
+extension BenchRunner {
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 
@@ -214,67 +228,85 @@ struct Endpoint: Sendable, CustomStringConvertible {
 }
 
 /// One request/response exchange: sign, send, drain the body, classify the answer.
-struct Exchange: Sendable {
-    let target: Endpoint
-    let signer: SigV4Signer
-    let client: HTTPClient
+struct Exchange: BenchTransport {
+    /// Who signs, for which region and service; a request may name another service or other credentials.
+    struct Signing: Sendable {
+        var credentials: BenchCredentials
+        var region: String
+        var service: String
+        var flavor: SigningFlavor
 
-    struct Success: Sendable {
-        var bytes: Int
-    }
-
-    struct Failure: Error, Sendable {
-        /// The AWS error code, `HTTP <status>` when the body had none, or `transport: …` when nothing came back.
-        var code: String
-        var message: String
-        var status: Int?
-        var isTransport: Bool { status == nil }
-
-        func benchError(scenario: Scenario, endpoint: String, during phase: String) -> BenchError {
-            if code == "NotImplemented" || status == 501 {
-                return BenchError("Scenario \(scenario.name) is not available on this endpoint yet: \(endpoint) answered NotImplemented (\(scenario.service)).")
-            }
-            if isTransport {
-                return BenchError("Cannot reach \(endpoint): \(message). Is the server running there?")
-            }
-            let detail = message.isEmpty ? "" : ": \(message)"
-            return BenchError("\(endpoint) refused \(phase) of \(scenario.name) with \(code) (HTTP \(status ?? 0))\(detail)")
+        func signer(for request: BenchRequest) -> SigV4Signer {
+            let credentials = request.credentials ?? self.credentials
+            let service = request.service ?? self.service
+            return SigV4Signer(
+                accessKeyID: credentials.accessKeyID,
+                secretAccessKey: credentials.secretAccessKey,
+                sessionToken: credentials.sessionToken,
+                region: region,
+                service: service,
+                flavor: request.service == nil ? flavor : (service == "s3" ? .s3 : .standard)
+            )
         }
     }
 
-    func perform(_ request: BenchRequest) async -> Result<Success, Failure> {
+    let target: Endpoint
+    let signing: Signing
+    let client: HTTPClient
+    /// The run's signer, made once; requests that override service or credentials get their own.
+    private let signer: SigV4Signer
+
+    init(target: Endpoint, signing: Signing, client: HTTPClient) {
+        self.target = target
+        self.signing = signing
+        self.client = client
+        self.signer = signing.signer(for: BenchRequest(method: "GET", path: "/"))
+    }
+
+    /// The request as signed: every header to send, `Host` and `Authorization` included.
+    static func signed(_ request: BenchRequest, host: String, signer: SigV4Signer, at date: Date) -> SignableRequest {
         var signable = SignableRequest(
             method: request.method,
             path: request.path,
             query: request.query,
-            headers: [("Host", target.host)] + request.headers,
+            headers: [("Host", host)] + request.headers,
             bodySHA256: nil
         )
         if case .body = request.payload {
             signable.bodySHA256 = request.bodySHA256 ?? (request.body.isEmpty ? nil : SigV4Crypto.sha256Hex(bytes: request.body))
         }
-        let signed = signer.signed(signable, at: Date(), payload: request.payload)
+        return signer.signed(signable, at: date, payload: request.payload)
+    }
+
+    func perform(_ request: BenchRequest) async -> Result<BenchResponse, BenchFailure> {
+        let signer = request.service == nil && request.credentials == nil ? self.signer : signing.signer(for: request)
+        let signed = Self.signed(request, host: target.host, signer: signer, at: Date())
 
         var http = HTTPClientRequest(url: target.base + request.path + (request.query.isEmpty ? "" : "?" + request.query))
         http.method = HTTPMethod(rawValue: request.method)
         for (name, value) in signed.headers { http.headers.add(name: name, value: value) }
         if !request.body.isEmpty || request.method == "PUT" || request.method == "POST" {
-            http.body = .bytes(ByteBuffer(bytes: request.body))
+            http.body = .bytes(request.body)
         }
         do {
-            let response = try await client.execute(http, timeout: .seconds(30))
+            let response = try await client.execute(http, timeout: .seconds(60))
             let status = Int(response.status.code)
             if status < 300 {
                 var bytes = 0
-                for try await chunk in response.body { bytes += chunk.readableBytes }
-                return .success(Success(bytes: bytes + request.body.count))
+                var body: [UInt8] = []
+                for try await chunk in response.body {
+                    bytes += chunk.readableBytes
+                    if request.keepsResponseBody && body.count < 1 << 20 { body.append(contentsOf: chunk.readableBytesView) }
+                }
+                let headers = response.headers.map { (name: $0.name, value: $0.value) }
+                return .success(BenchResponse(status: status, headers: headers, body: body, bytes: bytes + request.body.count))
             }
             let body = try await response.body.collect(upTo: 1 << 20)
             let text = String(buffer: body)
             let code = ErrorCode.extract(headerType: response.headers.first(name: "x-amzn-errortype"), body: text) ?? "HTTP \(status)"
-            return .failure(Failure(code: code, message: ErrorCode.message(in: text) ?? "", status: status))
+            return .failure(BenchFailure(code: code, message: ErrorCode.message(in: text) ?? "", status: status))
         } catch {
-            return .failure(Failure(code: "transport: \(Self.describe(error))", message: Self.describe(error), status: nil))
+            return .failure(BenchFailure(code: "transport: \(Self.describe(error))", message: Self.describe(error), status: nil))
         }
     }
 
@@ -329,13 +361,22 @@ struct WorkerStats: Sendable {
     var bytes = 0
     var errors: [String: Int] = [:]
 
-    mutating func record(_ outcome: Result<Exchange.Success, Exchange.Failure>, latency: Duration) {
+    /// Earliest start and latest end of the measured requests, from the run's start.
+    var firstBegin: Duration?
+    var lastFinish: Duration?
+
+    mutating func span(_ began: Duration, _ finished: Duration) {
+        firstBegin = Swift.min(firstBegin ?? began, began)
+        lastFinish = Swift.max(lastFinish ?? finished, finished)
+    }
+
+    mutating func record(_ outcome: Result<Int, BenchFailure>, latency: Duration) {
         let micros = latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000
         _ = histogram.record(UInt64(Swift.max(1, Swift.min(micros, 60_000_000))))
         switch outcome {
-        case .success(let success):
+        case .success(let moved):
             succeeded += 1
-            bytes += success.bytes
+            bytes += moved
         case .failure(let failure):
             failed += 1
             errors[failure.code, default: 0] += 1
@@ -348,5 +389,6 @@ struct WorkerStats: Sendable {
         failed += other.failed
         bytes += other.bytes
         errors.merge(other.errors, uniquingKeysWith: +)
+        if let begin = other.firstBegin, let finish = other.lastFinish { span(begin, finish) }
     }
 }

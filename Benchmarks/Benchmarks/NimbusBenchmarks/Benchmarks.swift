@@ -22,6 +22,6 @@ let benchmarks: @Sendable () -> Void = {
     sigV4Benchmarks()
     wireBenchmarks()
     digestBenchmarks()
+    policyBenchmarks()
     pipelineBenchmarks()
-    // Policy evaluation joins here once NimbusPolicy is a library product of the main package.
 }

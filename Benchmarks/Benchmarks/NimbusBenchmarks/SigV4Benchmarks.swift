@@ -10,6 +10,7 @@ import Benchmark
 import Crypto
 import Foundation
 import NimbusAuth
+import NimbusBlobStore
 import NimbusCore
 
 /// AWS's documentation example key, and one instant, so every run verifies the same bytes.
@@ -87,6 +88,16 @@ func digestBenchmarks() {
     Benchmark("SHA-256 1 MiB", configuration: configuration) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(SHA256.hash(data: mebibyte))
+        }
+    }
+    // S3's additional checksums as the blob store computes them while an object streams in.
+    for algorithm in [ChecksumAlgorithm.crc32c, .crc32, .crc64nvme] {
+        Benchmark("\(algorithm.rawValue.uppercased()) 1 MiB (StreamingChecksum)", configuration: configuration) { benchmark in
+            for _ in benchmark.scaledIterations {
+                var checksum = StreamingChecksum(algorithm)
+                checksum.update(mebibyte)
+                blackHole(checksum.finalize())
+            }
         }
     }
 }
