@@ -10,7 +10,8 @@ public import Foundation
 // Implementation-only, not `internal import`: in a module built without library evolution an internal
 // import is still loaded by every client, so anything importing NimbusStorage (NimbusServer, the
 // benchmark package) would need GRDB and its `GRDBSQLite` module map. No GRDB type appears in this
-// module's API or in the layout of its public types (`pool` is a private stored property of a final class).
+// module's API or in the layout of its public types (`pool` is a private stored property of a final class),
+// which is what makes the compiler's warning about `@_implementationOnly` without library evolution moot here.
 @_implementationOnly import GRDB
 
 /// A ``MetadataStore`` in one SQLite file (WAL, `synchronous = FULL`), through GRDB.
