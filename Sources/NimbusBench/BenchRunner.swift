@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import AsyncHTTPClient
-public import Foundation
+import Foundation
 import Histogram
 import NIOCore
 import NIOHTTP1
