@@ -120,6 +120,11 @@ extension RequestPipeline {
     /// Whether `request` is for an operation whose body the handler reads as a stream: the transport
     /// then hands the body over unread instead of buffering it.
     func streamsRequestBody(_ request: WireRequest) -> Bool {
+        // Bodiless methods never stream; deciding here spares them a second routing.
+        switch request.method {
+        case "GET", "HEAD", "DELETE", "OPTIONS": return false
+        default: break
+        }
         let scope = SigV4Verifier.scope(of: SignableRequest(method: request.method, path: request.path, query: request.query, headers: request.headers))
         guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name],
             let operation = try? service.codec.operation(for: request)

@@ -132,6 +132,18 @@ struct ObjectRecord: Codable, Sendable {
     var version: String { versionID ?? "null" }
 }
 
+/// The fields of an `ObjectRecord` that a listing shows; decoding only these skips the pieces.
+struct ObjectSummary: Decodable, Sendable {
+    var key: String
+    var size: Int64
+    var etag: String
+    var lastModified: Date
+    var storageClass: String?
+    var owner: String
+    var checksums: [String: String]?
+    var checksumType: String?
+}
+
 struct UploadRecord: Codable, Sendable {
     var uploadID: String
     var bucket: String

@@ -14,7 +14,7 @@ import NimbusWire
 extension S3Service {
     /// One page of a listing: keys and common prefixes in UTF-8 order, at most `maxKeys` of them together.
     struct ListingPage {
-        var objects: [ObjectRecord] = []
+        var objects: [ObjectSummary] = []
         var commonPrefixes: [String] = []
         var isTruncated = false
         /// The last key or common prefix returned: where the next page starts.
@@ -28,6 +28,9 @@ extension S3Service {
         let base = bucket + "/"
         return try await store.read { tx in
             var page = ListingPage()
+            // One decoder for the page, and only the fields a listing shows: decoding whole records (with
+            // their pieces) was most of a listing's cost.
+            let decoder = JSONDecoder()
             var cursor = after.map { base + $0 }
             if let c = cursor, !c.hasPrefix(base + prefix), c < base + prefix { cursor = nil }
             let batch = max(64, min(maxKeys + 1, 1000))
@@ -54,7 +57,7 @@ extension S3Service {
                         page.isTruncated = true
                         return page
                     }
-                    page.objects.append(try JSONDecoder().decode(ObjectRecord.self, from: Data(row.value)))
+                    page.objects.append(try decoder.decode(ObjectSummary.self, from: Data(row.value)))
                     page.last = key
                     cursor = row.key
                 }
@@ -155,7 +158,7 @@ extension S3Service {
         return .structure(out)
     }
 
-    static func listEntry(_ record: ObjectRecord, owner: Bool, encode: Bool) -> ShapeValue {
+    static func listEntry(_ record: ObjectSummary, owner: Bool, encode: Bool) -> ShapeValue {
         var entry: [String: ShapeValue] = [
             "Key": .string(urlEncode(record.key, encode)),
             "LastModified": .timestamp(record.lastModified),
