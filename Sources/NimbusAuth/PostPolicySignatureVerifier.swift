@@ -130,20 +130,7 @@ public struct PostPolicySignatureVerifier: Sendable {
     }
 
     private func lookUp(_ accessKeyID: String) async throws(AWSError) -> SigningCredential {
-        let found: SigningCredential?
-        do {
-            found = try await credentials.credential(for: accessKeyID)
-        } catch let error as AWSError {
-            throw error
-        } catch {
-            throw .internalFailure()
-        }
-        guard let credential = found, credential.isActive else {
-            var error = AWSError.s3InvalidAccessKeyId
-            error.extra = [("AWSAccessKeyId", SigV4Verifier.echo(accessKeyID))]
-            throw error
-        }
-        return credential
+        try await credentials.activeCredential(for: accessKeyID, unknown: SigV2Verifier.unknownKey(accessKeyID))
     }
 
     private static func missing(_ name: String) -> AWSError {

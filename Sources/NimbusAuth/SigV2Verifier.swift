@@ -32,6 +32,13 @@ public import NimbusCore
 /// if let auth = try await v2.authenticate(request, host: host) { … } else { /* SigV4 rules apply */ }
 /// ```
 public struct SigV2Verifier: Sendable {
+    /// S3's error for an unknown or inactive key, naming it as S3 does.
+    static func unknownKey(_ accessKeyID: String) -> AWSError {
+        var error = AWSError.s3InvalidAccessKeyId
+        error.extra = [("AWSAccessKeyId", SigV4Verifier.echo(accessKeyID))]
+        return error
+    }
+
     private let credentials: any CredentialProvider
     private let clock: WallClock
     private let allowedSkew: TimeInterval
@@ -70,19 +77,7 @@ public struct SigV2Verifier: Sendable {
         let now = clock.now
         try checkTime(parsed, now: now)
 
-        let found: SigningCredential?
-        do {
-            found = try await credentials.credential(for: parsed.accessKeyID)
-        } catch let error as AWSError {
-            throw error
-        } catch {
-            throw .internalFailure()
-        }
-        guard let credential = found, credential.isActive else {
-            var error = AWSError.s3InvalidAccessKeyId
-            error.extra = [("AWSAccessKeyId", SigV4Verifier.echo(parsed.accessKeyID))]
-            throw error
-        }
+        let credential = try await credentials.activeCredential(for: parsed.accessKeyID, unknown: Self.unknownKey(parsed.accessKeyID))
         try SigV4Verifier.checkToken(parsed.securityToken, of: credential, now: now, flavor: .s3)
 
         let bucket = Self.virtualHostedBucket(host: host ?? headers.first("host"))

@@ -69,15 +69,7 @@ public struct SigV4Verifier: Sendable {
         try checkTime(parsed, now: now, flavor: flavor)
         let candidates = try Self.payloadCandidates(parsed, request: request, flavor: flavor)
 
-        let found: SigningCredential?
-        do {
-            found = try await credentials.credential(for: parsed.scope.accessKeyID)
-        } catch let error as AWSError {
-            throw error
-        } catch {
-            throw .internalFailure()
-        }
-        guard let credential = found, credential.isActive else { throw .unknownAccessKey(flavor) }
+        let credential = try await credentials.activeCredential(for: parsed.scope.accessKeyID, unknown: .unknownAccessKey(flavor))
         try Self.checkToken(parsed.securityToken, of: credential, now: now, flavor: flavor)
 
         let key = keys.signingKey(

@@ -57,6 +57,23 @@ public protocol CredentialProvider: Sendable {
     func credential(for accessKeyID: String) async throws -> SigningCredential?
 }
 
+extension CredentialProvider {
+    /// The active credential for `accessKeyID`, or `unknown` (the service's error for an unknown or
+    /// inactive key). The provider's `AWSError`s pass through; any other failure is `InternalFailure`.
+    func activeCredential(for accessKeyID: String, unknown: @autoclosure () -> AWSError) async throws(AWSError) -> SigningCredential {
+        let found: SigningCredential?
+        do {
+            found = try await credential(for: accessKeyID)
+        } catch let error as AWSError {
+            throw error
+        } catch {
+            throw .internalFailure()
+        }
+        guard let found, found.isActive else { throw unknown() }
+        return found
+    }
+}
+
 /// A fixed set of credentials, for tests, benchmarks and bootstrap keys.
 public struct StaticCredentialProvider: CredentialProvider {
     private let byAccessKeyID: [String: SigningCredential]
