@@ -84,7 +84,11 @@ let package = Package(
         .target(name: "NimbusAudit", dependencies: ["NimbusCore", "NimbusStorage"], swiftSettings: swiftSettings),
         .target(
             name: "NimbusSTS",
-            dependencies: ["NimbusCore", "NimbusWire", "NimbusAuth", "NimbusStorage", "NimbusPolicy"],
+            dependencies: [
+                "NimbusCore", "NimbusWire", "NimbusAuth", "NimbusStorage", "NimbusPolicy",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             path: "Sources/Services/STS",
             swiftSettings: swiftSettings
         ),
@@ -137,6 +141,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

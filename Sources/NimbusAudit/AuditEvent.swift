@@ -238,8 +238,10 @@ public struct UserIdentity: Sendable, Hashable, Codable {
     public var arn: String?
     public var accountId: String?
     public var accessKeyId: String?
-    /// Present for IAM users (and root when signed in with a name).
+    /// Present for IAM users (and root when signed in with a name); a web identity's `sub`.
     public var userName: String?
+    /// The OIDC provider (`host/path`) of a `WebIdentityUser`.
+    public var identityProvider: String?
     public var sessionContext: SessionContext?
 
     public init(
@@ -304,6 +306,9 @@ public struct UserIdentity: Sendable, Hashable, Codable {
                     attributes: .init(creationDate: principal.sessionCreatedAt, mfaAuthenticated: principal.mfaAuthenticatedAt != nil)
                 )
             )
+        case .webIdentity:
+            self.init(type: "WebIdentityUser", principalId: principal.userID, userName: principal.federatedSubject)
+            identityProvider = principal.arn.split(separator: ":oidc-provider/", maxSplits: 1).last.map(String.init)
         case .anonymous:
             self.init(type: "AWSAccount", principalId: "", accountId: "anonymous")
         }
@@ -315,6 +320,7 @@ public struct UserIdentity: Sendable, Hashable, Codable {
         if let accountId { members.append(("accountId", .string(accountId))) }
         if let accessKeyId { members.append(("accessKeyId", .string(accessKeyId))) }
         if let userName { members.append(("userName", .string(userName))) }
+        if let identityProvider { members.append(("identityProvider", .string(identityProvider))) }
         if let sessionContext { members.append(("sessionContext", sessionContext.jsonValue)) }
         return .object(members)
     }

@@ -18,6 +18,8 @@ public struct Principal: Sendable, Hashable {
         case user = "IAMUser"
         case assumedRole = "AssumedRole"
         case federatedUser = "FederatedUser"
+        /// The holder of a web identity token (OIDC) asking to assume a role; `arn` is the provider's ARN.
+        case webIdentity = "WebIdentityUser"
         /// No credentials at all; only resource policies can let such a request through.
         case anonymous = "AWSAccount"
     }
@@ -42,6 +44,8 @@ public struct Principal: Sendable, Hashable {
     public var sourceIdentity: String?
     /// When the temporary credentials were issued.
     public var sessionCreatedAt: Date?
+    /// The token's `sub` claim, for a web identity caller.
+    public var federatedSubject: String?
 
     public init(
         kind: Kind,

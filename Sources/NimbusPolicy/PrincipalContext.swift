@@ -77,6 +77,7 @@ public struct PrincipalContext: Sendable, Hashable {
         case .user: kind = .user
         case .assumedRole: kind = .assumedRole
         case .federatedUser: kind = .federatedUser
+        case .webIdentity: kind = .webIdentity
         case .anonymous: kind = .anonymous
         }
         var sessionName: String?

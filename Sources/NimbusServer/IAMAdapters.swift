@@ -156,6 +156,10 @@ struct IAMSTSDirectory: STSDirectory {
     func managedPolicyDocument(arn: String) async throws -> String? {
         try await iam.managedPolicyDocument(arn: arn)
     }
+
+    func oidcProvider(arn: String) async throws -> STSOIDCProvider? {
+        try await iam.oidcProvider(arn: arn).map { STSOIDCProvider(arn: $0.arn, clientIDs: $0.clientIDs) }
+    }
 }
 
 /// Asks each provider in turn: account root keys, IAM users' keys, STS sessions.

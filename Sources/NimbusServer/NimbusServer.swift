@@ -200,7 +200,10 @@ public struct NimbusRuntime: Sendable {
         )
         let pinned = (account.accountID, account.rootAccessKeyID, secret)
         let iam = IAMService(store: state.store, rootKey: state.rootKey, clock: clock)
-        let sts = STSService(store: state.store, rootKey: state.rootKey, clock: clock, directory: IAMSTSDirectory(iam: iam))
+        let sts = STSService(
+            store: state.store, rootKey: state.rootKey, clock: clock, directory: IAMSTSDirectory(iam: iam),
+            webIdentityKeys: OIDCKeyFetcher(caBundle: configuration.oidcCABundle, logger: logger)
+        )
         let credentials = CompositeCredentialProvider(providers: [state.accounts, iam.credentialProvider, sts.credentialProvider])
         let verifier = SigV4Verifier(credentials: credentials, clock: clock)
         let metrics = RequestMetrics()

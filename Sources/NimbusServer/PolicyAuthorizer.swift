@@ -65,6 +65,10 @@ struct PolicyAuthorizer: Authorizer {
         case .anonymous:
             policies = PolicySet()
             principalContext = .anonymous
+        case .webIdentity:
+            // Has no policies of its own: only a role's trust policy can let it in.
+            policies = PolicySet()
+            principalContext = PrincipalContext(principal)
         case .user, .assumedRole, .federatedUser:
             let stored: IdentityPolicies
             do {

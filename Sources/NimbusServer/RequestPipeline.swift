@@ -151,12 +151,20 @@ struct RequestPipeline: Sendable {
             } else if context.principal.kind == .assumedRole, let role = context.principal.sessionIssuer {
                 roleUsage(role, context.region, context.receivedAt)
             }
-            if context.principal.isAnonymous && service.flavor != .s3 {
+            let inputAuthenticator = service.definition.inputAuthenticators[op.name]
+            if context.principal.isAnonymous && service.flavor != .s3 && inputAuthenticator == nil {
                 throw Self.missingAuthentication(for: model)
             }
             let decoded = try service.codec.decodeInput(op, from: request)
             input = decoded
-            try await authorize(op, input: decoded, service: service, context: context)
+            var provenKeys: [String: [String]] = [:]
+            if let inputAuthenticator {
+                let identity = try await inputAuthenticator(decoded, context)
+                context.principal = identity.principal
+                provenKeys = identity.conditionKeys
+                authenticated = true
+            }
+            try await authorize(op, input: decoded, service: service, context: context, provenKeys: provenKeys)
             guard let handler = service.definition.handlers[op.name] else {
                 throw AWSError(code: "NotImplemented", message: "\(op.name) is not implemented by Nimbus yet.", status: 501)
             }
@@ -250,7 +258,10 @@ struct RequestPipeline: Sendable {
     // MARK: Authorization
 
     /// Asks the authorizer about every action the operation needs, on the resources its input names.
-    private func authorize(_ operation: NimbusWire.Operation, input: ShapeValue, service: RegisteredService, context: RequestContext) async throws {
+    private func authorize(
+        _ operation: NimbusWire.Operation, input: ShapeValue, service: RegisteredService, context: RequestContext,
+        provenKeys: [String: [String]]
+    ) async throws {
         let declared = service.definition.authorization[operation.name] ?? OperationAuthorization()
         guard declared.requiresAuthorization else { return }
         var resources = declared.resourceARNs(input: input, account: context.principal.accountID, region: context.region)
@@ -258,11 +269,14 @@ struct RequestPipeline: Sendable {
             resources = try await resolve(input, context, resources)
         }
         let actions = declared.actions.isEmpty ? ["\(service.actionPrefix):\(operation.name)"] : declared.actions
-        let keys = try await service.definition.authorizationContext[operation.name]?(input, context) ?? [:]
+        var keys = try await service.definition.authorizationContext[operation.name]?(input, context) ?? [:]
+        keys.merge(provenKeys) { _, proven in proven }
         for action in actions {
             do {
                 try await authorizer.authorize(AuthorizationRequest(action: action, resources: resources, context: context, conditionKeys: keys))
             } catch {
+                // STS tells a token holder no more than this (its principal is a provider, not a caller).
+                if context.principal.kind == .webIdentity { throw AWSError.accessDenied("Not authorized to perform \(action)") }
                 throw Self.accessDenied(error, for: service.definition.model)
             }
         }

@@ -42,6 +42,9 @@ public struct ServerConfiguration: Sendable {
     public var scrubBytesPerSecond: Int64? = 64 * 1024 * 1024
     /// How often S3 lifecycle rules are carried out (`NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS`).
     public var lifecycleInterval: Duration = .seconds(60)
+    /// PEM certificates trusted, besides the system's, when fetching OpenID providers' signing keys
+    /// (`NIMBUS_OIDC_CA_BUNDLE`), for a provider on a private CA such as a local Dex or Keycloak.
+    public var oidcCABundle: String?
 
     public init() {}
 }

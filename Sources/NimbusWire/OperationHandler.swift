@@ -135,6 +135,22 @@ public typealias PreflightResponder = @Sendable (WireRequest, RequestContext) as
 public typealias ResponseDecorator = @Sendable (WireRequest, RequestContext, inout WireResponse) async -> Void
 public typealias CompletionObserver = @Sendable (CompletedRequest) async -> Void
 
+/// The caller of an operation that AWS accepts unsigned because its input proves who is asking
+/// (`AssumeRoleWithWebIdentity`'s token), with the condition keys that proof brings (`<provider>:sub`).
+public struct InputIdentity: Sendable {
+    public var principal: Principal
+    public var conditionKeys: [String: [String]]
+
+    public init(principal: Principal, conditionKeys: [String: [String]]) {
+        self.principal = principal
+        self.conditionKeys = conditionKeys
+    }
+}
+
+/// Establishes the caller from the decoded input, in place of the request's signature; throws the
+/// operation's own error (`InvalidIdentityToken`) when the proof does not hold.
+public typealias InputAuthenticator = @Sendable (ShapeValue, RequestContext) async throws -> InputIdentity
+
 /// A service: its model and a handler per implemented operation name.
 public struct ServiceDefinition: Sendable {
     public var model: ServiceModel
@@ -148,6 +164,8 @@ public struct ServiceDefinition: Sendable {
     public var authorizationContext: [String: AuthorizationContextProvider]
     /// Operations whose resources need the service's own lookup.
     public var resourceResolvers: [String: ResourceResolver] = [:]
+    /// Operations that need no signature because their input names the caller; a signature, if any, is ignored.
+    public var inputAuthenticators: [String: InputAuthenticator] = [:]
     /// For requests outside the model, before routing and authentication.
     public var preflight: PreflightResponder?
     public var decorateResponse: ResponseDecorator?

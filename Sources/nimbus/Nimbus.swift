@@ -40,6 +40,7 @@ struct StateOptions: ParsableArguments {
         if let seconds = env["NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS"].flatMap(Int.init), seconds > 0 {
             configuration.lifecycleInterval = .seconds(seconds)
         }
+        if let bundle = env["NIMBUS_OIDC_CA_BUNDLE"], !bundle.isEmpty { configuration.oidcCABundle = bundle }
         if let dirs = blobDirs ?? env["NIMBUS_BLOB_DIRS"], !dirs.isEmpty {
             configuration.blobDirectories = dirs.split(separator: ",").map { URL(fileURLWithPath: String($0)) }
         }

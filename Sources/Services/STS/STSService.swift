@@ -36,6 +36,8 @@ public protocol STSDirectory: Sendable {
     func verifyMFA(account: String, serialNumber: String, code: String, at: Date) async throws -> Bool
     /// The default version of a managed policy, for `PolicyArns` session policies.
     func managedPolicyDocument(arn: String) async throws -> String?
+    /// The OpenID Connect provider with this ARN (`arn:aws:iam::<account>:oidc-provider/<host/path>`).
+    func oidcProvider(arn: String) async throws -> STSOIDCProvider?
 }
 
 /// AWS Security Token Service: temporary credentials (`ASIA…`) for role sessions, MFA sessions and
@@ -45,13 +47,18 @@ public final class STSService: Sendable {
     let rootKey: RootKey
     let clock: WallClock
     let directory: any STSDirectory
+    let webIdentityKeys: any WebIdentityKeySource
     let sessions: SessionCache
 
-    public init(store: any MetadataStore, rootKey: RootKey, clock: WallClock = .system, directory: any STSDirectory) {
+    public init(
+        store: any MetadataStore, rootKey: RootKey, clock: WallClock = .system, directory: any STSDirectory,
+        webIdentityKeys: any WebIdentityKeySource
+    ) {
         self.store = store
         self.rootKey = rootKey
         self.clock = clock
         self.directory = directory
+        self.webIdentityKeys = webIdentityKeys
         self.sessions = SessionCache()
     }
 
@@ -61,13 +68,14 @@ public final class STSService: Sendable {
     public var credentialProvider: any CredentialProvider { SessionCredentialProvider(service: self) }
 
     public func definition() -> ServiceDefinition {
-        ServiceDefinition(
+        var definition = ServiceDefinition(
             model: .sts,
             handlers: [
                 "GetCallerIdentity": OperationHandler(Self.getCallerIdentity),
                 "AssumeRole": OperationHandler(assumeRole),
                 "GetSessionToken": OperationHandler(getSessionToken),
                 "GetFederationToken": OperationHandler(getFederationToken),
+                "AssumeRoleWithWebIdentity": OperationHandler(assumeRoleWithWebIdentity),
             ],
             authorization: [
                 // "No permissions are required to perform this operation."
@@ -76,6 +84,7 @@ public final class STSService: Sendable {
                 "GetSessionToken": .unauthorized,
                 "AssumeRole": OperationAuthorization(resource: "${RoleArn}"),
                 "GetFederationToken": OperationAuthorization(resource: "arn:${Partition}:sts::${Account}:federated-user/${Name}"),
+                "AssumeRoleWithWebIdentity": OperationAuthorization(resource: "${RoleArn}"),
             ],
             authorizationContext: [
                 "AssumeRole": { [directory, clock] input, context in
@@ -83,6 +92,13 @@ public final class STSService: Sendable {
                 }
             ]
         )
+        definition.inputAuthenticators = [
+            // Unsigned: the token is the credential.
+            "AssumeRoleWithWebIdentity": { [directory, webIdentityKeys, clock] input, context in
+                try await Self.webIdentityCaller(input, context: context, directory: directory, keySource: webIdentityKeys, clock: clock)
+            }
+        ]
+        return definition
     }
 
     /// ```xml
