@@ -165,3 +165,25 @@ def test_keep_alive_connection_survives_error_responses(server):
         assert r2.status_code == 200
         r3 = sess.get(_presigned_gci_url(server, expires=60), timeout=10)
         assert r3.status_code == 200, r3.text
+
+
+def test_decode_authorization_message_needs_permission_and_a_real_message(server):
+    """Only messages Nimbus encoded for this account decode; the caller needs sts:DecodeAuthorizationMessage."""
+    r = server.aws("sts", "decode-authorization-message", "--encoded-message", "bm90IGEgbWVzc2FnZQ==")
+    assert r.rc != 0
+    assert "InvalidAuthorizationMessageException" in r.stderr, r
+
+    iam = server.client("iam")
+    name = f"decoder-{random_secret()[:6].lower().replace('/', 'x').replace('+', 'x')}"
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    user = Creds(key["AccessKeyId"], key["SecretAccessKey"], server.account_id)
+    with pytest.raises(ClientError) as e:
+        server.client("sts", user).decode_authorization_message(EncodedMessage="bm90IGEgbWVzc2FnZQ==")
+    assert error_code(e.value) == "AccessDenied"
+    assert "sts:DecodeAuthorizationMessage" in e.value.response["Error"]["Message"]
+    iam.put_user_policy(UserName=name, PolicyName="decode", PolicyDocument=(
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:DecodeAuthorizationMessage","Resource":"*"}]}'))
+    with pytest.raises(ClientError) as e:
+        server.client("sts", user).decode_authorization_message(EncodedMessage="bm90IGEgbWVzc2FnZQ==")
+    assert error_code(e.value) == "InvalidAuthorizationMessageException"

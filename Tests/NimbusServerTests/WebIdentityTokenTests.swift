@@ -1,6 +1,9 @@
 import Crypto
 import Foundation
+import NimbusCore
 import NimbusSTS
+import NimbusServer
+import NimbusWire
 import Testing
 
 /// The JWT side of `AssumeRoleWithWebIdentity`: what is accepted, and that hostile tokens and key sets
@@ -114,5 +117,44 @@ struct WebIdentityTokenTests {
         let unnamed = try WebIdentityToken(Self.es256(a, header: #"{"alg":"ES256"}"#, claims: Self.claims))
         #expect(unnamed.key(in: keys) == nil)
         #expect(unnamed.key(in: [keys[0]])?.keyID == "a")
+    }
+}
+
+/// `sts:DecodeAuthorizationMessage` reads back what a service encoded about a denial, in that account only.
+struct AuthorizationMessageTests {
+    static func body(_ encoded: String) -> String {
+        "Action=DecodeAuthorizationMessage&Version=2011-06-15&EncodedMessage="
+            + (encoded.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+    }
+
+    @Test func anEncodedDenialDecodesToAWSShape() async throws {
+        let nimbus = try await TestNimbus()
+        let bob = Principal(kind: .user, accountID: TestNimbus.accountID, arn: "arn:aws:iam::111122223333:user/bob", userID: "AIDAEXAMPLEBOB")
+        let message = AuthorizationMessage(
+            denied: bob, action: "ec2:RunInstances", resource: "arn:aws:ec2:us-east-1:111122223333:instance/*",
+            explicitDeny: true, conditions: ["ec2:Tenancy": ["default"]]
+        )
+        let encoded = try message.encoded(rootKey: nimbus.runtime.state.rootKey, account: TestNimbus.accountID)
+        #expect(!encoded.contains("RunInstances"))
+        let response = await nimbus.query(Self.body(encoded))
+        #expect(response.status == 200)
+        let xml = response.text
+        let start = try #require(xml.range(of: "<DecodedMessage>")), end = try #require(xml.range(of: "</DecodedMessage>"))
+        let json = String(xml[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "&quot;", with: "\"")
+        let decoded = try JSONDecoder().decode(AuthorizationMessage.self, from: Data(json.utf8))
+        #expect(decoded == message)
+        #expect(decoded.context.principal.name == "bob")
+        #expect(decoded.context.conditions.items.first?.values.items.first?.value == "default")
+    }
+
+    @Test func anotherAccountsOrAnAlteredMessageIsInvalid() async throws {
+        let nimbus = try await TestNimbus()
+        let message = AuthorizationMessage(denied: .root(of: "444455556666"), action: "ec2:RunInstances", resource: "*", explicitDeny: false, conditions: [:])
+        let foreign = try message.encoded(rootKey: nimbus.runtime.state.rootKey, account: "444455556666")
+        for encoded in [foreign, "bm90IGEgbWVzc2FnZQ==", "!!!", String(repeating: "A", count: 10_000)] {
+            let response = await nimbus.query(Self.body(encoded))
+            #expect(response.status == 400)
+            #expect(response.text.contains("<Code>InvalidAuthorizationMessageException</Code>"))
+        }
     }
 }

@@ -76,6 +76,7 @@ public final class STSService: Sendable {
                 "GetSessionToken": OperationHandler(getSessionToken),
                 "GetFederationToken": OperationHandler(getFederationToken),
                 "AssumeRoleWithWebIdentity": OperationHandler(assumeRoleWithWebIdentity),
+                "DecodeAuthorizationMessage": OperationHandler(decodeAuthorizationMessage),
             ],
             authorization: [
                 // "No permissions are required to perform this operation."
@@ -112,6 +113,25 @@ public final class STSService: Sendable {
         var UserId: String
         var Account: String
         var Arn: String
+    }
+
+    struct DecodeAuthorizationMessageInput: Decodable, Sendable {
+        var EncodedMessage: String
+    }
+
+    struct DecodeAuthorizationMessageOutput: Encodable, Sendable {
+        var DecodedMessage: String
+    }
+
+    /// Reads what a service encoded about a denial (`AuthorizationMessage`), for callers allowed
+    /// `sts:DecodeAuthorizationMessage` in the account the message was made for.
+    @Sendable func decodeAuthorizationMessage(
+        _ input: DecodeAuthorizationMessageInput, context: RequestContext
+    ) async throws -> DecodeAuthorizationMessageOutput {
+        guard let json = AuthorizationMessage.decodedJSON(input.EncodedMessage, rootKey: rootKey, account: context.principal.accountID) else {
+            throw AWSError(code: "InvalidAuthorizationMessageException", message: "The encoded message is not valid.", status: 400)
+        }
+        return DecodeAuthorizationMessageOutput(DecodedMessage: json)
     }
 
     @Sendable static func getCallerIdentity(_: EmptyShape, context: RequestContext) async throws -> GetCallerIdentityOutput {
