@@ -78,3 +78,28 @@ public struct OperationAuthorization: Sendable {
         return out + rest
     }
 }
+
+extension OperationAuthorization {
+    /// `aws:RequestTag/<key>` and `aws:TagKeys` of a request that carries tags as a list of key/value
+    /// structures (`Tags: [{Key, Value}]`), or names tag keys to remove (`TagKeys: [String]`).
+    ///
+    /// - Parameters:
+    ///   - key: the member holding a tag's key (`Key`; KMS says `TagKey`).
+    ///   - value: the member holding its value (`Value`; KMS says `TagValue`).
+    public static func requestTagKeys(_ input: ShapeValue, key: String = "Key", value: String = "Value") -> [String: [String]] {
+        var keys: [String: [String]] = [:]
+        if let tags = input["Tags"]?.listValue {
+            var tagKeys: [String] = []
+            for tag in tags {
+                guard let k = tag[key]?.stringValue else { continue }
+                tagKeys.append(k)
+                if let v = tag[value]?.stringValue { keys["aws:RequestTag/\(k)"] = [v] }
+            }
+            if !tagKeys.isEmpty { keys["aws:TagKeys"] = tagKeys }
+        }
+        if let removed = input["TagKeys"]?.listValue {
+            keys["aws:TagKeys"] = removed.compactMap(\.stringValue)
+        }
+        return keys
+    }
+}

@@ -292,3 +292,37 @@ def test_aws_cli_drives_iam(clean):
     assert rc == 0 and [u["UserName"] for u in parsed["Users"]] == ["kate"]
     rc, out, err, _ = server.aws("iam", "get-user", "--user-name", "nobody")
     assert rc != 0 and "NoSuchEntity" in err
+
+
+def test_tag_based_access_control_on_roles(clean):
+    """ABAC: aws:RequestTag, aws:TagKeys and aws:ResourceTag against the caller's own aws:PrincipalTag."""
+    server = clean
+    iam = server.client("iam")
+    user = new_user(server, "blue-admin")
+    iam.tag_user(UserName="blue-admin", Tags=[{"Key": "team", "Value": "blue"}])
+    iam.put_user_policy(UserName="blue-admin", PolicyName="abac", PolicyDocument=policy(
+        allow("iam:CreateRole", Condition={"StringEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"}}),
+        allow(["iam:TagRole", "iam:UntagRole"]),
+        allow("iam:DeleteRole", Condition={"StringEquals": {"iam:ResourceTag/team": "${aws:PrincipalTag/team}"}}),
+        deny("iam:UntagRole", Condition={"ForAnyValue:StringEquals": {"aws:TagKeys": ["team"]}}),
+    ))
+    as_user = server.client("iam", user)
+    document = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{server.account_id}:root"}, "Action": "sts:AssumeRole"}]})
+
+    # Creating: only with the caller's own team tag.
+    assert error_of(lambda: as_user.create_role(RoleName="untagged", AssumeRolePolicyDocument=document))["Code"] == "AccessDenied"
+    red = [{"Key": "team", "Value": "red"}]
+    assert error_of(lambda: as_user.create_role(RoleName="red", AssumeRolePolicyDocument=document, Tags=red))["Code"] == "AccessDenied"
+    as_user.create_role(RoleName="blue", AssumeRolePolicyDocument=document, Tags=[{"Key": "team", "Value": "blue"}])
+
+    # Deleting: only roles whose team tag matches, as stored, not as claimed.
+    iam.create_role(RoleName="reds", AssumeRolePolicyDocument=document, Tags=red)
+    assert error_of(lambda: as_user.delete_role(RoleName="reds"))["Code"] == "AccessDenied"
+
+    # Removing the team tag is denied; other tags may go.
+    as_user.tag_role(RoleName="blue", Tags=[{"Key": "cost-center", "Value": "42"}])
+    assert error_of(lambda: as_user.untag_role(RoleName="blue", TagKeys=["team"]))["Code"] == "AccessDenied"
+    as_user.untag_role(RoleName="blue", TagKeys=["cost-center"])
+    as_user.delete_role(RoleName="blue")
+    assert {r["RoleName"] for r in iam.list_roles()["Roles"]} >= {"reds"}

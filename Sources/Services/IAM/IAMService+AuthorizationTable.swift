@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import NimbusCore
+import NimbusStorage
 import NimbusWire
 
 /// The resource each IAM operation acts on, from the Service Authorization Reference.
@@ -75,4 +77,35 @@ extension IAMService {
         ])
         return table
     }()
+}
+
+/// The tags of a user or role, read without the rest of its record.
+private struct TaggedEntity: Decodable {
+    var Tags: [Tag]?
+}
+
+extension IAMService {
+    /// The condition keys of tagging: `aws:RequestTag/…` and `aws:TagKeys` for the tags a request sets or
+    /// removes, and `aws:ResourceTag/…` (also `iam:ResourceTag/…`) for the user or role it acts on, for
+    /// attribute-based rules such as "only roles whose `team` tag is mine".
+    func tagConditionKeys(_ operation: String, input: ShapeValue, context: RequestContext) async throws -> [String: [String]] {
+        var keys = OperationAuthorization.requestTagKeys(input)
+        let target: (namespace: String, name: String)?
+        if operation != "CreateUser", let name = input["UserName"]?.stringValue {
+            target = (IAMKeys.users, name)
+        } else if operation != "CreateRole", let name = input["RoleName"]?.stringValue {
+            target = (IAMKeys.roles, name)
+        } else {
+            target = nil
+        }
+        if let target {
+            let key = IAMKeys.nameKey(account(context), target.name)
+            let entity = try await store.read { try $0.getJSON(TaggedEntity.self, target.namespace, key) }
+            for tag in entity?.Tags ?? [] {
+                keys["aws:ResourceTag/\(tag.Key)"] = [tag.Value]
+                keys["iam:ResourceTag/\(tag.Key)"] = [tag.Value]
+            }
+        }
+        return keys
+    }
 }

@@ -41,7 +41,11 @@ public final class IAMService: Sendable {
         for table in handlerTables() {
             handlers.merge(table) { first, _ in first }
         }
-        return ServiceDefinition(model: .iam, handlers: handlers, authorization: Self.authorizationTable)
+        var tagKeys: [String: AuthorizationContextProvider] = [:]
+        for operation in handlers.keys {
+            tagKeys[operation] = { [self] input, context in try await tagConditionKeys(operation, input: input, context: context) }
+        }
+        return ServiceDefinition(model: .iam, handlers: handlers, authorization: Self.authorizationTable, authorizationContext: tagKeys)
     }
 
     /// Every area's handlers. An area adds itself here with one line.

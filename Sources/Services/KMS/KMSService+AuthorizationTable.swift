@@ -122,17 +122,8 @@ extension KMSService {
             keys["kms:KeyOrigin"] = [input["Origin"]?.stringValue ?? "AWS_KMS"]
             keys["kms:MultiRegion"] = [String(input["MultiRegion"]?.booleanValue ?? false)]
         }
-        if operation == "CreateKey" || operation == "TagResource", let tags = input["Tags"]?.listValue {
-            var tagKeys: [String] = []
-            for tag in tags {
-                guard let k = tag["TagKey"]?.stringValue else { continue }
-                tagKeys.append(k)
-                if let v = tag["TagValue"]?.stringValue { keys["aws:RequestTag/\(k)"] = [v] }
-            }
-            keys["aws:TagKeys"] = tagKeys
-        }
-        if operation == "UntagResource", let tagKeys = input["TagKeys"]?.listValue {
-            keys["aws:TagKeys"] = tagKeys.compactMap(\.stringValue)
+        if operation == "CreateKey" || operation == "TagResource" || operation == "UntagResource" {
+            keys.merge(OperationAuthorization.requestTagKeys(input, key: "TagKey", value: "TagValue")) { _, tag in tag }
         }
         // The key's own properties, when the request names an existing key.
         let named = input["KeyId"]?.stringValue ?? input["TargetKeyId"]?.stringValue ?? input["DestinationKeyId"]?.stringValue

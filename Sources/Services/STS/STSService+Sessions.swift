@@ -70,14 +70,7 @@ extension STSService {
         if let v = input["ExternalId"]?.stringValue { keys["sts:ExternalId"] = [v] }
         if let v = input["RoleSessionName"]?.stringValue { keys["sts:RoleSessionName"] = [v] }
         if let v = input["SourceIdentity"]?.stringValue { keys["sts:SourceIdentity"] = [v] }
-        let tags = input["Tags"]?.listValue ?? []
-        var tagKeys: [String] = []
-        for tag in tags {
-            guard let k = tag["Key"]?.stringValue, let v = tag["Value"]?.stringValue else { continue }
-            keys["aws:RequestTag/\(k)"] = [v]
-            tagKeys.append(k)
-        }
-        if !tagKeys.isEmpty { keys["aws:TagKeys"] = tagKeys }
+        keys.merge(OperationAuthorization.requestTagKeys(input)) { _, tag in tag }
         if let serial = input["SerialNumber"]?.stringValue {
             guard let code = input["TokenCode"]?.stringValue,
                 try await directory.verifyMFA(account: context.principal.accountID, serialNumber: serial, code: code, at: clock.now)
