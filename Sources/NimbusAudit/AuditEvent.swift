@@ -243,6 +243,8 @@ public struct UserIdentity: Sendable, Hashable, Codable {
     /// The OIDC provider (`host/path`) of a `WebIdentityUser`.
     public var identityProvider: String?
     public var sessionContext: SessionContext?
+    /// The AWS service that made the call on the principal's behalf (`s3.amazonaws.com` for SSE-KMS).
+    public var invokedBy: String?
 
     public init(
         type: String,
@@ -322,6 +324,7 @@ public struct UserIdentity: Sendable, Hashable, Codable {
         if let userName { members.append(("userName", .string(userName))) }
         if let identityProvider { members.append(("identityProvider", .string(identityProvider))) }
         if let sessionContext { members.append(("sessionContext", sessionContext.jsonValue)) }
+        if let invokedBy { members.append(("invokedBy", .string(invokedBy))) }
         return .object(members)
     }
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import NimbusAudit
 import NimbusAuth
 import NimbusCore
 import NimbusIAM
@@ -85,6 +86,9 @@ struct KMSGrants: GrantSource {
 struct KMSForS3: S3KeyService {
     let kms: KMSService
     let authorizer: any Authorizer
+    /// Where the KMS calls S3 makes for the caller are recorded, as KMS records its own.
+    let audit: AuditLog
+    let clock: WallClock
 
     func defaultKey(context: RequestContext) async throws -> String {
         try await kms.awsManagedKey(service: "s3", context: context)
@@ -98,14 +102,55 @@ struct KMSForS3: S3KeyService {
     }
 
     func generateDataKey(keyARN: String, encryptionContext: [String: String], context: RequestContext) async throws -> (plaintext: [UInt8], ciphertext: [UInt8]) {
-        try await checkPermission("kms:GenerateDataKey", keyARN: keyARN, encryptionContext: encryptionContext, context: context)
-        let key = try await asS3Error { try await kms.generateDataKey(keyID: keyARN, encryptionContext: encryptionContext, context: context) }
-        return (key.plaintext, key.ciphertext)
+        try await recorded("GenerateDataKey", keyARN: keyARN, encryptionContext: encryptionContext, context: context) {
+            try await checkPermission("kms:GenerateDataKey", keyARN: keyARN, encryptionContext: encryptionContext, context: context)
+            let key = try await asS3Error { try await kms.generateDataKey(keyID: keyARN, encryptionContext: encryptionContext, context: context) }
+            return (key.plaintext, key.ciphertext)
+        }
     }
 
     func decrypt(_ ciphertext: [UInt8], keyARN: String, encryptionContext: [String: String], context: RequestContext) async throws -> [UInt8] {
-        try await checkPermission("kms:Decrypt", keyARN: keyARN, encryptionContext: encryptionContext, context: context)
-        return try await asS3Error { try await kms.decryptDataKey(ciphertext, encryptionContext: encryptionContext, context: context) }
+        try await recorded("Decrypt", keyARN: keyARN, encryptionContext: encryptionContext, context: context) {
+            try await checkPermission("kms:Decrypt", keyARN: keyARN, encryptionContext: encryptionContext, context: context)
+            return try await asS3Error { try await kms.decryptDataKey(ciphertext, encryptionContext: encryptionContext, context: context) }
+        }
+    }
+
+    /// Runs one KMS call made for the caller and puts it in CloudTrail as AWS does: the caller's identity
+    /// `invokedBy` S3, from `s3.amazonaws.com`, with the key as the event's resource. Refusals are recorded too.
+    private func recorded<T>(
+        _ operation: String, keyARN: String, encryptionContext: [String: String], context: RequestContext,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        do {
+            let result = try await body()
+            await record(operation, keyARN: keyARN, encryptionContext: encryptionContext, context: context, failure: nil)
+            return result
+        } catch let error as AWSError {
+            await record(operation, keyARN: keyARN, encryptionContext: encryptionContext, context: context, failure: error)
+            throw error
+        }
+    }
+
+    private func record(
+        _ operation: String, keyARN: String, encryptionContext: [String: String], context: RequestContext, failure: AWSError?
+    ) async {
+        var call = context
+        call.service = "kms"
+        call.operation = operation
+        call.sourceIP = "s3.amazonaws.com"
+        call.userAgent = "s3.amazonaws.com"
+        var parameters: [(String, JSONValue)] = [("keyId", .string(keyARN))]
+        if operation == "GenerateDataKey" { parameters.append(("keySpec", .string("AES_256"))) }
+        parameters.append(("encryptionContext", .object(encryptionContext.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        var event = AuditEvent(
+            context: call, eventTime: clock.now, readOnly: true, requestParameters: .object(parameters), error: failure,
+            resources: [AuditResource(type: "AWS::KMS::Key", arn: keyARN, accountId: ARN(keyARN)?.accountID)]
+        )
+        event.userIdentity.invokedBy = "s3.amazonaws.com"
+        // Like the pipeline's own record, durable before the S3 request is answered; a failure to record
+        // is not the caller's fault and does not fail the request.
+        try? await audit.record(event)
     }
 
     func checkPermission(_ action: String, keyARN: String, encryptionContext: [String: String], context: RequestContext) async throws {

@@ -217,7 +217,7 @@ public struct NimbusRuntime: Sendable {
         )
         let s3 = S3Service(
             store: state.store, rootKey: state.rootKey, blobs: state.blobs, clock: clock, authorizer: authorizer,
-            kmsKeys: KMSForS3(kms: kms, authorizer: authorizer),
+            kmsKeys: KMSForS3(kms: kms, authorizer: authorizer, audit: state.audit, clock: clock),
             postPolicyVerifier: S3PostPolicyAdapter(
                 verifier: PostPolicySignatureVerifier(credentials: credentials, clock: clock), authMode: configuration.authMode,
                 defaultAccountID: account.accountID

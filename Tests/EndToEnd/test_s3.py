@@ -848,6 +848,26 @@ def test_sse_kms_needs_the_callers_kms_permissions(clean, s3, bucket):
     assert err["Code"] == "AccessDenied"
 
 
+def test_kms_calls_made_by_s3_are_in_cloudtrail(clean, s3, bucket):
+    """Every KMS call is in CloudTrail, those S3 makes for SSE-KMS included, refused ones too."""
+    key_arn = clean.client("kms").create_key()["KeyMetadata"]["Arn"]
+    s3.put_object(Bucket=bucket, Key="traced", Body=b"t", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_arn)
+    s3.get_object(Bucket=bucket, Key="traced")["Body"].read()
+    reader = new_user(clean, "no-kms", {"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    error_of(lambda: clean.client("s3", reader).get_object(Bucket=bucket, Key="traced"))
+    events = [json.loads(e["CloudTrailEvent"]) for e in clean.all_events()]
+    by_s3 = [e for e in events if e["eventSource"] == "kms.amazonaws.com" and e["userIdentity"].get("invokedBy") == "s3.amazonaws.com"]
+    names = sorted((e["eventName"], e.get("errorCode") or "") for e in by_s3)
+    assert names == [("Decrypt", ""), ("Decrypt", "AccessDenied"), ("GenerateDataKey", "")], names
+    generate = next(e for e in by_s3 if e["eventName"] == "GenerateDataKey")
+    assert generate["sourceIPAddress"] == "s3.amazonaws.com"
+    assert generate["userIdentity"]["arn"] == f"arn:aws:iam::{clean.account_id}:root"
+    assert generate["requestParameters"]["encryptionContext"] == {"aws:s3:arn": f"arn:aws:s3:::{bucket}/traced"}
+    assert generate["resources"][0]["ARN"] == key_arn
+    denied = next(e for e in by_s3 if e.get("errorCode"))
+    assert denied["userIdentity"]["userName"] == "no-kms"
+
+
 def test_bucket_default_encryption_with_a_bucket_key(clean, s3, bucket, tmp_path):
     key_arn = clean.client("kms").create_key()["KeyMetadata"]["Arn"]
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
