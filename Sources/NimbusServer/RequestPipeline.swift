@@ -268,7 +268,7 @@ struct RequestPipeline: Sendable {
         if let resolve = service.definition.resourceResolvers[operation.name] {
             resources = try await resolve(input, context, resources)
         }
-        let actions = declared.actions.isEmpty ? ["\(service.actionPrefix):\(operation.name)"] : declared.actions
+        let actions = declared.actions(for: input, defaultAction: "\(service.actionPrefix):\(operation.name)")
         var keys = try await service.definition.authorizationContext[operation.name]?(input, context) ?? [:]
         keys.merge(provenKeys) { _, proven in proven }
         for action in actions {

@@ -25,6 +25,9 @@ public struct OperationAuthorization: Sendable {
     public var defaults: [String: String]
     /// False for the few operations AWS never authorizes (`sts:GetCallerIdentity`).
     public var requiresAuthorization: Bool
+    /// The actions instead, when the input has this member: S3 asks `s3:GetObjectVersion`, not
+    /// `s3:GetObject`, of a request that names a version.
+    public var whenPresent: (member: String, actions: [String])?
 
     public init(actions: [String] = [], resources: [String] = [], defaults: [String: String] = [:], requiresAuthorization: Bool = true) {
         self.actions = actions
@@ -39,6 +42,19 @@ public struct OperationAuthorization: Sendable {
 
     /// Needs no permission at all.
     public static let unauthorized = OperationAuthorization(requiresAuthorization: false)
+
+    /// The same, but asking for `actions` when the input has `member`.
+    public func when(_ member: String, actions: [String]) -> OperationAuthorization {
+        var copy = self
+        copy.whenPresent = (member, actions)
+        return copy
+    }
+
+    /// The actions this request needs; `defaultAction` when the declaration names none.
+    public func actions(for input: ShapeValue, defaultAction: @autoclosure () -> String) -> [String] {
+        if let whenPresent, input[whenPresent.member] != nil { return whenPresent.actions }
+        return actions.isEmpty ? [defaultAction()] : actions
+    }
 
     /// The concrete resource ARNs for one request; `["*"]` when none applies.
     public func resourceARNs(input: ShapeValue, account: String, region: String, partition: String = "aws") -> [String] {

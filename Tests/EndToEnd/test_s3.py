@@ -848,6 +848,29 @@ def test_sse_kms_needs_the_callers_kms_permissions(clean, s3, bucket):
     assert err["Code"] == "AccessDenied"
 
 
+def test_naming_a_version_needs_the_version_actions(clean, s3, bucket):
+    """s3:GetObject reads the current version only; a versionId needs s3:GetObjectVersion (and so on)."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=bucket, Key="doc", Body=b"v1")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"v2")
+    user = new_user(clean, "current-only", {"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject", "s3:GetObjectTagging"], "Resource": "*"})
+    client = clean.client("s3", user)
+    assert client.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"v2"
+    for call in (lambda: client.get_object(Bucket=bucket, Key="doc", VersionId=first),
+                 lambda: client.get_object_tagging(Bucket=bucket, Key="doc", VersionId=first),
+                 lambda: client.delete_object(Bucket=bucket, Key="doc", VersionId=first)):
+        err, status = error_of(call)
+        assert (err["Code"], status) == ("AccessDenied", 403)
+    err, status = error_of(lambda: client.head_object(Bucket=bucket, Key="doc", VersionId=first))
+    assert status == 403
+    clean.client("iam").put_user_policy(UserName="current-only", PolicyName="versions", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObjectVersion", "s3:DeleteObjectVersion"], "Resource": "*"}]}))
+    assert client.get_object(Bucket=bucket, Key="doc", VersionId=first)["Body"].read() == b"v1"
+    client.delete_object(Bucket=bucket, Key="doc", VersionId=first)
+    versions = s3.list_object_versions(Bucket=bucket, Prefix="doc")["Versions"]
+    assert [v["VersionId"] for v in versions if v["VersionId"] == first] == []
+
+
 def test_kms_calls_made_by_s3_are_in_cloudtrail(clean, s3, bucket):
     """Every KMS call is in CloudTrail, those S3 makes for SSE-KMS included, refused ones too."""
     key_arn = clean.client("kms").create_key()["KeyMetadata"]["Arn"]

@@ -20,6 +20,10 @@ extension S3Service {
     static let authorization: [String: OperationAuthorization] = {
         func bucket(_ action: String) -> OperationAuthorization { OperationAuthorization(action: "s3:" + action, resource: bucketARN) }
         func object(_ action: String) -> OperationAuthorization { OperationAuthorization(action: "s3:" + action, resource: objectARN) }
+        /// An object operation whose action differs when the request names a version (`?versionId=`).
+        func version(_ action: String, _ versionAction: String) -> OperationAuthorization {
+            object(action).when("VersionId", actions: ["s3:" + versionAction])
+        }
         return [
             "ListBuckets": OperationAuthorization(actions: ["s3:ListAllMyBuckets"]),
             "CreateBucket": bucket("CreateBucket"),
@@ -43,8 +47,8 @@ extension S3Service {
             "DeleteBucketOwnershipControls": bucket("PutBucketOwnershipControls"),
             "GetBucketAcl": bucket("GetBucketAcl"),
             "PutBucketAcl": bucket("PutBucketAcl"),
-            "GetObjectAcl": object("GetObjectAcl"),
-            "PutObjectAcl": object("PutObjectAcl"),
+            "GetObjectAcl": version("GetObjectAcl", "GetObjectVersionAcl"),
+            "PutObjectAcl": version("PutObjectAcl", "PutObjectVersionAcl"),
             "PutPublicAccessBlock": bucket("PutBucketPublicAccessBlock"),
             "GetPublicAccessBlock": bucket("GetBucketPublicAccessBlock"),
             "DeletePublicAccessBlock": bucket("PutBucketPublicAccessBlock"),
@@ -58,16 +62,16 @@ extension S3Service {
             "PutObjectLegalHold": object("PutObjectLegalHold"),
             "GetObjectLegalHold": object("GetObjectLegalHold"),
             "PutObject": object("PutObject"),
-            "GetObject": object("GetObject"),
-            "HeadObject": object("GetObject"),
-            "DeleteObject": object("DeleteObject"),
+            "GetObject": version("GetObject", "GetObjectVersion"),
+            "HeadObject": version("GetObject", "GetObjectVersion"),
+            "DeleteObject": version("DeleteObject", "DeleteObjectVersion"),
             // Each key needs s3:DeleteObject; the handler asks for each, and reports denials per key, as S3 does.
             "DeleteObjects": .unauthorized,
             // And s3:GetObject on the source, which the handler checks.
             "CopyObject": object("PutObject"),
-            "GetObjectTagging": object("GetObjectTagging"),
-            "PutObjectTagging": object("PutObjectTagging"),
-            "DeleteObjectTagging": object("DeleteObjectTagging"),
+            "GetObjectTagging": version("GetObjectTagging", "GetObjectVersionTagging"),
+            "PutObjectTagging": version("PutObjectTagging", "PutObjectVersionTagging"),
+            "DeleteObjectTagging": version("DeleteObjectTagging", "DeleteObjectVersionTagging"),
             "CreateMultipartUpload": object("PutObject"),
             "UploadPart": object("PutObject"),
             "UploadPartCopy": object("PutObject"),
