@@ -143,7 +143,7 @@ extension KMSService {
             }
             guard let parsed = SymmetricCiphertext(parsing: blob) else { throw KMSError.invalidCiphertext }
             let region = context.region
-            let stored = try await store.read { try $0.getJSON(KeyRecord.self, KMSKeys.keys, KMSKeys.key(parsed.account, region, parsed.keyID)) }
+            let stored = try await store.read { try Self.keyRecords.get($0, KMSKeys.keys, KMSKeys.key(parsed.account, region, parsed.keyID)) }
             guard let key = stored else { throw KMSError.invalidCiphertext }
             if let named, named.arn != key.arn { throw KMSError.incorrectKey }
             try requireUsable(key)

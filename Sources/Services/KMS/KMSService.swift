@@ -57,7 +57,7 @@ public final class KMSService: Sendable {
     /// nil when there is no such key.
     public func keyPolicy(keyARN: String) async throws -> String? {
         guard let (account, region, id) = Self.parseKeyARN(keyARN) else { return nil }
-        return try await store.read { try $0.getJSON(KeyRecord.self, KMSKeys.keys, KMSKeys.key(account, region, id))?.policy }
+        return try await store.read { try Self.keyRecords.get($0, KMSKeys.keys, KMSKeys.key(account, region, id))?.policy }
     }
 
     /// Whether a grant on `keyARN` gives `principalARN` the KMS `operation` (`Decrypt`, `Encrypt` …,
@@ -132,11 +132,14 @@ public final class KMSService: Sendable {
             id = target
         }
         guard isKeyID(id) else { throw KMSError.invalidKeyID(keyID) }
-        guard let key = try reader.getJSON(KeyRecord.self, KMSKeys.keys, KMSKeys.key(account, region, id)) else {
+        guard let key = try keyRecords.get(reader, KMSKeys.keys, KMSKeys.key(account, region, id)) else {
             throw KMSError.keyNotFound(keyARN(account: account, region: region, id: id))
         }
         return key
     }
+
+    /// Key records as read several times per call (resolver, key policy, handler), decoded once per change.
+    static let keyRecords = DecodedRecordCache<KeyRecord>()
 
     /// Reads the key `keyID` names for the caller.
     func key(_ keyID: String, _ context: RequestContext, allowAlias: Bool = true, crossAccount: Bool = true) async throws -> KeyRecord {

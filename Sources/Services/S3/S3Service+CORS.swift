@@ -163,7 +163,7 @@ extension S3Service {
         }
         let record: BucketRecord?
         do {
-            record = try await store.read { try $0.getJSON(BucketRecord.self, S3Keys.buckets, target.bucket) }
+            record = try await store.read { try Self.bucketRecords.get($0, S3Keys.buckets, target.bucket) }
         } catch {
             return fail(.internalFailure())
         }
@@ -192,7 +192,7 @@ extension S3Service {
     /// Adds the CORS headers of the first rule that allows the request's `Origin` and method.
     func addCORSHeaders(_ request: WireRequest, _ response: inout WireResponse) async {
         guard let origin = request.header("Origin"), !origin.isEmpty, let target = Self.addressedBucket(request),
-            let record = try? await store.read({ try $0.getJSON(BucketRecord.self, S3Keys.buckets, target.bucket) }),
+            let record = try? await store.read({ try Self.bucketRecords.get($0, S3Keys.buckets, target.bucket) }),
             let rules = Self.storedCORSRules(record)
         else { return }
         let method = request.method.uppercased()

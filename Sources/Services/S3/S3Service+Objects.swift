@@ -316,7 +316,7 @@ extension S3Service {
     /// Expires the current object under `key` as a lifecycle rule does (a delete by the service itself).
     /// In a versioned bucket this adds a delete marker, as S3's expiration does.
     func expireObject(bucket: String, key: String) async throws {
-        guard let record = try await store.read({ try $0.getJSON(BucketRecord.self, S3Keys.buckets, bucket) }) else { return }
+        guard let record = try await store.read({ try Self.bucketRecords.get($0, S3Keys.buckets, bucket) }) else { return }
         _ = try await deleteKey(bucket: record, key: key, versionID: nil, bypassGovernance: false)
     }
 

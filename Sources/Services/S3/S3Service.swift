@@ -64,7 +64,7 @@ public final class S3Service: Sendable {
         let name = String(path[..<(slash ?? path.endIndex)])
         let key = slash.map { String(path[path.index(after: $0)...]) }
         return try await store.read { tx in
-            guard let record = try tx.getJSON(BucketRecord.self, S3Keys.buckets, name) else { return nil }
+            guard let record = try bucketRecords.get(tx, S3Keys.buckets, name) else { return nil }
             // Object ACLs count only where the bucket allows ACLs at all.
             var object: ObjectRecord?
             if let key, !key.isEmpty, key != "*", (record.ownership ?? "BucketOwnerEnforced") != "BucketOwnerEnforced" {
@@ -166,10 +166,15 @@ public final class S3Service: Sendable {
 
     // MARK: Lookups shared by the handlers
 
+    /// Bucket records as read on every request (by the authorizer and the handler), decoded once per change.
+    static let bucketRecords = DecodedRecordCache<BucketRecord>()
+    /// Current object records of hot keys (a GET reads the record before it streams the data).
+    static let objectRecords = DecodedRecordCache<ObjectRecord>()
+
     /// The bucket named in the input, or `NoSuchBucket`; checks `x-amz-expected-bucket-owner`.
     func bucket(_ input: ShapeValue) async throws -> BucketRecord {
         let name = input["Bucket"]?.stringValue ?? ""
-        guard let record = try await store.read({ try $0.getJSON(BucketRecord.self, S3Keys.buckets, name) }) else {
+        guard let record = try await store.read({ try Self.bucketRecords.get($0, S3Keys.buckets, name) }) else {
             throw AWSError.noSuchBucket(name)
         }
         if let expected = input["ExpectedBucketOwner"]?.stringValue, expected != record.account {
@@ -179,7 +184,7 @@ public final class S3Service: Sendable {
     }
 
     func object(bucket: String, key: String) async throws -> ObjectRecord? {
-        try await store.read { try $0.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(bucket, key)) }
+        try await store.read { try Self.objectRecords.get($0, S3Keys.objects, S3Keys.object(bucket, key)) }
     }
 
     /// The object key in the input, checked against S3's limit of 1,024 bytes.

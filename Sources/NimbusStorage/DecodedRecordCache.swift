@@ -1,0 +1,38 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import Synchronization
+
+/// Decoded records by key, reused while the stored bytes are unchanged.
+///
+/// The store is still read every time, so the answer is always what is stored now; only the JSON decode
+/// of bytes seen before is skipped. Records read on every request (an S3 bucket, a KMS key) are decoded
+/// several times per request otherwise: by the authorizer, the resolver and the handler.
+public final class DecodedRecordCache<Value: Decodable & Sendable>: Sendable {
+    private let entries = Mutex<[String: (bytes: [UInt8], value: Value)]>([:])
+    private let capacity: Int
+
+    public init(capacity: Int = 4_096) {
+        self.capacity = capacity
+    }
+
+    /// The record stored under `key` in `namespace`, decoded, or nil when there is none.
+    public func get(_ reader: any StoreReader, _ namespace: String, _ key: String) throws -> Value? {
+        guard let bytes = try reader.get(namespace, key) else { return nil }
+        let cacheKey = namespace + "\u{0}" + key
+        if let hit = entries.withLock({ $0[cacheKey] }), hit.bytes == bytes { return hit.value }
+        let value = try JSONDecoder().decode(Value.self, from: Data(bytes))
+        entries.withLock {
+            // Wholesale eviction keeps the bookkeeping trivial; a cold miss costs one decode.
+            if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
+            $0[cacheKey] = (bytes, value)
+        }
+        return value
+    }
+}
