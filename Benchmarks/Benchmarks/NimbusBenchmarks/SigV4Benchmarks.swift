@@ -20,14 +20,25 @@ let exampleAccount = "111122223333"
 let fixedDate = Date(timeIntervalSince1970: 1_795_366_800)  // 2026-11-22T17:00:00Z
 
 func signedGetCallerIdentity(host: String = "127.0.0.1:4566", at date: Date = fixedDate) -> SignableRequest {
-    let body = Array("Action=GetCallerIdentity&Version=2011-06-15".utf8)
+    signedQuery(service: "sts", body: "Action=GetCallerIdentity&Version=2011-06-15", host: host, at: date)
+}
+
+/// A query-protocol POST (`Action=…&Version=…` body) signed in its headers, as botocore sends it.
+func signedQuery(
+    service: String,
+    body: String,
+    accessKeyID: String = exampleAccessKeyID,
+    secretAccessKey: String = exampleSecret,
+    host: String = "127.0.0.1:4566",
+    at date: Date = fixedDate
+) -> SignableRequest {
     let request = SignableRequest(
         method: "POST",
         path: "/",
         headers: [("Host", host), ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
-        bodySHA256: SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        bodySHA256: SHA256.hash(data: Array(body.utf8)).map { String(format: "%02x", $0) }.joined()
     )
-    let signer = SigV4Signer(accessKeyID: exampleAccessKeyID, secretAccessKey: exampleSecret, region: "us-east-1", service: "sts")
+    let signer = SigV4Signer(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, region: "us-east-1", service: service)
     return signer.signed(request, at: date)
 }
 
