@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 import Foundation
 public import NimbusCore
+import Synchronization
 
 /// The request's condition keys: `aws:SourceIp`, `s3:prefix`, `aws:RequestTag/…` …
 ///
@@ -56,6 +57,17 @@ public struct ConditionContext: Sendable, Hashable, ExpressibleByDictionaryLiter
     }
 
     public mutating func set(_ key: String, _ value: String) { self[key] = [value] }
+
+    /// Sets a key whose lookup form was computed once (the global keys every request has).
+    mutating func set(_ lookup: LookupKey, name: String, _ values: [String]) {
+        let index = position(of: lookup)
+        if let exact = find(lookup, from: index) {
+            entries[exact].values = values
+            entries[exact].name = name
+        } else {
+            entries.insert(Entry(hash: lookup.hash, key: lookup.lowercased, name: name, values: values), at: index)
+        }
+    }
 
     /// The keys present, as the caller spelled them.
     public var keys: [String] { entries.map(\.name).sorted() }
@@ -115,26 +127,60 @@ struct LookupKey: Sendable, Hashable {
 extension ConditionContext {
     /// The global keys every request has, from what the pipeline knows about it:
     /// `aws:SourceIp`, `aws:SecureTransport`, `aws:CurrentTime`, `aws:EpochTime`, `aws:UserAgent`,
-    /// `aws:RequestedRegion`, and `aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge`.
+    /// `aws:RequestedRegion`, `aws:ViaAWSService` (`false`: services acting for a caller set their own
+    /// keys), and `aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge`.
     ///
     /// MFA keys follow AWS: present with the MFA age when MFA was used; `false` for temporary
     /// credentials without MFA; absent for long-term access keys.
     public static func global(for request: RequestContext) -> ConditionContext {
         var c = ConditionContext()
-        c.set("aws:SourceIp", request.sourceIP)
-        c.set("aws:SecureTransport", request.isSecureTransport ? "true" : "false")
+        // Every request builds this: keys are hashed once, arrays sized once, the time formatted once a second.
+        c.entries.reserveCapacity(16)
+        c.set(GlobalKey.sourceIp, name: "aws:SourceIp", [request.sourceIP])
+        c.set(GlobalKey.secureTransport, name: "aws:SecureTransport", [request.isSecureTransport ? "true" : "false"])
         let now = request.receivedAt.timeIntervalSince1970
-        c.set("aws:CurrentTime", PolicyDate.iso8601(now))
-        c.set("aws:EpochTime", String(Int64(now.rounded(.down))))
-        c.set("aws:UserAgent", request.userAgent)
-        c.set("aws:RequestedRegion", request.region)
+        let time = RenderedSecond.of(now)
+        c.set(GlobalKey.currentTime, name: "aws:CurrentTime", [time.iso8601])
+        c.set(GlobalKey.epochTime, name: "aws:EpochTime", [time.epoch])
+        c.set(GlobalKey.userAgent, name: "aws:UserAgent", [request.userAgent])
+        c.set(GlobalKey.requestedRegion, name: "aws:RequestedRegion", [request.region])
+        c.set(GlobalKey.viaAWSService, name: "aws:ViaAWSService", ["false"])
         let principal = request.principal
         if let mfa = principal.mfaAuthenticatedAt {
-            c.set("aws:MultiFactorAuthPresent", "true")
-            c.set("aws:MultiFactorAuthAge", String(max(0, Int64((now - mfa.timeIntervalSince1970).rounded(.down)))))
+            c.set(GlobalKey.mfaPresent, name: "aws:MultiFactorAuthPresent", ["true"])
+            c.set(GlobalKey.mfaAge, name: "aws:MultiFactorAuthAge", [String(max(0, Int64((now - mfa.timeIntervalSince1970).rounded(.down))))])
         } else if principal.accessKeyID?.hasPrefix("ASIA") == true || principal.sessionIssuer != nil {
-            c.set("aws:MultiFactorAuthPresent", "false")
+            c.set(GlobalKey.mfaPresent, name: "aws:MultiFactorAuthPresent", ["false"])
         }
         return c
+    }
+
+    private enum GlobalKey {
+        static let sourceIp = LookupKey("aws:SourceIp")
+        static let secureTransport = LookupKey("aws:SecureTransport")
+        static let currentTime = LookupKey("aws:CurrentTime")
+        static let epochTime = LookupKey("aws:EpochTime")
+        static let userAgent = LookupKey("aws:UserAgent")
+        static let requestedRegion = LookupKey("aws:RequestedRegion")
+        static let viaAWSService = LookupKey("aws:ViaAWSService")
+        static let mfaPresent = LookupKey("aws:MultiFactorAuthPresent")
+        static let mfaAge = LookupKey("aws:MultiFactorAuthAge")
+    }
+}
+
+/// `aws:CurrentTime` and `aws:EpochTime` of the current second, formatted once per second, not per request.
+private struct RenderedSecond: Sendable {
+    var second: Int64
+    var iso8601: String
+    var epoch: String
+
+    private static let last = Mutex(RenderedSecond(second: .min, iso8601: "", epoch: ""))
+
+    static func of(_ epochSeconds: Double) -> RenderedSecond {
+        let second = Int64(epochSeconds.rounded(.down))
+        if let hit = last.withLock({ $0.second == second ? $0 : nil }) { return hit }
+        let rendered = RenderedSecond(second: second, iso8601: PolicyDate.iso8601(epochSeconds), epoch: String(second))
+        last.withLock { $0 = rendered }
+        return rendered
     }
 }

@@ -97,7 +97,6 @@ struct PolicyAuthorizer: Authorizer {
         }
         // aws:PrincipalArn, aws:username, aws:PrincipalTag/… come from the principal context, never the request.
         var context = ConditionContext.global(for: request.context)
-        context.set("aws:ViaAWSService", "false")
         for (key, values) in request.conditionKeys { context[key] = values }
 
         for resource in request.resources {
@@ -121,7 +120,7 @@ struct PolicyAuthorizer: Authorizer {
                     resource: resource,
                     principal: principalContext,
                     context: context,
-                    resourceAccount: resourcePolicy?.account ?? ARN(resource).map(\.accountID).flatMap { $0.isEmpty ? nil : $0 }
+                    resourceAccount: resourcePolicy?.account ?? Self.accountField(of: resource)
                 ),
                 policies
             )
@@ -138,6 +137,20 @@ struct PolicyAuthorizer: Authorizer {
 }
 
 extension PolicyAuthorizer {
+    /// The account field of an ARN (`arn:partition:service:region:account:…`), nil when empty or not an
+    /// ARN; without parsing the rest, as this runs for every resource of every request.
+    static func accountField(of arn: String) -> String? {
+        guard arn.hasPrefix("arn:") else { return nil }
+        var field = 0
+        var start = arn.startIndex
+        for index in arn.indices where arn[index] == ":" {
+            field += 1
+            if field == 4 { start = arn.index(after: index) }
+            if field == 5 { return start < index ? String(arn[start..<index]) : nil }
+        }
+        return nil
+    }
+
     /// Actions whose resource must itself allow: a role that does not exist has no trust policy, and
     /// nobody may assume it.
     static func requiresResourcePolicy(_ action: String) -> Bool {

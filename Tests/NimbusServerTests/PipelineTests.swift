@@ -237,3 +237,21 @@ extension WireResponse {
         #expect(try await nimbus.runtime.sts.purgeExpiredSessions(now: Date().addingTimeInterval(2 * 86_400)) == 0)
     }
 }
+
+@Suite struct AuthorizerARNTests {
+    @Test(arguments: [
+        ("arn:aws:kms:us-east-1:111122223333:key/1234", "111122223333"),
+        ("arn:aws:iam::444455556666:user/division/bob", "444455556666"),
+        ("arn:aws:s3:::bucket/key:with:colons", nil),
+        ("arn:aws:s3:::bucket", nil),
+        ("arn:aws:iam::123456789012", nil),
+        ("*", nil),
+        ("", nil),
+        ("arn:", nil),
+    ] as [(String, String?)])
+    func theAccountFieldIsReadWithoutParsingTheARN(_ arn: String, _ account: String?) {
+        #expect(PolicyAuthorizer.accountField(of: arn) == account)
+        // The same answer ARN parsing gives, where ARN parses.
+        if let parsed = ARN(arn) { #expect((parsed.accountID.isEmpty ? nil : parsed.accountID) == account) }
+    }
+}
