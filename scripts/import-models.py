@@ -23,7 +23,13 @@ import sys
 
 import botocore
 
-SERVICES = ["sts", "cloudtrail", "iam", "kms", "s3"]
+SERVICES = ["sts", "cloudtrail", "iam", "kms", "s3", "s3control"]
+
+# Services of which only some operations are implemented keep just those and the shapes they reach,
+# so that the binary does not carry (and start up parsing) hundreds of operations it answers NotImplemented.
+OPERATIONS = {
+    "s3control": ["GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock"],
+}
 
 # Keys that carry prose, examples or endpoint-rule inputs; the codecs never read them.
 STRIPPED_KEYS = {
@@ -78,6 +84,25 @@ def load(service):
         return version, json.load(f)
 
 
+def prune(model, operations):
+    """Keeps `operations` and the shapes reachable from them (inputs, outputs, errors, members)."""
+    model["operations"] = {name: op for name, op in model["operations"].items() if name in operations}
+    reachable, pending = set(), []
+    for op in model["operations"].values():
+        pending += [op[k]["shape"] for k in ("input", "output") if k in op]
+        pending += [e["shape"] for e in op.get("errors", [])]
+    while pending:
+        name = pending.pop()
+        if name in reachable:
+            continue
+        reachable.add(name)
+        shape = model["shapes"][name]
+        pending += [m["shape"] for m in shape.get("members", {}).values()]
+        pending += [shape[k]["shape"] for k in ("member", "key", "value") if k in shape]
+    model["shapes"] = {name: shape for name, shape in model["shapes"].items() if name in reachable}
+    return model
+
+
 def swift_identifier(service):
     parts = [p for p in service.replace(".", "-").split("-") if p]
     return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
@@ -95,6 +120,8 @@ def raw_literal(text):
 def write(service):
     version, model = load(service)
     model = strip(model)
+    if service in OPERATIONS:
+        model = prune(model, OPERATIONS[service])
     text = json.dumps(model, separators=(",", ":"), ensure_ascii=True)
     assert "\n" not in text and "\r" not in text
     ident = swift_identifier(service)

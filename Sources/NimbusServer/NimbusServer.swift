@@ -82,6 +82,7 @@ public enum NimbusServer {
             CloudTrailService.definition(audit: state.audit),
             iam.definition(),
             s3.definition(),
+            s3.controlDefinition(),
             kms.definition(),
         ]
     }
@@ -243,7 +244,7 @@ public struct NimbusRuntime: Sendable {
         let admin = AdminEndpoints(
             version: NimbusServer.version,
             startedAt: startedAt,
-            serviceNames: services.map(\.model.signingName).sorted(),
+            serviceNames: services.map(\.model.endpointPrefix).sorted(),
             metrics: metrics,
             verifier: verifier,
             authMode: configuration.authMode,

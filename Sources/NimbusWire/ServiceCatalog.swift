@@ -13,6 +13,7 @@ public struct ServiceCatalog: Sendable {
     private let byTargetPrefix: [String: Int]
     private let byEndpointPrefix: [String: Int]
     private let s3Index: Int?
+    private let s3ControlIndex: Int?
 
     public init(models: [ServiceModel]) {
         self.models = models
@@ -26,6 +27,7 @@ public struct ServiceCatalog: Sendable {
         byTargetPrefix = target
         byEndpointPrefix = endpoint
         s3Index = endpoint["s3"]
+        s3ControlIndex = endpoint["s3-control"]
     }
 
     /// The model registered under a signing name, e.g. `sts`.
@@ -38,6 +40,10 @@ public struct ServiceCatalog: Sendable {
     ///
     /// - Parameter signingService: the service from the SigV4 credential scope or presigned query, if any.
     public func identify(_ request: WireRequest, signingService: String?) -> ServiceModel? {
+        // S3 Control shares S3's signing name; its paths are versioned and it names the account in a header.
+        if let s3ControlIndex, request.path.hasPrefix("/v20180820/"), request.header("x-amz-account-id") != nil {
+            return models[s3ControlIndex]
+        }
         if let target = request.header("X-Amz-Target"), let dot = target.lastIndex(of: "."),
             let i = byTargetPrefix[String(target[..<dot])]
         {

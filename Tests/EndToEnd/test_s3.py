@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import urllib.parse
 import os
 import time
 from pathlib import Path
@@ -807,6 +808,51 @@ def test_public_read_acl_where_acls_are_allowed(s3, bucket):
         "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     err, status = error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="closed", ACL="public-read"))
     assert status == 403
+
+
+def test_account_level_block_public_access(clean, s3, bucket):
+    """S3 Control's account-wide settings hold every bucket, whatever the bucket's own say."""
+    control = clean.client("s3control")
+    # boto3 addresses S3 Control at <account>.<endpoint host>, which this machine's resolver may not know;
+    # connect to the endpoint itself, keeping the Host header the request was signed with.
+    def to_loopback(request, **_):
+        parts = urllib.parse.urlsplit(request.url)
+        request.headers["Host"] = parts.netloc
+        request.url = urllib.parse.urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))
+    control.meta.events.register("before-send.s3-control.*", to_loopback)
+    account = clean.account_id
+    err, status = error_of(lambda: control.get_public_access_block(AccountId=account))
+    assert (err["Code"], status) == ("NoSuchPublicAccessBlockConfiguration", 404)
+
+    # A bucket opened up on its own: public read through its policy.
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="open", Body=b"public")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    url = f"{clean.url}/{bucket}/open"
+    assert requests.get(url, timeout=10).content == b"public"
+
+    control.put_public_access_block(AccountId=account, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    got = control.get_public_access_block(AccountId=account)["PublicAccessBlockConfiguration"]
+    assert got == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    # RestrictPublicBuckets: the public policy no longer lets anonymous callers in; the owner still reads.
+    assert requests.get(url, timeout=10).status_code == 403
+    assert s3.get_object(Bucket=bucket, Key="open")["Body"].read() == b"public"
+    # BlockPublicPolicy: a new public policy is refused, though the bucket's own setting is off.
+    err, status = error_of(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}]})))
+    assert (err["Code"], status) == ("AccessDenied", 403)
+    # BlockPublicAcls: a public ACL is refused where ACLs are enabled.
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    err, status = error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="open", ACL="public-read"))
+    assert status == 403
+    # Only the caller's own account can be configured.
+    err, status = error_of(lambda: control.get_public_access_block(AccountId="000000000000"))
+    assert (err["Code"], status) == ("AccessDenied", 403)
+
+    control.delete_public_access_block(AccountId=account)
+    assert requests.get(url, timeout=10).content == b"public"
 
 
 # -- SSE-KMS -------------------------------------------------------------------------------------

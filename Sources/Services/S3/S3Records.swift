@@ -27,6 +27,8 @@ enum S3Keys {
     static let versions = "s3.versions"
     /// `<bucket>/<version id>` → the version's key in `versions`.
     static let versionIDs = "s3.version-ids"
+    /// `<account>` → `PublicAccessBlock`: the account-wide Block Public Access settings (S3 Control).
+    static let accountPublicAccessBlocks = "s3.account-public-access-block"
 
     static func object(_ bucket: String, _ key: String) -> String { bucket + "/" + key }
     /// The prefix all versions of `key` share.
@@ -173,6 +175,18 @@ struct PublicAccessBlock: Codable, Sendable, Equatable {
     var restrictPublicBuckets: Bool
 
     static let all = PublicAccessBlock(blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true)
+
+    /// The settings in force where an account's and a bucket's both apply: each one on if either turns it on.
+    static func combined(_ a: PublicAccessBlock?, _ b: PublicAccessBlock?) -> PublicAccessBlock? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return PublicAccessBlock(
+            blockPublicAcls: a.blockPublicAcls || b.blockPublicAcls,
+            ignorePublicAcls: a.ignorePublicAcls || b.ignorePublicAcls,
+            blockPublicPolicy: a.blockPublicPolicy || b.blockPublicPolicy,
+            restrictPublicBuckets: a.restrictPublicBuckets || b.restrictPublicBuckets
+        )
+    }
 }
 
 /// One ACL grant: a canonical user (`id`) or a predefined group (`uri`), and a permission.

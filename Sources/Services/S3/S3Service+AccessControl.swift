@@ -92,11 +92,24 @@ extension S3Service {
         return asked ? grants.filter { !($0.id == owner && $0.permission == "FULL_CONTROL") } : nil
     }
 
-    /// Refuses grants that the bucket's ownership setting or Block Public Access forbids.
-    static func checkGrants(_ grants: [S3Grant]?, bucket: BucketRecord) throws {
+    /// Refuses grants that the bucket's ownership setting or Block Public Access (the bucket's or the
+    /// account's) forbids.
+    func checkGrants(_ grants: [S3Grant]?, bucket: BucketRecord) async throws {
         guard let grants, !grants.isEmpty else { return }
-        if (bucket.ownership ?? "BucketOwnerEnforced") == "BucketOwnerEnforced" { throw aclNotSupported }
-        if bucket.publicAccessBlock?.blockPublicAcls == true, grants.contains(where: \.isPublic) { throw AWSError.accessDenied() }
+        if (bucket.ownership ?? "BucketOwnerEnforced") == "BucketOwnerEnforced" { throw Self.aclNotSupported }
+        if grants.contains(where: \.isPublic), try await effectiveBlock(bucket)?.blockPublicAcls == true { throw AWSError.accessDenied() }
+    }
+
+    /// Account-wide Block Public Access settings, as read with every request's effective policy.
+    static let accountBlocks = DecodedRecordCache<PublicAccessBlock>(capacity: 1_024)
+
+    /// The Block Public Access settings in force for `bucket`: its own combined with its account's.
+    static func effectiveBlock(_ bucket: BucketRecord, _ reader: any StoreReader) throws -> PublicAccessBlock? {
+        PublicAccessBlock.combined(bucket.publicAccessBlock, try accountBlocks.get(reader, S3Keys.accountPublicAccessBlocks, bucket.account))
+    }
+
+    func effectiveBlock(_ bucket: BucketRecord) async throws -> PublicAccessBlock? {
+        try await store.read { try Self.effectiveBlock(bucket, $0) }
     }
 
     // MARK: ACL operations
@@ -109,7 +122,7 @@ extension S3Service {
     func putBucketAcl(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         let grants = try Self.requestedGrants(input, bucketOwner: bucket.account) ?? []
-        try Self.checkGrants(grants, bucket: bucket)
+        try await checkGrants(grants, bucket: bucket)
         try await update(bucket.name) { $0.acl = grants.isEmpty ? nil : grants }
         return .empty
     }
@@ -125,7 +138,7 @@ extension S3Service {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
         let grants = try Self.requestedGrants(input, bucketOwner: bucket.account) ?? []
-        try Self.checkGrants(grants, bucket: bucket)
+        try await checkGrants(grants, bucket: bucket)
         try await updateVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue) { $0.acl = grants.isEmpty ? nil : grants }
         return .empty
     }
@@ -169,12 +182,7 @@ extension S3Service {
     func putPublicAccessBlock(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         guard let c = input["PublicAccessBlockConfiguration"] else { throw AWSError.malformedXML }
-        let block = PublicAccessBlock(
-            blockPublicAcls: c["BlockPublicAcls"]?.booleanValue ?? false,
-            ignorePublicAcls: c["IgnorePublicAcls"]?.booleanValue ?? false,
-            blockPublicPolicy: c["BlockPublicPolicy"]?.booleanValue ?? false,
-            restrictPublicBuckets: c["RestrictPublicBuckets"]?.booleanValue ?? false
-        )
+        let block = Self.publicAccessBlock(from: c)
         try await update(bucket.name) { $0.publicAccessBlock = block }
         return .empty
     }
@@ -185,12 +193,7 @@ extension S3Service {
             throw AWSError(code: "NoSuchPublicAccessBlockConfiguration", message: "The public access block configuration was not found", status: 404,
                            extra: [("BucketName", bucket.name)])
         }
-        return .structure([
-            "PublicAccessBlockConfiguration": .structure([
-                "BlockPublicAcls": .boolean(block.blockPublicAcls), "IgnorePublicAcls": .boolean(block.ignorePublicAcls),
-                "BlockPublicPolicy": .boolean(block.blockPublicPolicy), "RestrictPublicBuckets": .boolean(block.restrictPublicBuckets),
-            ]),
-        ])
+        return .structure(["PublicAccessBlockConfiguration": Self.publicAccessBlockShape(block)])
     }
 
     func deletePublicAccessBlock(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
@@ -263,8 +266,7 @@ extension S3Service {
 
     /// The document the authorizer evaluates for `resource` in `bucket`: the bucket policy as Block Public
     /// Access lets it act, and the public grants of the bucket's and object's ACLs.
-    static func effectivePolicy(bucket: BucketRecord, object: ObjectRecord?, key: String?) -> String? {
-        let block = bucket.publicAccessBlock
+    static func effectivePolicy(bucket: BucketRecord, object: ObjectRecord?, key: String?, block: PublicAccessBlock?) -> String? {
         let aclsApply = (bucket.ownership ?? "BucketOwnerEnforced") != "BucketOwnerEnforced" && block?.ignorePublicAcls != true
         var extra: [[String: Any]] = []
         if aclsApply {

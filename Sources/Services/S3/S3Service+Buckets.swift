@@ -161,7 +161,7 @@ extension S3Service {
         } catch {
             throw AWSError(code: "MalformedPolicy", message: error.message, status: 400)
         }
-        if record.publicAccessBlock?.blockPublicPolicy == true, Self.isPublic(policy: policy) {
+        if Self.isPublic(policy: policy), try await effectiveBlock(record)?.blockPublicPolicy == true {
             throw AWSError.accessDenied("User: \(context.principal.arn) is not authorized to perform: s3:PutBucketPolicy on resource: \"\(record.arn)\" because public policies are blocked by the BlockPublicPolicy block public access setting.")
         }
         try await update(record.name) { $0.policy = policy }

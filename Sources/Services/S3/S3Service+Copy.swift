@@ -109,7 +109,7 @@ extension S3Service {
         record.legalHold = nil
         try Self.applyLockHeaders(input, bucket: bucket, to: &record)
         record.acl = nil
-        try Self.applyGrants(input, bucket: bucket, to: &record)
+        try await applyGrants(input, bucket: bucket, to: &record)
         let committed = try await commitVersion(record, bucket: bucket.name, condition: condition, newPieces: record.pieces)
 
         var result: [String: ShapeValue] = ["ETag": .string(record.etag), "LastModified": .timestamp(record.lastModified)]

@@ -24,7 +24,7 @@ extension S3Service {
         try Self.checkServerSideEncryption(input, customer: customer)
         var template = try newObjectRecord(input, key: key, owner: bucket.account, context: context)
         try Self.applyLockHeaders(input, bucket: bucket, to: &template)
-        try Self.applyGrants(input, bucket: bucket, to: &template)
+        try await applyGrants(input, bucket: bucket, to: &template)
         Self.applyEncryption(try await encryptionPlan(input, bucket: bucket, key: key, customer: customer, context: context), into: &template)
         var algorithm: String?
         if let requested = input["ChecksumAlgorithm"]?.stringValue {

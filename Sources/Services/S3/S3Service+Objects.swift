@@ -26,7 +26,7 @@ extension S3Service {
         try Self.checkServerSideEncryption(input, customer: customer)
         var record = try newObjectRecord(input, key: key, owner: bucket.account, context: context)
         try Self.applyLockHeaders(input, bucket: bucket, to: &record)
-        try Self.applyGrants(input, bucket: bucket, to: &record)
+        try await applyGrants(input, bucket: bucket, to: &record)
         let condition = try WriteCondition(input)
         if condition != nil { try condition!.check(try await object(bucket: bucket.name, key: key)) }
         let plan = try await encryptionPlan(input, bucket: bucket, key: key, customer: customer, context: context)
@@ -104,9 +104,9 @@ extension S3Service {
     }
 
     /// The ACL a write asks for, if the bucket allows it.
-    static func applyGrants(_ input: ShapeValue, bucket: BucketRecord, to record: inout ObjectRecord) throws {
-        let grants = try requestedGrants(input, bucketOwner: bucket.account)
-        try checkGrants(grants, bucket: bucket)
+    func applyGrants(_ input: ShapeValue, bucket: BucketRecord, to record: inout ObjectRecord) async throws {
+        let grants = try Self.requestedGrants(input, bucketOwner: bucket.account)
+        try await checkGrants(grants, bucket: bucket)
         if let grants { record.acl = grants.isEmpty ? nil : grants }
     }
 

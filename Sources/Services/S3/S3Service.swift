@@ -70,7 +70,7 @@ public final class S3Service: Sendable {
             if let key, !key.isEmpty, key != "*", (record.ownership ?? "BucketOwnerEnforced") != "BucketOwnerEnforced" {
                 object = try tx.getJSON(ObjectRecord.self, S3Keys.objects, S3Keys.object(name, key))
             }
-            return (record.account, effectivePolicy(bucket: record, object: object, key: key))
+            return (record.account, effectivePolicy(bucket: record, object: object, key: key, block: try effectiveBlock(record, tx)))
         }
     }
 
