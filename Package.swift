@@ -77,9 +77,11 @@ let package = Package(
         // Object data: encrypted, checksummed, spread redundantly over fault domains, scrubbed and repaired.
         .target(
             name: "NimbusBlobStore",
-            dependencies: ["NimbusCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["NimbusCore", "CNimbusCRC", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // CRC-32C with the CPU's instruction (SSE4.2, ARMv8 CRC32), which Swift cannot reach.
+        .target(name: "CNimbusCRC"),
         // CloudTrail events: recording (durable, group-committed) and lookup.
         .target(name: "NimbusAudit", dependencies: ["NimbusCore", "NimbusStorage"], swiftSettings: swiftSettings),
         .target(

@@ -6,7 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-/// Reflected CRCs, table-driven slice-by-8: eight bytes per step, eight table look-ups.
+import CNimbusCRC
+
+/// Reflected CRCs, table-driven slice-by-8: eight bytes per step, eight table look-ups (CRC-32C uses the
+/// CPU's instruction instead where it has one).
 ///
 /// The state is kept inverted (initial value all ones) and inverted back by the caller at the end,
 /// as CRC-32, CRC-32C and CRC-64/NVME all specify. Known answers for `"123456789"`:
@@ -19,9 +22,18 @@ enum CRC {
     /// CRC-64/NVME, reflected polynomial 0x9A6C9329AC4BC9B5.
     static let nvme = tables(polynomial: UInt64(0x9A6C_9329_AC4B_C9B5))
 
+    /// Whether the CPU computes CRC-32C itself; the tables are the fallback.
+    static let hardwareCRC32C = nimbus_crc32c_hardware_available() == 1
+
     /// CRC-32C of `bytes`, the checksum of every record on disk.
     static func crc32c(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        ~update(~0, bytes, castagnoli)
+        ~crc32cUpdate(~0, bytes)
+    }
+
+    /// Advances an inverted CRC-32C state, with the CPU's instruction where there is one.
+    static func crc32cUpdate(_ state: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard hardwareCRC32C, let base = bytes.baseAddress else { return update(state, bytes, castagnoli) }
+        return nimbus_crc32c_hardware_update(state, base, bytes.count)
     }
 
     static func crc32c(_ bytes: [UInt8]) -> UInt32 {

@@ -68,7 +68,7 @@ public struct StreamingChecksum: Sendable {
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         switch state {
         case .crc32(let crc): state = .crc32(CRC.update(crc, bytes, CRC.ieee))
-        case .crc32c(let crc): state = .crc32c(CRC.update(crc, bytes, CRC.castagnoli))
+        case .crc32c(let crc): state = .crc32c(CRC.crc32cUpdate(crc, bytes))
         case .crc64(let crc): state = .crc64(CRC.update(crc, bytes, CRC.nvme))
         case .sha1(var hasher):
             hasher.update(bufferPointer: bytes)
