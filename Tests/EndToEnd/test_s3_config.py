@@ -304,6 +304,42 @@ def test_lifecycle_expires_objects_and_aborts_uploads(fresh_server):
     server.assert_healthy()
 
 
+def test_lifecycle_expires_noncurrent_versions_and_lone_delete_markers(fresh_server):
+    """Versioned buckets: old versions go NoncurrentDays after being replaced, the newest N kept; a delete
+    marker with nothing behind it goes too."""
+    server = fresh_server
+    server.extra_env["NIMBUS_S3_LIFECYCLE_DAY_SECONDS"] = "2"
+    server.extra_env["NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS"] = "1"
+    server.start()
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="lc-versions")
+    s3.put_bucket_versioning(Bucket="lc-versions", VersioningConfiguration={"Status": "Enabled"})
+    written = [s3.put_object(Bucket="lc-versions", Key="doc", Body=f"v{i}".encode())["VersionId"] for i in range(4)]
+    s3.put_object(Bucket="lc-versions", Key="gone", Body=b"x")
+    gone = s3.list_object_versions(Bucket="lc-versions", Prefix="gone")["Versions"][0]["VersionId"]
+    s3.delete_object(Bucket="lc-versions", Key="gone")  # a marker, with one version behind it
+    s3.delete_object(Bucket="lc-versions", Key="gone", VersionId=gone)  # now the marker stands alone
+    s3.put_bucket_lifecycle_configuration(Bucket="lc-versions", LifecycleConfiguration={"Rules": [
+        {"ID": "old", "Filter": {}, "Status": "Enabled",
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 1, "NewerNoncurrentVersions": 1},
+         "Expiration": {"ExpiredObjectDeleteMarker": True}},
+    ]})
+
+    def state():
+        listing = s3.list_object_versions(Bucket="lc-versions")
+        return ([v["VersionId"] for v in listing.get("Versions", []) if v["Key"] == "doc"],
+                [m["Key"] for m in listing.get("DeleteMarkers", [])])
+
+    # The current version and the newest noncurrent one stay; the two older ones go; so does the lone marker.
+    want = (list(reversed(written[2:])), [])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and state() != want:
+        time.sleep(1)
+    assert state() == want
+    assert s3.get_object(Bucket="lc-versions", Key="doc")["Body"].read() == b"v3"
+    server.assert_healthy()
+
+
 # -- server access logging -----------------------------------------------------------------------
 
 LOG_FIELD = re.compile(r'\[[^\]]*\]|"(?:[^"\\]|\\.)*"|\S+')

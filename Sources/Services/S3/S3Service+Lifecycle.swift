@@ -108,6 +108,16 @@ private struct LifecycleObjectView: Decodable {
     var tags: [String: String]?
 }
 
+/// One version, as the noncurrent rules need it.
+private struct LifecycleVersionView: Decodable {
+    var key: String
+    var size: Int64
+    var lastModified: Date
+    var tags: [String: String]?
+    var versionID: String?
+    var isDeleteMarker: Bool?
+}
+
 private struct LifecycleUploadView: Decodable {
     var uploadID: String
     var key: String
@@ -381,6 +391,9 @@ extension S3Service {
                 if let expiration = rule.expiration, expiration.days != nil || expiration.date != nil {
                     try await expireObjects(in: bucket.name, rule: rule, expiration: expiration, now: now)
                 }
+                if rule.noncurrentVersionExpiration?.noncurrentDays != nil || rule.expiration?.expiredObjectDeleteMarker == true {
+                    try await expireVersions(in: bucket, rule: rule, now: now)
+                }
                 if let days = rule.abortIncompleteMultipartUploadDays {
                     try await abortUploads(in: bucket.name, prefix: rule.keyPrefix, days: days, now: now)
                 }
@@ -407,6 +420,52 @@ extension S3Service {
             guard page.count == 500, let last = page.last else { return }
             after = last.key
         }
+    }
+
+    /// The rules on older versions: each noncurrent version expires `NoncurrentDays` after a newer one
+    /// replaced it, except the `NewerNoncurrentVersions` newest; a delete marker left with no versions
+    /// behind it goes when the rule says `ExpiredObjectDeleteMarker`. Versions come newest first per key.
+    private func expireVersions(in bucket: BucketRecord, rule: LifecycleRule, now: Date) async throws {
+        let pageSize = 1_000
+        var after: String? = nil
+        var group: [LifecycleVersionView] = []
+        func settle(_ versions: [LifecycleVersionView]) async {
+            guard let newest = versions.first else { return }
+            var doomed: [LifecycleVersionView] = []
+            if let noncurrent = rule.noncurrentVersionExpiration, let days = noncurrent.noncurrentDays {
+                let kept = Int(noncurrent.newerNoncurrentVersions ?? 0)
+                for index in versions.indices.dropFirst() where index - 1 >= kept {
+                    let version = versions[index]
+                    guard rule.matches(key: version.key, size: version.size, tags: version.tags ?? [:]) else { continue }
+                    // Noncurrent since the version after it was written.
+                    if now >= Self.lifecycleDue(versions[index - 1].lastModified, days: days) { doomed.append(version) }
+                }
+            }
+            if rule.expiration?.expiredObjectDeleteMarker == true, versions.count == 1, newest.isDeleteMarker == true,
+                rule.matches(key: newest.key, size: 0, tags: [:])
+            {
+                doomed.append(newest)
+            }
+            for version in doomed {
+                // Refused for this version (Object Lock, say); the others still expire.
+                _ = try? await deleteKey(bucket: bucket, key: version.key, versionID: version.versionID ?? "null", bypassGovernance: false)
+            }
+        }
+        while true {
+            let page = try await store.read { [after] in
+                try $0.scanJSON(LifecycleVersionView.self, S3Keys.versions, prefix: bucket.name + "/" + rule.keyPrefix, after: after, limit: pageSize)
+            }
+            for (_, version) in page {
+                if let last = group.last, last.key != version.key {
+                    await settle(group)
+                    group = []
+                }
+                group.append(version)
+            }
+            guard page.count == pageSize, let last = page.last else { break }
+            after = last.key
+        }
+        await settle(group)
     }
 
     private func abortUploads(in bucket: String, prefix: String, days: Int64, now: Date) async throws {
