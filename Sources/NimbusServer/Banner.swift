@@ -22,6 +22,9 @@ enum Banner {
         }
         lines.append("  account   \(account.accountID)   region \(configuration.region)")
         lines.append("  storage   \(dataDirectory.map { "\($0.path) (SQLite, WAL)" } ?? "in memory (--ephemeral): nothing survives a restart")")
+        if configuration.clockOffsetSeconds != 0 {
+            lines.append("  clock     \(configuration.clockOffsetSeconds) s ahead of this machine (NIMBUS_CLOCK_OFFSET_SECONDS): for tests only")
+        }
         if configuration.authMode == .compat {
             lines.append("")
             lines.append("  !!! SECURITY IS OFF (--auth compat): signatures are NOT checked and any access key is accepted.")

@@ -94,7 +94,9 @@ public enum NimbusServer {
             logger.logLevel = configuration.logLevel
             return logger
         }()
-        let runtime = try await NimbusRuntime.make(configuration, logger: logger, startedAt: startedAt)
+        let offset = configuration.clockOffsetSeconds
+        let clock = offset == 0 ? WallClock.system : WallClock { Date().addingTimeInterval(offset) }
+        let runtime = try await NimbusRuntime.make(configuration, logger: logger, clock: clock, startedAt: startedAt)
         let state = runtime.state
         if let dir = state.dataDirectory {
             try CredentialsFile.write(accessKeyID: runtime.account.rootAccessKeyID, secret: runtime.secret, region: configuration.region, in: dir)
@@ -133,13 +135,13 @@ public enum NimbusServer {
         }
         // Key deletions and rotations fall due by the clock; a minute's delay is within AWS's own.
         let kmsMaintenance = PeriodicTask(name: "kms maintenance", interval: .seconds(60), logger: logger) {
-            try await runtime.kms.runMaintenance(now: Date())
+            try await runtime.kms.runMaintenance(now: clock.now)
         }
         let stsPurge = PeriodicTask(name: "sts session purge", interval: .seconds(3600), logger: logger) {
-            try await runtime.sts.purgeExpiredSessions(now: Date())
+            try await runtime.sts.purgeExpiredSessions(now: clock.now)
         }
         let s3Lifecycle = PeriodicTask(name: "s3 lifecycle", interval: configuration.lifecycleInterval, logger: logger) {
-            try await runtime.s3.runLifecycle(now: Date())
+            try await runtime.s3.runLifecycle(now: clock.now)
         }
         let s3Logs = PeriodicTask(name: "s3 access log delivery", interval: .seconds(10), logger: logger) {
             try await runtime.s3.deliverAccessLogs()

@@ -45,6 +45,10 @@ public struct ServerConfiguration: Sendable {
     /// PEM certificates trusted, besides the system's, when fetching OpenID providers' signing keys
     /// (`NIMBUS_OIDC_CA_BUNDLE`), for a provider on a private CA such as a local Dex or Keycloak.
     public var oidcCABundle: String?
+    /// How far ahead of the system clock the server's clock runs (`NIMBUS_CLOCK_OFFSET_SECONDS`), for testing
+    /// what happens with time (session and key expiry, lifecycle) without waiting. Signatures are checked
+    /// against this clock too, so clients must sign with the same offset. Never set in production.
+    public var clockOffsetSeconds: Double = 0
 
     public init() {}
 }

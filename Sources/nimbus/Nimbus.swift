@@ -41,6 +41,7 @@ struct StateOptions: ParsableArguments {
             configuration.lifecycleInterval = .seconds(seconds)
         }
         if let bundle = env["NIMBUS_OIDC_CA_BUNDLE"], !bundle.isEmpty { configuration.oidcCABundle = bundle }
+        if let offset = env["NIMBUS_CLOCK_OFFSET_SECONDS"].flatMap(Double.init), offset.isFinite { configuration.clockOffsetSeconds = offset }
         if let dirs = blobDirs ?? env["NIMBUS_BLOB_DIRS"], !dirs.isEmpty {
             configuration.blobDirectories = dirs.split(separator: ",").map { URL(fileURLWithPath: String($0)) }
         }

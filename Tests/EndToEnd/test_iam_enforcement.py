@@ -4,9 +4,11 @@ Each test starts from a reset server (the `clean` fixture) and acts as the accou
 users, roles and policies, then acts as those principals through boto3 and the aws CLI.
 """
 import csv
+import datetime
 import io
 import json
 import time
+from unittest import mock
 
 import botocore.exceptions
 import pyotp
@@ -326,3 +328,30 @@ def test_tag_based_access_control_on_roles(clean):
     as_user.untag_role(RoleName="blue", TagKeys=["cost-center"])
     as_user.delete_role(RoleName="blue")
     assert {r["RoleName"] for r in iam.list_roles()["Roles"]} >= {"reds"}
+
+
+def test_role_session_credentials_expire(fresh_server):
+    """Temporary credentials are refused with ExpiredToken once their time is up (the server's clock is moved
+    ahead with NIMBUS_CLOCK_OFFSET_SECONDS rather than waiting 15 minutes)."""
+    server = fresh_server.start()
+    iam = server.client("iam")
+    iam.create_role(RoleName="short", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{server.account_id}:root"))
+    c = server.client("sts").assume_role(RoleArn=f"arn:aws:iam::{server.account_id}:role/short",
+                                         RoleSessionName="brief", DurationSeconds=900)["Credentials"]
+    session = Creds(c["AccessKeyId"], c["SecretAccessKey"], server.account_id, c["SessionToken"])
+    assert server.client("sts", session).get_caller_identity()["Arn"].endswith(":assumed-role/short/brief")
+
+    server.stop()
+    server.extra_env["NIMBUS_CLOCK_OFFSET_SECONDS"] = "960"
+    server.start()
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=960)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=later.replace(tzinfo=None)):
+        fresh = server._session.client("sts", region_name="us-east-1", endpoint_url=server.url,
+                                       aws_access_key_id=session.access_key, aws_secret_access_key=session.secret_key,
+                                       aws_session_token=session.token)
+        err = error_of(lambda: fresh.get_caller_identity())
+        assert err["Code"] == "ExpiredToken"
+        # The account's long-term root key, signed at the same moment, still works: only the session ended.
+        root = server._session.client("sts", region_name="us-east-1", endpoint_url=server.url,
+                                      aws_access_key_id=server.root.access_key, aws_secret_access_key=server.root.secret_key)
+        assert root.get_caller_identity()["Account"] == server.account_id
