@@ -353,7 +353,12 @@ enum Shards {
 func verifiedPayload(_ record: [UInt8]) -> [UInt8]? {
     guard record.count >= BlobLayout.crcSize else { return nil }
     let n = record.count - BlobLayout.crcSize
-    let stored = record.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: n, as: UInt32.self)) }
-    let payload = Array(record[0..<n])
-    return CRC.crc32c(payload) == stored ? payload : nil
+    let (stored, computed) = record.withUnsafeBytes {
+        (UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: n, as: UInt32.self)), CRC.crc32c(UnsafeRawBufferPointer(rebasing: $0[0..<n])))
+    }
+    guard stored == computed else { return nil }
+    // Drops the CRC in place: the payload keeps the record's storage (and any capacity reserved beyond it).
+    var payload = record
+    payload.removeLast(BlobLayout.crcSize)
+    return payload
 }

@@ -93,6 +93,13 @@ actor BlobReader {
     /// The plaintext of segment `k`, reconstructed and repaired if a piece is bad.
     private func load(_ k: Int) throws -> [UInt8] {
         let redundancy = layout.redundancy
+        // The common case, both data shards intact: the second is appended to the first in place.
+        if redundancy == .xorParity, var sealed = payload(0, k, capacity: layout.sealedLength(k)), let second = payload(1, k) {
+            let length = layout.sealedLength(k)
+            second.withUnsafeBytes { sealed.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<(length - sealed.count)])) }
+            guard let plaintext = cipher.open(sealed, index: k) else { throw BlobStoreError.authenticationFailed(layout.id) }
+            return plaintext
+        }
         let primaries = redundancy == .xorParity ? [0, 1] : [0]
         var payloads: [Int: [UInt8]] = [:]
         var bad: [Int] = []
@@ -125,7 +132,7 @@ actor BlobReader {
     }
 
     /// The checked payload of record `k` of `piece`, opening the piece on first use.
-    private func payload(_ piece: Int, _ k: Int) -> [UInt8]? {
+    private func payload(_ piece: Int, _ k: Int, capacity: Int = 0) -> [UInt8]? {
         if pieces[piece] == nil {
             pieces[piece] = PieceFile.open(store, layout, piece: piece, checkFooter: false)
         }
@@ -134,7 +141,7 @@ actor BlobReader {
             noteDamaged(piece)
             return nil
         }
-        guard let payload = file.payload(layout, k) else {
+        guard let payload = file.payload(layout, k, capacity: capacity) else {
             noteDamaged(piece)
             return nil
         }

@@ -88,10 +88,11 @@ enum FileIO {
     }
 
     /// Bytes at `offset`, fewer at end of file.
-    static func pread(_ fd: CInt, count: Int, offset: Int64, path: String) throws -> [UInt8] {
+    static func pread(_ fd: CInt, count: Int, capacity: Int = 0, offset: Int64, path: String) throws -> [UInt8] {
         var got = 0
-        let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            got = try pread(fd, into: UnsafeMutableRawBufferPointer(buffer), offset: offset, path: path)
+        let bytes = try [UInt8](unsafeUninitializedCapacity: max(count, capacity)) { buffer, initialized in
+            let target = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<count])
+            got = try pread(fd, into: target, offset: offset, path: path)
             initialized = got
         }
         return bytes

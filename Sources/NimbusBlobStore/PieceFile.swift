@@ -84,13 +84,16 @@ final class PieceFile {
     }
 
     /// The payload of record `k`, nil when it cannot be read or does not match its CRC.
-    func payload(_ layout: BlobLayout, _ k: Int) -> [UInt8]? {
+    /// Record `k`'s payload, verified; nil when unreadable or damaged.
+    /// - Parameter capacity: room to reserve in the returned array, so that a caller can append the other
+    ///   data shard without reallocating.
+    func payload(_ layout: BlobLayout, _ k: Int, capacity: Int = 0) -> [UInt8]? {
         let offset = layout.recordOffset(k)
         let count = layout.payloadLength(k) + BlobLayout.crcSize
         if let contents {
             return verifiedPayload(Array(contents[Int(offset)..<Int(offset) + count]))
         }
-        guard let record = try? FileIO.pread(descriptor, count: count, offset: offset, path: path) else { return nil }
+        guard let record = try? FileIO.pread(descriptor, count: count, capacity: capacity, offset: offset, path: path) else { return nil }
         return verifiedPayload(record)
     }
 }
