@@ -121,7 +121,7 @@ final class PieceWriter {
                     }
                 }
                 for slot in pieces.indices {
-                    try FileIO.rename(temporaryPaths[slot], finalPaths[slot])
+                    try FileIO.renameMakingDirectory(temporaryPaths[slot], finalPaths[slot])
                     renamed.append(finalPaths[slot])
                 }
                 return true

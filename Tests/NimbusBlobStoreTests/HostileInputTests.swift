@@ -73,6 +73,8 @@ import Testing
             let key = BlobKey.random()
             let blob = try await store.write(body(randomBytes(5000)), key: key, checksums: [], maxBytes: 1 << 30)
             let fanOut = root.appendingPathComponent("d0/ab")
+            // Prefix directories are made as pieces land in them; this one may not exist yet.
+            try FileManager.default.createDirectory(at: fanOut, withIntermediateDirectories: true)
             let bogusID = "ab" + String(repeating: "0", count: 30)
             try Data(randomBytes(100)).write(to: fanOut.appendingPathComponent("\(bogusID).0"))
             try Data().write(to: fanOut.appendingPathComponent("\(bogusID).1"))
