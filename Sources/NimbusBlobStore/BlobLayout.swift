@@ -350,7 +350,7 @@ enum Shards {
 }
 
 /// Reads and checks one record; nil when short, unreadable or not matching its CRC.
-func verifiedPayload(_ record: [UInt8]) -> [UInt8]? {
+func verifiedPayload(_ record: consuming [UInt8]) -> [UInt8]? {
     guard record.count >= BlobLayout.crcSize else { return nil }
     let n = record.count - BlobLayout.crcSize
     let (stored, computed) = record.withUnsafeBytes {
@@ -358,7 +358,8 @@ func verifiedPayload(_ record: [UInt8]) -> [UInt8]? {
     }
     guard stored == computed else { return nil }
     // Drops the CRC in place: the payload keeps the record's storage (and any capacity reserved beyond it).
-    var payload = record
+    // The record is consumed, so the array is uniquely referenced and `removeLast` does not copy it.
+    var payload = consume record
     payload.removeLast(BlobLayout.crcSize)
     return payload
 }

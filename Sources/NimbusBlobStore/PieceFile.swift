@@ -94,7 +94,7 @@ final class PieceFile {
             return verifiedPayload(Array(contents[Int(offset)..<Int(offset) + count]))
         }
         guard let record = try? FileIO.pread(descriptor, count: count, capacity: capacity, offset: offset, path: path) else { return nil }
-        return verifiedPayload(record)
+        return verifiedPayload(consume record)
     }
 }
 

@@ -30,3 +30,19 @@ import Testing
         #expect(CRC.crc32c(Array("123456789".utf8)) == 0xE306_9283)
     }
 }
+
+@Suite struct VerifiedPayloadTests {
+    @Test func theCRCIsDroppedInPlaceWithoutCopyingThePayload() {
+        var record = [UInt8](repeating: 7, count: 4_096)
+        withUnsafeBytes(of: CRC.crc32c(record).littleEndian) { record.append(contentsOf: $0) }
+        let before = record.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let payload = verifiedPayload(consume record)
+        #expect(payload?.count == 4_096)
+        #expect(payload?.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == before)
+    }
+
+    @Test func aWrongCRCIsRefused() {
+        #expect(verifiedPayload([1, 2, 3, 0, 0, 0, 0]) == nil)
+        #expect(verifiedPayload([1, 2]) == nil)
+    }
+}
