@@ -42,16 +42,10 @@ public struct ConditionContext: Sendable, Hashable, ExpressibleByDictionaryLiter
         get { values(for: LookupKey(key)) }
         set {
             let lookup = LookupKey(key)
-            let index = position(of: lookup)
-            if index < entries.count, entries[index].hash == lookup.hash, let exact = find(lookup, from: index) {
-                if let newValue {
-                    entries[exact].values = newValue
-                    entries[exact].name = key
-                } else {
-                    entries.remove(at: exact)
-                }
-            } else if let newValue {
-                entries.insert(Entry(hash: lookup.hash, key: lookup.lowercased, name: key, values: newValue), at: index)
+            if let newValue {
+                set(lookup, name: key, newValue)
+            } else if let exact = find(lookup, from: position(of: lookup)) {
+                entries.remove(at: exact)
             }
         }
     }
