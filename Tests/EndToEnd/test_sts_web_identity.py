@@ -8,6 +8,7 @@ NIMBUS_OIDC_CA_BUNDLE; Nimbus fetches its discovery document and JWKS like STS d
 import base64
 import datetime
 import http.server
+import ipaddress
 import json
 import secrets
 import ssl
@@ -15,7 +16,10 @@ import subprocess
 import threading
 import time
 
+import boto3
+import botocore.config
 import pytest
+from botocore import UNSIGNED
 from botocore.exceptions import ClientError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -60,7 +64,7 @@ class Provider:
                 .issuer_name(ca_name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
                 .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
                 .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                            x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
+                                                            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                                critical=False)
                 .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
                 .sign(ca_key, hashes.SHA256()))
@@ -166,9 +170,6 @@ def setup(tmp_root):
 
 def unsigned_sts(server):
     """An STS client with no credentials at all: boto3 sends AssumeRoleWithWebIdentity unsigned."""
-    import boto3
-    import botocore.config
-    from botocore import UNSIGNED
     return boto3.session.Session().client(
         "sts", region_name="us-east-1", endpoint_url=server.url,
         config=botocore.config.Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
