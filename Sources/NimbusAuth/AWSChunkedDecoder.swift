@@ -361,7 +361,7 @@ public struct AWSChunkedDecoder: Sendable {
             throw AWSError.malformedTrailer
         }
         let name = String(decoding: bytes[bytes.startIndex..<colon], as: UTF8.self).lowercased()
-        let value = String(decoding: bytes[bytes.index(after: colon)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        let value = String(decoding: bytes[bytes.index(after: colon)...], as: UTF8.self).trimmingHTTPWhitespace()
         guard name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw AWSError.malformedTrailer }
         if name == "x-amz-trailer-signature" {
             guard trailerSignature == nil else { throw AWSError.malformedTrailer }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 package import Foundation
+import NimbusCore
 
 /// SigV4 timestamps: `20150830T123600Z`, and the HTTP `Date` header's `Sun, 30 Aug 2015 12:36:00 GMT`.
 ///
@@ -14,7 +15,11 @@ package import Foundation
 package enum AmzDate {
     /// Parses `yyyyMMdd'T'HHmmss'Z'`.
     package static func parseBasic(_ string: some StringProtocol) -> Date? {
-        let b = Array(string.utf8)
+        if let parsed = string.utf8.withContiguousStorageIfAvailable({ parseBasic(bytes: $0) }) { return parsed }
+        return Array(string.utf8).withUnsafeBufferPointer { parseBasic(bytes: $0) }
+    }
+
+    private static func parseBasic(bytes b: UnsafeBufferPointer<UInt8>) -> Date? {
         guard b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z") else { return nil }
         guard let year = digits(b, 0, 4), let month = digits(b, 4, 2), let day = digits(b, 6, 2),
             let hour = digits(b, 9, 2), let minute = digits(b, 11, 2), let second = digits(b, 13, 2)
@@ -26,7 +31,7 @@ package enum AmzDate {
 
     /// Parses an RFC 1123 date (`Sun, 30 Aug 2015 12:36:00 GMT`), or the basic ISO form that some clients put in `Date`.
     package static func parseHTTP(_ string: some StringProtocol) -> Date? {
-        let trimmed = string.trimmingCharacters(in: .whitespaces)
+        let trimmed = string.trimmingHTTPWhitespace()
         if let basic = parseBasic(trimmed) { return basic }
         guard trimmed.utf8.count <= 64 else { return nil }
         let parts = trimmed.split(separator: " ")
@@ -52,7 +57,7 @@ package enum AmzDate {
             + pad(c.second, 2) + "Z"
     }
 
-    private static func digits(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
+    private static func digits(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
         var value = 0
         for i in start..<(start + count) {
             guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }

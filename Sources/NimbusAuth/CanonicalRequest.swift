@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import NimbusCore
+
 // CanonicalRequest =
 //     HTTPRequestMethod + '\n' +
 //     CanonicalURI + '\n' +
@@ -18,16 +20,40 @@
 //     "AWS4-HMAC-SHA256" + '\n' + timestamp + '\n' + scope + '\n' + HexEncode(Hash(CanonicalRequest))
 
 /// The request's headers by lowercase name, values in arrival order.
+///
+/// A flat list searched linearly: a request has a dozen headers, for which that beats hashing, and
+/// building it allocates once.
 package struct HeaderIndex: Sendable {
-    private var values: [String: [String]] = [:]
+    private var entries: [(name: String, value: String)] = []
 
     package init(_ headers: [(name: String, value: String)]) {
-        for (name, value) in headers { values[name.lowercased(), default: []].append(value) }
+        entries.reserveCapacity(headers.count)
+        for (name, value) in headers { entries.append((name.lowercasedASCII(), value)) }
     }
 
-    package func first(_ lowercasedName: String) -> String? { values[lowercasedName]?.first }
-    package func all(_ lowercasedName: String) -> [String]? { values[lowercasedName] }
-    package var names: Dictionary<String, [String]>.Keys { values.keys }
+    package func first(_ lowercasedName: String) -> String? {
+        for entry in entries where entry.name == lowercasedName { return entry.value }
+        return nil
+    }
+
+    package func all(_ lowercasedName: String) -> [String]? {
+        var values: [String] = []
+        for entry in entries where entry.name == lowercasedName { values.append(entry.value) }
+        return values.isEmpty ? nil : values
+    }
+
+    /// How many times `lowercasedName` occurs.
+    package func count(_ lowercasedName: String) -> Int {
+        entries.reduce(0) { $0 + ($1.name == lowercasedName ? 1 : 0) }
+    }
+
+    /// Every distinct name, lowercase.
+    package var names: Set<String> { Set(entries.map(\.name)) }
+
+    /// Calls `body` with each value of `lowercasedName`, in arrival order.
+    package func forEach(_ lowercasedName: String, _ body: (String) -> Void) {
+        for entry in entries where entry.name == lowercasedName { body(entry.value) }
+    }
 }
 
 /// One `name=value` pair of the query string, percent-decoded.
@@ -188,19 +214,43 @@ package enum CanonicalRequest {
 
     /// A header value as SigV4 canonicalizes it: trimmed, runs of whitespace (folded lines included) made one space.
     package static func headerValue(_ value: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(value.utf8.count)
+        var out = ""
+        appendHeaderValue(value, to: &out)
+        return out
+    }
+
+    @inline(__always)
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+
+    /// Appends `value` canonicalized; a value that is already canonical (nearly all are) is appended as is.
+    static func appendHeaderValue(_ value: String, to out: inout String) {
+        var previousWasSpace = true
+        var canonical = true
+        for b in value.utf8 {
+            let space = isSpace(b)
+            if space && (previousWasSpace || b != 0x20) {
+                canonical = false
+                break
+            }
+            previousWasSpace = space
+        }
+        if canonical && !previousWasSpace || value.isEmpty {
+            out += value
+            return
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count)
         var pendingSpace = false
         for b in value.utf8 {
-            if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A {
-                pendingSpace = !out.isEmpty
+            if isSpace(b) {
+                pendingSpace = !bytes.isEmpty
             } else {
-                if pendingSpace { out.append(0x20) }
+                if pendingSpace { bytes.append(0x20) }
                 pendingSpace = false
-                out.append(b)
+                bytes.append(b)
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 
     package static func build(
@@ -212,7 +262,7 @@ package enum CanonicalRequest {
         payloadHash: String
     ) -> String {
         var out = ""
-        out.reserveCapacity(256)
+        out.reserveCapacity(512)
         out += method
         out += "\n"
         out += canonicalURI
@@ -222,16 +272,19 @@ package enum CanonicalRequest {
         for name in signedHeaders {
             out += name
             out += ":"
-            if let values = headers.all(name) {
-                for (i, value) in values.enumerated() {
-                    if i > 0 { out += "," }
-                    out += headerValue(value)
-                }
+            var first = true
+            headers.forEach(name) { value in
+                if !first { out += "," }
+                first = false
+                appendHeaderValue(value, to: &out)
             }
             out += "\n"
         }
         out += "\n"
-        out += signedHeaders.joined(separator: ";")
+        for (i, name) in signedHeaders.enumerated() {
+            if i > 0 { out += ";" }
+            out += name
+        }
         out += "\n"
         out += payloadHash
         return out

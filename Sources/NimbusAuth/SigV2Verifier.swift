@@ -195,8 +195,8 @@ extension SigV2Verifier {
         }
 
         // x-amz-date wins over Date, and then the Date line is empty: x-amz-date is signed among the x-amz- headers.
-        let amzDate = headers.first("x-amz-date").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let requestTime = amzDate ?? headers.first("date").map({ $0.trimmingCharacters(in: .whitespaces) }),
+        let amzDate = headers.first("x-amz-date").map { $0.trimmingHTTPWhitespace() }
+        guard let requestTime = amzDate ?? headers.first("date").map({ $0.trimmingHTTPWhitespace() }),
             let signedAt = parseDate(requestTime)
         else { throw .s3MissingDate }
         return ParsedSignature(
@@ -208,7 +208,7 @@ extension SigV2Verifier {
             signedAt: signedAt,
             requestTime: requestTime,
             expires: 0,
-            securityToken: headers.first("x-amz-security-token").map { $0.trimmingCharacters(in: .whitespaces) }
+            securityToken: headers.first("x-amz-security-token").map { $0.trimmingHTTPWhitespace() }
         )
     }
 
@@ -234,14 +234,14 @@ extension SigV2Verifier {
             requestTime: expires,
             expires: seconds,
             securityToken: query.first { $0.nameString.lowercased() == "x-amz-security-token" }?.valueString
-                ?? headers.first("x-amz-security-token").map { $0.trimmingCharacters(in: .whitespaces) }
+                ?? headers.first("x-amz-security-token").map { $0.trimmingHTTPWhitespace() }
         )
     }
 
     /// The HTTP date formats RFC 2616 allows (RFC 1123, RFC 850, asctime), RFC 1123 with a numeric zone as AWS's
     /// examples write it (`+0000`), and the ISO 8601 basic form.
     package static func parseDate(_ value: String) -> Date? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingHTTPWhitespace()
         guard trimmed.utf8.count <= 64 else { return nil }
         if let date = AmzDate.parseHTTP(trimmed) { return date }
         let parts = trimmed.split(separator: " ")
@@ -324,7 +324,7 @@ extension SigV2Verifier {
         bucket: String?
     ) -> [String] {
         func positional(_ name: String) -> String {
-            if let value = headers.first(name) { return value.trimmingCharacters(in: .whitespaces) }
+            if let value = headers.first(name) { return value.trimmingHTTPWhitespace() }
             // A presigned URL carries the headers it was signed with in its query (botocore's HmacV1QueryAuth).
             guard parsed.isPresigned else { return "" }
             return query.first { $0.nameString.lowercased() == name }?.valueString ?? ""
@@ -346,7 +346,7 @@ extension SigV2Verifier {
             let lowercased = name.lowercased()
             guard lowercased.hasPrefix("x-amz-"), lowercased != omitting else { return }
             let unfolded = value.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" })
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .map { $0.trimmingHTTPWhitespace() }
                 .joined(separator: " ")
             values[lowercased, default: []].append(unfolded)
         }

@@ -8,6 +8,7 @@
 
 package import Crypto
 import Synchronization
+package import Foundation
 
 /// The hashing, HMAC and key derivation SigV4 is built from.
 package enum SigV4Crypto {
@@ -43,28 +44,36 @@ package enum SigV4Crypto {
         return key
     }
 
-    package static func hex(_ key: SymmetricKey) -> String { key.withUnsafeBytes { hex($0) } }
-
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    package static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
+    package static func hex(_ bytes: some ContiguousBytes) -> String {
+        bytes.withUnsafeBytes { hex($0) }
+    }
+
+    package static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            var i = 0
+            for byte in bytes {
+                buffer[i] = hexDigits[Int(byte >> 4)]
+                buffer[i + 1] = hexDigits[Int(byte & 0x0F)]
+                i += 2
+            }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Compares in time that depends only on the lengths, never on where the first difference is.
     package static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let a = Array(a.utf8)
-        let b = Array(b.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
+        var a = a
+        var b = b
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                guard a.count == b.count else { return false }
+                var difference: UInt8 = 0
+                for i in 0..<a.count { difference |= a[i] ^ b[i] }
+                return difference == 0
+            }
+        }
     }
 
     package static func isLowercaseHexSHA256(_ s: some StringProtocol) -> Bool {

@@ -39,14 +39,36 @@ public struct SigV4Verifier: Sendable {
     /// The signing scope from the `Authorization` header or the `X-Amz-Credential` parameter, without any
     /// verification: enough to tell which service a request is for before authenticating it.
     public static func scope(of request: SignableRequest) -> SigningScope? {
-        for header in request.headers where header.name.utf8.count == 13 && header.name.lowercased() == "authorization" {
-            guard let range = header.value.range(of: "Credential=") else { return nil }
-            let credential = header.value[range.upperBound...].prefix { $0 != "," && $0 != " " }
-            return try? parseCredential(String(credential), flavor: .standard, presigned: false)
+        for header in request.headers where header.name.equalsASCIICaseInsensitive("authorization") {
+            let value = Substring(header.value).utf8
+            guard let start = Self.end(of: "Credential=", in: value) else { return nil }
+            let credential = value[start...].prefix { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: " ") }
+            return try? parseCredential(Substring(credential), flavor: .standard, presigned: false)
         }
         for piece in request.query.utf8.split(separator: UInt8(ascii: "&")) where piece.starts(with: "X-Amz-Credential=".utf8) {
             let value = URIEncoding.decode(piece.dropFirst(17), plusAsSpace: true)
             return try? parseCredential(String(decoding: value, as: UTF8.self), flavor: .standard, presigned: true)
+        }
+        return nil
+    }
+
+    /// Where the first occurrence of `needle` in `haystack` ends.
+    private static func end(of needle: StaticString, in haystack: Substring.UTF8View) -> Substring.UTF8View.Index? {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = pattern.first else { return haystack.startIndex }
+        var i = haystack.startIndex
+        while let candidate = haystack[i...].firstIndex(of: first) {
+            var h = candidate
+            var matched = true
+            for p in pattern {
+                guard h != haystack.endIndex, haystack[h] == p else {
+                    matched = false
+                    break
+                }
+                h = haystack.index(after: h)
+            }
+            if matched { return h }
+            i = haystack.index(after: candidate)
         }
         return nil
     }
@@ -199,9 +221,9 @@ extension SigV4Verifier {
     }
 
     private static func parseHeader(_ value: String, headers: HeaderIndex, flavor: SigningFlavor) throws(AWSError) -> ParsedSignature {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        let algorithmEnd = trimmed.firstIndex(of: " ") ?? trimmed.endIndex
-        let algorithm = String(trimmed[..<algorithmEnd])
+        let trimmed = value.trimmingHTTPWhitespace()
+        let algorithmEnd = trimmed.utf8.firstIndex(of: UInt8(ascii: " ")) ?? trimmed.endIndex
+        let algorithm = trimmed[..<algorithmEnd]
         guard algorithm == SigV4Crypto.algorithm else {
             switch flavor {
             case .s3 where algorithm == "AWS" || algorithm.hasPrefix("AWS4-"):
@@ -218,23 +240,24 @@ extension SigV4Verifier {
                     extra: [("ArgumentName", "Authorization"), ("ArgumentValue", echo(trimmed))]
                 )
             case .standard:
-                throw .incompleteSignature("Unsupported AWS 'algorithm': '\(echo(algorithm))'.")
+                throw .incompleteSignature("Unsupported AWS 'algorithm': '\(echo(String(algorithm)))'.")
             }
         }
 
-        var credential: String?
-        var signedHeaders: String?
-        var signature: String?
-        let tokens = trimmed[algorithmEnd...].split { $0 == "," || $0 == " " || $0 == "\t" }
-        for token in tokens {
-            guard let equals = token.firstIndex(of: "=") else {
+        var credential: Substring?
+        var signedHeaders: Substring?
+        var signature: Substring?
+        let separators: (UInt8) -> Bool = { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        for tokenBytes in trimmed.utf8[algorithmEnd...].split(whereSeparator: separators) {
+            let token = Substring(tokenBytes)
+            guard let equals = tokenBytes.firstIndex(of: UInt8(ascii: "=")) else {
                 throw flavor == .s3
                     ? .authorizationHeaderMalformed("the authorization component \"\(echo(String(token)))\" is malformed.")
                     : .incompleteSignature(
                         "'\(echo(String(token)))' not a valid key=value pair (missing equal-sign) in Authorization header: '\(echo(trimmed))'."
                     )
             }
-            let value = String(token[token.index(after: equals)...])
+            let value = token[token.utf8.index(after: equals)...]
             switch token[..<equals] {
             case "Credential": credential = value
             case "SignedHeaders": signedHeaders = value
@@ -269,18 +292,18 @@ extension SigV4Verifier {
             timestamp: timestamp.text,
             signedAt: timestamp.date,
             signedHeaders: names,
-            signature: signature,
+            signature: String(signature),
             isPresigned: false,
             expires: 0,
-            securityToken: headers.first("x-amz-security-token").map { $0.trimmingCharacters(in: .whitespaces) },
-            declaredPayload: headers.first("x-amz-content-sha256").map { $0.trimmingCharacters(in: .whitespaces) }
+            securityToken: headers.first("x-amz-security-token").map { $0.trimmingHTTPWhitespace() },
+            declaredPayload: headers.first("x-amz-content-sha256").map { $0.trimmingHTTPWhitespace() }
         )
     }
 
     /// `x-amz-date`, else `Date`; nil when neither is there.
     private static func headerTimestamp(_ headers: HeaderIndex, flavor: SigningFlavor) throws(AWSError) -> (text: String, date: Date)? {
         if let amzDate = headers.first("x-amz-date") {
-            let value = amzDate.trimmingCharacters(in: .whitespaces)
+            let value = amzDate.trimmingHTTPWhitespace()
             guard let date = AmzDate.parseBasic(value) else { throw invalidDate(value, flavor: flavor, presigned: false) }
             return (value, date)
         }
@@ -303,8 +326,8 @@ extension SigV4Verifier {
     }
 
     /// `AKID/20150830/us-east-1/service/aws4_request`.
-    static func parseCredential(_ credential: String, flavor: SigningFlavor, presigned: Bool) throws(AWSError) -> SigningScope {
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+    static func parseCredential(_ credential: some StringProtocol, flavor: SigningFlavor, presigned: Bool) throws(AWSError) -> SigningScope {
+        let parts = Substring(credential).utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count == 5, !parts[0].isEmpty, parts[1].utf8.count == 8, parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             !parts[2].isEmpty, !parts[3].isEmpty
         else {
@@ -319,7 +342,7 @@ extension SigV4Verifier {
                 )
             case .standard:
                 throw .incompleteSignature(
-                    "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(echo(credential))'"
+                    "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(echo(String(credential)))'"
                 )
             }
         }
@@ -364,12 +387,12 @@ extension SigV4Verifier {
     }
 
     private static func parseSignedHeaders(
-        _ list: String,
+        _ list: some StringProtocol,
         headers: HeaderIndex,
         flavor: SigningFlavor,
         presigned: Bool
     ) throws(AWSError) -> [String] {
-        let names = list.split(separator: ";", omittingEmptySubsequences: false).map { $0.lowercased() }
+        let names = Substring(list).utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map { Substring($0).lowercasedASCII() }
         guard names.contains("host") || names.contains(":authority") else {
             throw flavor == .s3
                 ? AWSError(
@@ -452,7 +475,7 @@ extension SigV4Verifier {
         let names = try parseSignedHeaders(signedHeaders, headers: headers, flavor: flavor, presigned: true)
         var declared = parameter("X-Amz-Content-Sha256")
         if declared == nil, names.contains("x-amz-content-sha256") {
-            declared = headers.first("x-amz-content-sha256").map { $0.trimmingCharacters(in: .whitespaces) }
+            declared = headers.first("x-amz-content-sha256").map { $0.trimmingHTTPWhitespace() }
         }
         return ParsedSignature(
             scope: scope,

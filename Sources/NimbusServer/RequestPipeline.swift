@@ -120,7 +120,7 @@ struct RequestPipeline: Sendable {
             requestID: requestID,
             receivedAt: clock.now,
             sourceIP: connection.remoteAddress,
-            userAgent: request.headers.first { $0.name.lowercased() == "user-agent" }?.value ?? "",
+            userAgent: request.headers.first { $0.name.equalsASCIICaseInsensitive("user-agent") }?.value ?? "",
             region: scope?.region ?? defaultRegion,
             service: model.signingName,
             operation: "",
@@ -362,17 +362,7 @@ struct RequestPipeline: Sendable {
     }
 
     static func sha256Hex(_ body: [UInt8]) -> String {
-        let digest = SHA256.hash(data: body)
-        let hex = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { buffer in
-            var i = 0
-            for byte in digest {
-                buffer[i] = hex[Int(byte >> 4)]
-                buffer[i + 1] = hex[Int(byte & 0x0f)]
-                i += 2
-            }
-            return i
-        }
+        SigV4Crypto.hex(SHA256.hash(data: body))
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Double {

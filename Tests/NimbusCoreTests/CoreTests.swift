@@ -28,6 +28,20 @@ import Testing
         #expect(!Identifiers.isAccountID("12345678901a"))
     }
 
+    @Test func requestIDsAreLowercaseVersion4UUIDs() throws {
+        var seen = Set<String>()
+        for _ in 0..<1_000 {
+            let id = Identifiers.requestID()
+            let uuid = try #require(UUID(uuidString: id), "\(id) is not a UUID")
+            #expect(id == uuid.uuidString.lowercased())
+            let bytes = Array(id.utf8)
+            #expect(bytes[14] == UInt8(ascii: "4"))
+            #expect([UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b")].contains(bytes[19]))
+            seen.insert(id)
+        }
+        #expect(seen.count == 1_000)
+    }
+
     @Test func errorsCompareByCode() {
         let custom = AWSError(code: "SignatureDoesNotMatch", message: "Signature expired", status: 403)
         #expect(custom == AWSError.signatureDoesNotMatch)
@@ -54,5 +68,33 @@ import Testing
         await #expect(throws: AWSError.accessDenied()) {
             try await authorizer.authorize(.init(action: "s3:GetObject", context: context(.anonymous)))
         }
+    }
+}
+
+@Suite struct ASCIITextTests {
+    @Test(arguments: [
+        ("abc", "abc"), ("  abc", "abc"), ("abc \t", "abc"), ("\t a b \t", "a b"), ("", ""), ("   ", ""),
+        ("\u{A0}x\u{A0}", "\u{A0}x\u{A0}"), (" é ", "é"),
+    ])
+    func trimsSpacesAndTabsOnly(_ input: String, _ expected: String) {
+        #expect(input.trimmingHTTPWhitespace() == expected)
+        #expect(Substring(input).trimmingHTTPWhitespace() == expected)
+    }
+
+    @Test func comparesIgnoringASCIICase() {
+        #expect("Authorization".equalsASCIICaseInsensitive("authorization"))
+        #expect("AUTHORIZATION".equalsASCIICaseInsensitive("authorization"))
+        #expect(!"Authorizatio".equalsASCIICaseInsensitive("authorization"))
+        #expect(!"Authorizat1on".equalsASCIICaseInsensitive("authorization"))
+        // Only A–Z fold: '@' (0x40) and '[' (0x5B) stay themselves.
+        #expect(!"@".equalsASCIICaseInsensitive("`"))
+        #expect(!"[".equalsASCIICaseInsensitive("{"))
+    }
+
+    @Test func lowercasesASCII() {
+        #expect("X-Amz-Date".lowercasedASCII() == "x-amz-date")
+        #expect("already-lower".lowercasedASCII() == "already-lower")
+        #expect(Substring("Host").lowercasedASCII() == "host")
+        #expect("ÄB".lowercasedASCII() == "Äb")
     }
 }

@@ -1,0 +1,57 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+// Byte-level helpers for protocol text (header values, names, tokens). Foundation's
+// `trimmingCharacters(in:)` bridges through NSString and UTF-16, which on the request path cost more
+// than the HMAC that the signature check does.
+
+extension StringProtocol {
+    /// The string without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    package func trimmingHTTPWhitespace() -> String {
+        let whole = Substring(self)
+        let bytes = whole.utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start != end, Self.isHTTPWhitespace(bytes[start]) { start = bytes.index(after: start) }
+        while end != start, Self.isHTTPWhitespace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        if start == bytes.startIndex, end == bytes.endIndex, let string = self as? String { return string }
+        return String(whole[start..<end])
+    }
+
+    /// Equal to `lowercase` (which must be lowercase ASCII) ignoring ASCII case, without allocating.
+    package func equalsASCIICaseInsensitive(_ lowercase: StaticString) -> Bool {
+        let other = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        guard utf8.count == other.count else { return false }
+        var i = 0
+        for b in utf8 {
+            let folded = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+            guard folded == other[i] else { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// The string in lowercase ASCII; the same string, without a copy, when it already is.
+    package func lowercasedASCII() -> String {
+        var text = String(self)
+        let lowered: String? = text.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count) { out in
+                for i in 0..<bytes.count {
+                    let b = bytes[i]
+                    out[i] = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+                }
+                return bytes.count
+            }
+        }
+        return lowered ?? text
+    }
+
+    @inline(__always)
+    private static func isHTTPWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+}
