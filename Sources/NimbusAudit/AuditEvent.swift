@@ -8,6 +8,7 @@
 
 public import Foundation
 public import NimbusCore
+import Synchronization
 
 // A CloudTrail record as AWS delivers it (record contents, event version 1.08):
 //
@@ -157,6 +158,9 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     /// The record as CloudTrail delivers it: compact JSON, AWS's field order, times like `2026-11-22T17:00:00Z`.
     public var cloudTrailJSON: String { jsonValue.compactJSON() }
 
+    /// ``cloudTrailJSON`` as UTF-8 bytes, as the audit log stores it.
+    var cloudTrailJSONBytes: [UInt8] { jsonValue.compactJSONBytes() }
+
     /// The record as an ordered JSON value.
     public var jsonValue: JSONValue {
         var members: [(String, JSONValue)] = [
@@ -266,7 +270,6 @@ public struct UserIdentity: Sendable, Hashable, Codable {
 
     /// The identity CloudTrail records for an authenticated (or anonymous) principal.
     public init(_ principal: Principal) {
-        let lastPathComponent = principal.arn.split(separator: "/").last.map(String.init)
         switch principal.kind {
         case .root:
             self.init(
@@ -283,7 +286,7 @@ public struct UserIdentity: Sendable, Hashable, Codable {
                 arn: principal.arn,
                 accountId: principal.accountID,
                 accessKeyId: principal.accessKeyID,
-                userName: lastPathComponent
+                userName: Self.lastPathComponent(principal.arn)
             )
         case .assumedRole, .federatedUser:
             let isRole = principal.kind == .assumedRole
@@ -314,6 +317,12 @@ public struct UserIdentity: Sendable, Hashable, Codable {
         case .anonymous:
             self.init(type: "AWSAccount", principalId: "", accountId: "anonymous")
         }
+    }
+
+    /// What follows the last `/` of an ARN (the whole ARN when there is none).
+    static func lastPathComponent(_ arn: String) -> String {
+        guard let slash = arn.utf8.lastIndex(of: UInt8(ascii: "/")) else { return arn }
+        return String(arn[arn.utf8.index(after: slash)...])
     }
 
     var jsonValue: JSONValue {
@@ -467,8 +476,15 @@ public struct TLSDetails: Sendable, Hashable, Codable {
 
 /// CloudTrail's timestamp format: UTC, to the second, `2026-11-22T17:00:00Z`.
 enum CloudTrailTime {
+    /// The last second formatted: events arrive many per second, and formatting is the costly part.
+    private static let lastFormatted = Mutex<(second: Int64, text: String)>((.min, ""))
+
     static func format(_ date: Date) -> String {
-        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(.iso8601)
+        let second = Int64(date.timeIntervalSince1970.rounded(.down))
+        if let text = lastFormatted.withLock({ $0.second == second ? $0.text : nil }) { return text }
+        let text = Date(timeIntervalSince1970: TimeInterval(second)).formatted(.iso8601)
+        lastFormatted.withLock { $0 = (second, text) }
+        return text
     }
 
     static func parse(_ string: String, codingPath: [any CodingKey]) throws -> Date {

@@ -50,13 +50,14 @@ public final class AuditLog: Sendable {
 
     /// Stores `event`; when this returns, the event is durable.
     public func record(_ event: AuditEvent) async throws {
-        let json = Array(event.cloudTrailJSON.utf8)
+        let json = event.cloudTrailJSONBytes
         let keys = EventKeys(event)
-        let expiryValue = try JSONEncoder().encode(keys.indexKeys)
+        // A JSON array of the index keys (what `purgeExpired` deletes), as JSONEncoder wrote it before.
+        let expiryValue = JSONValue.compactJSONBytes(strings: keys.indexKeys)
         try await store.write { writer in
             try writer.put(Self.eventNamespace, keys.eventKey, json)
             for key in keys.indexKeys { try writer.put(Self.indexNamespace, key, []) }
-            try writer.put(Self.expiryNamespace, keys.expiryKey, Array(expiryValue))
+            try writer.put(Self.expiryNamespace, keys.expiryKey, expiryValue)
         }
     }
 
@@ -258,14 +259,26 @@ struct EventKeys {
         let account = escape(event.recipientAccountId)
         let eventID = escape(event.eventID)
         let millis = milliseconds(event.eventTime)
-        let position = "\(invertedTime(millis))/\(eventID)"
-        eventKey = "\(account)/\(position)"
-        expiryKey = "\(thirteenDigits(millis))/\(account)/\(eventID)"
-        var seen = Set<String>()
-        indexKeys = event.lookupValues.compactMap { key, value in
-            let indexKey = "\(account)/\(key.rawValue)/\(escape(value))/\(position)"
-            return seen.insert(indexKey).inserted ? indexKey : nil
+        var position = invertedTime(millis)
+        position += "/"
+        position += eventID
+        eventKey = account + "/" + position
+        expiryKey = thirteenDigits(millis) + "/" + account + "/" + eventID
+        // A handful of keys: a linear check for duplicates beats hashing them.
+        var keys: [String] = []
+        keys.reserveCapacity(8)
+        for (key, value) in event.lookupValues {
+            var indexKey = account
+            indexKey.reserveCapacity(account.utf8.count + value.utf8.count + position.utf8.count + 16)
+            indexKey += "/"
+            indexKey += key.rawValue
+            indexKey += "/"
+            indexKey += escape(value)
+            indexKey += "/"
+            indexKey += position
+            if !keys.contains(indexKey) { keys.append(indexKey) }
         }
+        indexKeys = keys
     }
 }
 
@@ -307,8 +320,14 @@ func invertedTime(_ millis: Int64) -> String {
 
 /// `value` (0…9999999999999) zero-padded to 13 digits, so that byte order is numeric order.
 func thirteenDigits(_ value: Int64) -> String {
-    let digits = String(value)
-    return String(repeating: "0", count: max(0, 13 - digits.utf8.count)) + digits
+    var remaining = max(0, min(value, 9_999_999_999_999))
+    return String(unsafeUninitializedCapacity: 13) { buffer in
+        for i in stride(from: 12, through: 0, by: -1) {
+            buffer[i] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+        }
+        return 13
+    }
 }
 
 /// The event time of a `<inverted ms>/<eventID>` position.
@@ -318,7 +337,7 @@ func millisecondsFromPosition(_ position: String) -> Int64? {
 
 /// Percent-escapes `%` and `/`, so that a value never spans key components.
 func escape(_ component: String) -> String {
-    guard component.contains(where: { $0 == "%" || $0 == "/" }) else { return component }
+    guard component.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "/") }) else { return component }
     var escaped = ""
     for character in component {
         switch character {

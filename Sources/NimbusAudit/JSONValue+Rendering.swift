@@ -14,60 +14,87 @@ import NimbusCore
 extension JSONValue {
     /// Compact JSON with members in their stored order, `/` unescaped, non-ASCII as UTF-8.
     func compactJSON() -> String {
-        var output = ""
+        String(decoding: compactJSONBytes(), as: UTF8.self)
+    }
+
+    /// ``compactJSON()`` as UTF-8 bytes.
+    func compactJSONBytes(capacity: Int = 1024) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(capacity)
         write(to: &output)
         return output
     }
 
-    private func write(to output: inout String) {
+    private func write(to output: inout [UInt8]) {
         switch self {
-        case .null: output += "null"
-        case .bool(let b): output += b ? "true" : "false"
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let b): output.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let n):
             if !n.isFinite {
-                output += "null"
+                output.append(contentsOf: "null".utf8)
             } else if n.rounded() == n, abs(n) < 1e15 {
-                output += String(Int64(n))
+                output.append(contentsOf: String(Int64(n)).utf8)
             } else {
-                output += "\(n)"
+                output.append(contentsOf: "\(n)".utf8)
             }
         case .string(let s): Self.writeString(s, to: &output)
         case .array(let items):
-            output += "["
+            output.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { output += "," }
+                if i > 0 { output.append(UInt8(ascii: ",")) }
                 item.write(to: &output)
             }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            output += "{"
+            output.append(UInt8(ascii: "{"))
             for (i, (key, value)) in members.enumerated() {
-                if i > 0 { output += "," }
+                if i > 0 { output.append(UInt8(ascii: ",")) }
                 Self.writeString(key, to: &output)
-                output += ":"
+                output.append(UInt8(ascii: ":"))
                 value.write(to: &output)
             }
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ s: String, to output: inout String) {
-        output += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A JSON string: runs of bytes that need no escape are copied whole.
+    static func writeString(_ s: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var runStart = 0
+            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                runStart = i + 1
+                output.append(UInt8(ascii: "\\"))
+                switch b {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(b)
+                case 0x0A: output.append(UInt8(ascii: "n"))
+                case 0x0D: output.append(UInt8(ascii: "r"))
+                case 0x09: output.append(UInt8(ascii: "t"))
+                case 0x08: output.append(UInt8(ascii: "b"))
+                case 0x0C: output.append(UInt8(ascii: "f"))
+                default:
+                    output.append(contentsOf: "u00".utf8)
+                    output.append(hexDigits[Int(b >> 4)])
+                    output.append(hexDigits[Int(b & 0x0F)])
+                }
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
-        output += "\""
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// A JSON array of strings, as ``compactJSON()`` writes `.array(strings.map(JSONValue.string))`.
+    static func compactJSONBytes(strings: [String]) -> [UInt8] {
+        var output: [UInt8] = [UInt8(ascii: "[")]
+        for (i, string) in strings.enumerated() {
+            if i > 0 { output.append(UInt8(ascii: ",")) }
+            writeString(string, to: &output)
+        }
+        output.append(UInt8(ascii: "]"))
+        return output
     }
 }

@@ -6,6 +6,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A ``MetadataStore`` in memory, for `--ephemeral` and tests; same semantics, nothing durable.
 ///
 /// Reads and writes are serialized by one lock; a write that throws is undone from an undo log.
@@ -199,7 +207,7 @@ struct SortedEntries {
         var high = chunks.count
         while low < high {
             let mid = (low + high) / 2
-            if chunks[mid][chunks[mid].count - 1].key.lexicographicallyPrecedes(key) { low = mid + 1 } else { high = mid }
+            if Self.precedes(chunks[mid][chunks[mid].count - 1].key, key) { low = mid + 1 } else { high = mid }
         }
         guard low < chunks.count else { return endPosition }
         let chunk = chunks[low]
@@ -207,9 +215,21 @@ struct SortedEntries {
         var last = chunk.count
         while first < last {
             let mid = (first + last) / 2
-            if chunk[mid].key.lexicographicallyPrecedes(key) { first = mid + 1 } else { last = mid }
+            if Self.precedes(chunk[mid].key, key) { first = mid + 1 } else { last = mid }
         }
         return Position(chunk: low, offset: first)
+    }
+
+    /// Byte order, as `lexicographicallyPrecedes` but with `memcmp` (audit keys share long prefixes).
+    @inline(__always)
+    static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                let common = min(a.count, b.count)
+                let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+                return order != 0 ? order < 0 : a.count < b.count
+            }
+        }
     }
 
     /// The positions of the keys that start with `prefix`.
