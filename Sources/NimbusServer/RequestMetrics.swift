@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Prometheus
+import Synchronization
 
 /// Request counts and latencies in Prometheus form, served at `GET /metrics`.
 struct RequestMetrics: Sendable {
@@ -32,21 +33,51 @@ struct RequestMetrics: Sendable {
         )
     }
 
+    /// The counter and histogram of each (service, operation, status) seen, so that a request costs one
+    /// dictionary lookup instead of the registry building labels and names.
+    private let instruments = InstrumentTable()
+
+    private final class InstrumentTable: Sendable {
+        let entries = Mutex<[InstrumentKey: (counter: Counter, latency: DurationHistogram)]>([:])
+        func withLock<R>(_ body: (inout [InstrumentKey: (counter: Counter, latency: DurationHistogram)]) -> R) -> R {
+            entries.withLock { body(&$0) }
+        }
+    }
+
+    private struct InstrumentKey: Hashable {
+        var service: String
+        var operation: String
+        var status: Int
+    }
+
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }
 
     func record(service: String, operation: String, status: Int, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        registry.makeCounter(
-            descriptor: Self.requests,
-            labels: [("service", service), ("operation", operation), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.latency,
-            labels: [("service", service), ("operation", operation)],
-            buckets: Self.buckets
-        ).record(elapsed)
+        let key = InstrumentKey(service: service, operation: operation, status: status)
+        let found = instruments.withLock { $0[key] }
+        let pair = found ?? makeInstruments(key)
+        pair.counter.increment()
+        pair.latency.record(elapsed)
+    }
+
+    private func makeInstruments(_ key: InstrumentKey) -> (counter: Counter, latency: DurationHistogram) {
+        let pair = (
+            counter: registry.makeCounter(
+                descriptor: Self.requests,
+                labels: [("service", key.service), ("operation", key.operation), ("status", String(key.status))]
+            ),
+            latency: registry.makeDurationHistogram(
+                descriptor: Self.latency,
+                labels: [("service", key.service), ("operation", key.operation)],
+                buckets: Self.buckets
+            )
+        )
+        // Unbounded only in theory: operations come from the models, statuses are HTTP's.
+        instruments.withLock { $0[key] = pair }
+        return pair
     }
 
     /// The Prometheus text exposition of every metric.
