@@ -21,6 +21,15 @@ func pipelineBenchmarks() {
     pipelineBenchmark("pipeline GetCallerIdentity (in-process, ephemeral, strict)") { runtime in
         try await checked(runtime, signedQuery(service: "sts", body: getCallerIdentity, at: Date()), body: getCallerIdentity).request
     }
+    // The same, 1,000 requests per sample: what one request costs without the harness's per-sample work
+    // (reading /proc, waking the measuring thread), which on a small VM is tens of microseconds.
+    // `--scale` reports per request; time and mallocs are per 1,000.
+    pipelineBenchmark(
+        "pipeline GetCallerIdentity ×1000 (in-process, ephemeral, strict)",
+        configuration: .init(timeUnits: .microseconds, scalingFactor: .kilo, maxDuration: .seconds(4), maxIterations: 50)
+    ) { runtime in
+        try await checked(runtime, signedQuery(service: "sts", body: getCallerIdentity, at: Date()), body: getCallerIdentity).request
+    }
 
     // Issue 6's "the authorizer adds ≤ 5 µs p50": the same IAM GetUser by the root user (allowed in its own
     // account without policies) and by an IAM user whose 3 attached policies of 10 statements are all read.
@@ -40,9 +49,13 @@ func pipelineBenchmarks() {
 
 /// A benchmark of `runtime.respond(to:)` for one request, which `prepare` makes on a fresh runtime once,
 /// before the samples (the closure runs once per sample).
-private func pipelineBenchmark(_ name: String, prepare: @escaping @Sendable (NimbusRuntime) async throws -> WireRequest) {
+private func pipelineBenchmark(
+    _ name: String,
+    configuration: Benchmark.Configuration = Benchmark.defaultConfiguration,
+    prepare: @escaping @Sendable (NimbusRuntime) async throws -> WireRequest
+) {
     let prepared = Prepared()
-    Benchmark(name) { benchmark in
+    Benchmark(name, configuration: configuration) { benchmark in
         guard let runtime = prepared.runtime, let request = prepared.request else { return }
         for _ in benchmark.scaledIterations {
             blackHole(await runtime.respond(to: request))
