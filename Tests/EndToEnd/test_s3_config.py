@@ -340,6 +340,77 @@ def test_lifecycle_expires_noncurrent_versions_and_lone_delete_markers(fresh_ser
     server.assert_healthy()
 
 
+def test_lifecycle_transitions_archive_objects_until_restored(fresh_server):
+    """Transition moves objects to GLACIER (those under 128 KiB stay, as S3's default minimum size says),
+    noncurrent versions too; an archived object is listed and HEAD-able but not readable or copyable until
+    RestoreObject, which answers 202 and then 200, and shows in x-amz-restore."""
+    server = fresh_server
+    server.extra_env["NIMBUS_S3_LIFECYCLE_DAY_SECONDS"] = "1"
+    server.extra_env["NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS"] = "1"
+    server.start()
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="lc-archive")
+    s3.put_bucket_versioning(Bucket="lc-archive", VersioningConfiguration={"Status": "Enabled"})
+    big = bytes(range(256)) * 800  # 200 KiB
+    s3.put_object(Bucket="lc-archive", Key="cold/big", Body=big)
+    s3.put_object(Bucket="lc-archive", Key="cold/small", Body=b"tiny")
+    s3.put_object(Bucket="lc-archive", Key="warm/big", Body=big)
+    old = s3.put_object(Bucket="lc-archive", Key="hist/doc", Body=big)["VersionId"]
+    s3.put_object(Bucket="lc-archive", Key="hist/doc", Body=b"current")
+    s3.put_bucket_lifecycle_configuration(Bucket="lc-archive", LifecycleConfiguration={"Rules": [
+        {"ID": "cold", "Filter": {"Prefix": "cold/"}, "Status": "Enabled",
+         "Transitions": [{"Days": 1, "StorageClass": "STANDARD_IA"}, {"Days": 2, "StorageClass": "GLACIER"}]},
+        {"ID": "hist", "Filter": {"Prefix": "hist/"}, "Status": "Enabled",
+         "NoncurrentVersionTransitions": [{"NoncurrentDays": 1, "StorageClass": "DEEP_ARCHIVE"}]},
+    ]})
+
+    def storage_class(key, version=None):
+        extra = {"VersionId": version} if version else {}
+        return s3.head_object(Bucket="lc-archive", Key=key, **extra).get("StorageClass", "STANDARD")
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (storage_class("cold/big"), storage_class("hist/doc", old)) != ("GLACIER", "DEEP_ARCHIVE"):
+        time.sleep(1)
+    assert storage_class("cold/big") == "GLACIER"
+    assert storage_class("hist/doc", old) == "DEEP_ARCHIVE"
+    assert storage_class("hist/doc") == "STANDARD"
+    assert storage_class("cold/small") == "STANDARD"
+    assert storage_class("warm/big") == "STANDARD"
+    listed = {o["Key"]: o["StorageClass"] for o in s3.list_objects_v2(Bucket="lc-archive")["Contents"]}
+    assert listed["cold/big"] == "GLACIER"
+
+    err, status = error_of(lambda: s3.get_object(Bucket="lc-archive", Key="cold/big"))
+    assert (err["Code"], status) == ("InvalidObjectState", 403)
+    assert err["StorageClass"] == "GLACIER"
+    err, status = error_of(lambda: s3.copy_object(Bucket="lc-archive", Key="copy", CopySource="lc-archive/cold/big"))
+    assert (err["Code"], status) == ("InvalidObjectState", 403)
+    err, status = error_of(lambda: s3.restore_object(Bucket="lc-archive", Key="warm/big", RestoreRequest={"Days": 1}))
+    assert (err["Code"], status) == ("InvalidObjectState", 403)
+    err, status = error_of(lambda: s3.restore_object(
+        Bucket="lc-archive", Key="hist/doc", VersionId=old,
+        RestoreRequest={"Days": 1, "GlacierJobParameters": {"Tier": "Expedited"}}))
+    assert (err["Code"], status) == ("InvalidArgument", 400)
+
+    # 60 "days" of one second: the restored copy outlives the test.
+    first = s3.restore_object(Bucket="lc-archive", Key="cold/big", RestoreRequest={"Days": 60, "GlacierJobParameters": {"Tier": "Bulk"}})
+    assert first["ResponseMetadata"]["HTTPStatusCode"] == 202
+    again = s3.restore_object(Bucket="lc-archive", Key="cold/big", RestoreRequest={"Days": 60})
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200
+    head = s3.head_object(Bucket="lc-archive", Key="cold/big")
+    assert head["StorageClass"] == "GLACIER"
+    assert head["Restore"].startswith('ongoing-request="false", expiry-date="')
+    assert s3.get_object(Bucket="lc-archive", Key="cold/big")["Body"].read() == big
+    s3.copy_object(Bucket="lc-archive", Key="copy", CopySource="lc-archive/cold/big")
+    assert s3.get_object(Bucket="lc-archive", Key="copy")["Body"].read() == big
+
+    # The CLI's restore-object, on the deep-archived noncurrent version.
+    result = server.aws("s3api", "restore-object", "--bucket", "lc-archive", "--key", "hist/doc", "--version-id", old,
+                        "--restore-request", '{"Days": 60}')
+    assert result.rc == 0, result.stderr
+    assert s3.get_object(Bucket="lc-archive", Key="hist/doc", VersionId=old)["Body"].read() == big
+    server.assert_healthy()
+
+
 # -- server access logging -----------------------------------------------------------------------
 
 LOG_FIELD = re.compile(r'\[[^\]]*\]|"(?:[^"\\]|\\.)*"|\S+')

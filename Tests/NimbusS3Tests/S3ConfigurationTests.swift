@@ -69,6 +69,54 @@ import Testing
         #expect(S3Service.lifecycleDue(Date(timeIntervalSince1970: 100.3), days: 2, daySeconds: 1) == Date(timeIntervalSince1970: 103))
     }
 
+    @Test func transitionsPickTheLatestDueColderClass() {
+        let rule = LifecycleRule(id: "r", enabled: true, prefix: nil, filter: nil)
+        let start = Date(timeIntervalSince1970: 0)
+        let steps = [
+            LifecycleTransition(days: 2, date: nil, storageClass: "GLACIER"),
+            LifecycleTransition(days: 1, date: nil, storageClass: "STANDARD_IA"),
+        ]
+        func due(at seconds: Double, size: Int64 = 1 << 20, from current: String? = nil, minimum: String = "all_storage_classes_128K") -> String? {
+            S3Service.dueTransition(
+                steps, start: start, size: size, currentClass: current, rule: rule, minimumSize: minimum,
+                now: Date(timeIntervalSince1970: seconds * 86_400)
+            )
+        }
+        #expect(due(at: 0.5) == nil)
+        #expect(due(at: 1) == "STANDARD_IA")
+        #expect(due(at: 3) == "GLACIER")
+        // Never warmer, never the same class again.
+        #expect(due(at: 3, from: "GLACIER") == nil)
+        #expect(due(at: 3, from: "DEEP_ARCHIVE") == nil)
+        #expect(due(at: 1, from: "STANDARD_IA") == nil)
+        // Under 128 KiB: nowhere by default; to the archive classes only with varies_by_storage_class.
+        #expect(due(at: 3, size: 1_000) == nil)
+        #expect(due(at: 3, size: 1_000, minimum: "varies_by_storage_class") == "GLACIER")
+        #expect(due(at: 1, size: 1_000, minimum: "varies_by_storage_class") == nil)
+        // A size filter in the rule lets small objects move.
+        let sized = LifecycleRule(id: "s", enabled: true, prefix: nil, filter: LifecycleFilter(and: false, prefix: nil, tags: [], objectSizeGreaterThan: 0))
+        #expect(S3Service.dueTransition(steps, start: start, size: 1_000, currentClass: nil, rule: sized, minimumSize: "all_storage_classes_128K",
+                                        now: Date(timeIntervalSince1970: 86_400)) == "STANDARD_IA")
+    }
+
+    @Test func archivedObjectsReadOnlyWhileRestored() throws {
+        let now = Date(timeIntervalSince1970: 1_000)
+        func record(_ storageClass: String?, restoredUntil: Date? = nil) -> ObjectRecord {
+            ObjectRecord(
+                key: "k", size: 1, etag: "\"e\"", lastModified: now, metadata: [:], storageClass: storageClass,
+                encryption: .s3, pieces: [], owner: "o", restoredUntil: restoredUntil
+            )
+        }
+        #expect(S3Service.isReadable(record(nil), now: now))
+        #expect(S3Service.isReadable(record("GLACIER_IR"), now: now))
+        #expect(!S3Service.isReadable(record("GLACIER"), now: now))
+        #expect(!S3Service.isReadable(record("DEEP_ARCHIVE", restoredUntil: now), now: now))
+        #expect(S3Service.isReadable(record("DEEP_ARCHIVE", restoredUntil: now.addingTimeInterval(1)), now: now))
+        #expect(throws: AWSError.self) { try S3Service.checkReadable(record("GLACIER"), now: now) }
+        #expect(S3Service.restoreHeader(record("GLACIER", restoredUntil: Date(timeIntervalSince1970: 0)))
+            == "ongoing-request=\"false\", expiry-date=\"Thu, 01 Jan 1970 00:00:00 GMT\"")
+    }
+
     @Test func filtersSelectByPrefixTagsAndSize() {
         var rule = LifecycleRule(id: "r", enabled: true, prefix: nil, filter: LifecycleFilter(
             and: true, prefix: "logs/", tags: [LifecycleTag(key: "class", value: "cold")], objectSizeGreaterThan: 10, objectSizeLessThan: 100

@@ -130,6 +130,8 @@ struct ObjectRecord: Codable, Sendable {
     var kmsKeyARN: String? = nil
     var kmsContext: [String: String]? = nil
     var bucketKeyEnabled: Bool? = nil
+    /// GLACIER and DEEP_ARCHIVE: until when `RestoreObject` made the data readable.
+    var restoredUntil: Date? = nil
 
     var version: String { versionID ?? "null" }
 }

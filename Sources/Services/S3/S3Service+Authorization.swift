@@ -78,6 +78,7 @@ extension S3Service {
             "CompleteMultipartUpload": object("PutObject"),
             "AbortMultipartUpload": object("AbortMultipartUpload"),
             "ListParts": object("ListMultipartUploadParts"),
+            "RestoreObject": object("RestoreObject"),
         ]
     }()
 

@@ -42,6 +42,7 @@ extension S3Service {
         let customer = try Self.customerKey(input, prefix: "CopySource", context: context)
         try Self.checkCustomerKey(customer, for: record)
         try ReadCondition.check(input, record, prefix: "CopySource")
+        try Self.checkReadable(record, now: clock.now, asCopySource: true)
         return (record, sourceBucket.name, customer)
     }
 

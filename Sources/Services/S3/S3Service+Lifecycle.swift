@@ -108,12 +108,13 @@ private struct LifecycleObjectView: Decodable {
     var tags: [String: String]?
 }
 
-/// One version, as the noncurrent rules need it.
-private struct LifecycleVersionView: Decodable {
+/// One version (or current object), as the noncurrent rules and transitions need it.
+struct LifecycleVersionView: Decodable {
     var key: String
     var size: Int64
     var lastModified: Date
     var tags: [String: String]?
+    var storageClass: String?
     var versionID: String?
     var isDeleteMarker: Bool?
 }
@@ -391,8 +392,15 @@ extension S3Service {
                 if let expiration = rule.expiration, expiration.days != nil || expiration.date != nil {
                     try await expireObjects(in: bucket.name, rule: rule, expiration: expiration, now: now)
                 }
-                if rule.noncurrentVersionExpiration?.noncurrentDays != nil || rule.expiration?.expiredObjectDeleteMarker == true {
-                    try await expireVersions(in: bucket, rule: rule, now: now)
+                if let transitions = rule.transitions, !transitions.isEmpty {
+                    try await transitionObjects(
+                        in: bucket, rule: rule, transitions: transitions, minimumSize: configuration.transitionDefaultMinimumObjectSize, now: now
+                    )
+                }
+                if rule.noncurrentVersionExpiration?.noncurrentDays != nil || rule.expiration?.expiredObjectDeleteMarker == true
+                    || rule.noncurrentVersionTransitions?.isEmpty == false
+                {
+                    try await expireVersions(in: bucket, rule: rule, minimumSize: configuration.transitionDefaultMinimumObjectSize, now: now)
                 }
                 if let days = rule.abortIncompleteMultipartUploadDays {
                     try await abortUploads(in: bucket.name, prefix: rule.keyPrefix, days: days, now: now)
@@ -425,7 +433,7 @@ extension S3Service {
     /// The rules on older versions: each noncurrent version expires `NoncurrentDays` after a newer one
     /// replaced it, except the `NewerNoncurrentVersions` newest; a delete marker left with no versions
     /// behind it goes when the rule says `ExpiredObjectDeleteMarker`. Versions come newest first per key.
-    private func expireVersions(in bucket: BucketRecord, rule: LifecycleRule, now: Date) async throws {
+    private func expireVersions(in bucket: BucketRecord, rule: LifecycleRule, minimumSize: String, now: Date) async throws {
         let pageSize = 1_000
         var after: String? = nil
         var group: [LifecycleVersionView] = []
@@ -449,6 +457,22 @@ extension S3Service {
             for version in doomed {
                 // Refused for this version (Object Lock, say); the others still expire.
                 _ = try? await deleteKey(bucket: bucket, key: version.key, versionID: version.versionID ?? "null", bypassGovernance: false)
+            }
+            // Noncurrent transitions: the clock starts when a newer version replaced this one; the
+            // `NewerNoncurrentVersions` newest noncurrent versions stay where they are.
+            if let transitions = rule.noncurrentVersionTransitions, !transitions.isEmpty {
+                for index in versions.indices.dropFirst() {
+                    let version = versions[index]
+                    guard version.isDeleteMarker != true, !doomed.contains(where: { $0.versionID == version.versionID }),
+                        rule.matches(key: version.key, size: version.size, tags: version.tags ?? [:])
+                    else { continue }
+                    let eligible = transitions.filter { index - 1 >= Int($0.newerNoncurrentVersions ?? 0) }
+                    guard let target = Self.dueTransition(
+                        eligible, start: versions[index - 1].lastModified, size: version.size, currentClass: version.storageClass,
+                        rule: rule, minimumSize: minimumSize, now: now
+                    ) else { continue }
+                    try? await transition(bucket: bucket, key: version.key, versionID: version.versionID ?? "null", to: target)
+                }
             }
         }
         while true {

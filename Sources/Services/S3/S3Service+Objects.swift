@@ -164,6 +164,7 @@ extension S3Service {
         let customer = try Self.customerKey(input, context: context)
         try Self.checkCustomerKey(customer, for: record)
         try ReadCondition.check(input, record)
+        if includeBody { try Self.checkReadable(record, now: clock.now) }
 
         var out = Self.objectHeaders(record)
         if bucket.versioning != nil { out["VersionId"] = .string(record.version) }
@@ -217,6 +218,7 @@ extension S3Service {
         if let v = record.expires { out["Expires"] = .string(v) }
         if let v = record.websiteRedirectLocation { out["WebsiteRedirectLocation"] = .string(v) }
         if let v = record.storageClass { out["StorageClass"] = .string(v) }
+        if let v = restoreHeader(record) { out["Restore"] = .string(v) }
         if let tags = record.tags, !tags.isEmpty { out["TagCount"] = .integer(Int64(tags.count)) }
         if let mode = record.retentionMode, let until = record.retainUntil {
             out["ObjectLockMode"] = .string(mode)

@@ -135,6 +135,7 @@ public final class S3Service: Sendable {
         simple("PutObjectTagging", putObjectTagging)
         simple("GetObjectTagging", getObjectTagging)
         simple("DeleteObjectTagging", deleteObjectTagging)
+        on("RestoreObject", restoreObject)
         // Multipart
         simple("CreateMultipartUpload", createMultipartUpload)
         simple("UploadPart", uploadPart)
