@@ -128,8 +128,12 @@ struct RequestPipeline: Sendable {
             isSecureTransport: connection.isSecure
         )
         if let preflight = service.definition.preflight, let answer = await preflight(request, context) {
-            metrics.record(service: model.signingName, operation: "Preflight", status: answer.status, since: started)
-            return answer
+            if let call = answer.call, !call.context.principal.isAnonymous {
+                await record(call)
+            }
+            let operation = answer.call?.context.operation ?? "Preflight"
+            metrics.record(service: model.signingName, operation: operation, status: answer.response.status, since: started)
+            return answer.response
         }
         var input: ShapeValue?
         var operation: NimbusWire.Operation?
@@ -326,6 +330,19 @@ struct RequestPipeline: Sendable {
         } catch {
             // The call already happened; losing its record is an operator problem worth shouting about.
             logger.error("audit event could not be recorded", metadata: ["request-id": .string(context.requestID), "error": "\(error)"])
+        }
+    }
+
+    /// Records a call a service answered before routing (a browser POST upload).
+    private func record(_ call: AuditedCall) async {
+        let event = AuditEvent(
+            context: call.context, eventTime: clock.now, readOnly: Self.isReadOnly(call.context.operation),
+            requestParameters: call.requestParameters, error: call.error
+        )
+        do {
+            try await audit.record(event)
+        } catch {
+            logger.error("audit event could not be recorded", metadata: ["request-id": .string(call.context.requestID), "error": "\(error)"])
         }
     }
 

@@ -130,7 +130,33 @@ public struct CompletedRequest: Sendable {
 /// Answers a request that is not an API operation of the model (S3's CORS preflight `OPTIONS`, browser
 /// `POST` uploads) before routing and authentication; nil to let the pipeline answer as usual. It sees
 /// every request of the service, so it must decide cheaply.
-public typealias PreflightResponder = @Sendable (WireRequest, RequestContext) async -> WireResponse?
+public typealias PreflightResponder = @Sendable (WireRequest, RequestContext) async -> PreflightAnswer?
+
+/// A preflight's answer and, when the request was a call AWS records (a browser `POST` upload is S3's
+/// `PostObject`), the call, which the pipeline puts in CloudTrail as it does every operation's.
+public struct PreflightAnswer: Sendable {
+    public var response: WireResponse
+    public var call: AuditedCall?
+
+    public init(_ response: WireResponse, call: AuditedCall? = nil) {
+        self.response = response
+        self.call = call
+    }
+}
+
+/// A call answered outside the operation handlers: who made it (`context.principal`, `context.operation`),
+/// its parameters as CloudTrail shows them, and the error it got, if any.
+public struct AuditedCall: Sendable {
+    public var context: RequestContext
+    public var requestParameters: JSONValue?
+    public var error: AWSError?
+
+    public init(context: RequestContext, requestParameters: JSONValue?, error: AWSError?) {
+        self.context = context
+        self.requestParameters = requestParameters
+        self.error = error
+    }
+}
 /// Headers a service adds to every answer, errors included (S3's CORS headers for a request with `Origin`).
 public typealias ResponseDecorator = @Sendable (WireRequest, RequestContext, inout WireResponse) async -> Void
 public typealias CompletionObserver = @Sendable (CompletedRequest) async -> Void

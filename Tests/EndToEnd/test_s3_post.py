@@ -81,6 +81,39 @@ def test_presigned_post_sigv4_stores_the_object_as_put_does(clean, s3, bucket):
     assert got["ETag"] == etag
 
 
+def test_post_uploads_are_in_cloudtrail(clean, s3, bucket):
+    """A browser upload is S3's PostObject data event: who, from where, bucket and key; refused ones too."""
+    user = clean.client("iam")
+    user.create_user(UserName="uploader")
+    user.put_user_policy(UserName="uploader", PolicyName="put", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/ok/*"}]}))
+    key = user.create_access_key(UserName="uploader")["AccessKey"]
+    creds = Creds(key["AccessKeyId"], key["SecretAccessKey"])
+    client = s3v4(clean, creds)
+    allowed = client.generate_presigned_post(bucket, "ok/file.txt", ExpiresIn=300)
+    assert post(allowed["url"], allowed["fields"]).status_code == 204
+    denied = client.generate_presigned_post(bucket, "no/file.txt", ExpiresIn=300)
+    r = post(denied["url"], denied["fields"])
+    assert r.status_code == 403 and error(r)[0] == "AccessDenied"
+
+    events = clean.all_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "PostObject"}])
+    records = [json.loads(e["CloudTrailEvent"]) for e in events]
+    assert len(records) == 2, records
+    by_key = {r["requestParameters"]["key"]: r for r in records}
+    for record in by_key.values():
+        assert record["eventSource"] == "s3.amazonaws.com"
+        assert record["userIdentity"]["type"] == "IAMUser"
+        assert record["userIdentity"]["userName"] == "uploader"
+        assert record["userIdentity"]["accessKeyId"] == key["AccessKeyId"]
+        assert record["sourceIPAddress"] == "127.0.0.1"
+        assert record["requestParameters"]["bucketName"] == bucket
+        assert record["readOnly"] is False
+    assert "errorCode" not in by_key["ok/file.txt"]
+    assert by_key["no/file.txt"]["errorCode"] == "AccessDenied"
+    # The form's fields (its policy and signature among them) are not recorded.
+    assert allowed["fields"]["x-amz-signature"] not in json.dumps(records)
+
+
 def test_presigned_post_sigv2(clean, s3, bucket):
     client = clean.client("s3", signature_version="s3")
     presigned = client.generate_presigned_post(bucket, "v2/object.bin", ExpiresIn=300)

@@ -45,7 +45,7 @@ extension S3Service {
     ///
     /// The body is the one the server buffered (at most its 20 MiB `maxBufferedBody`), so a POST upload is
     /// limited to that; larger ones would need the form parsed as it streams in.
-    func postObject(_ request: WireRequest, _ context: RequestContext) async -> WireResponse? {
+    func postObject(_ request: WireRequest, _ context: RequestContext) async -> PreflightAnswer? {
         guard let contentType = request.header("content-type"), MultipartFormData.isFormData(contentType: contentType),
             let bucket = Self.postBucket(request)
         else { return nil }
@@ -53,21 +53,26 @@ extension S3Service {
         var context = context
         context.operation = "PostObject"
         var response: WireResponse
-        var errorCode: String?
+        var failure: AWSError?
+        var key: String?
         do {
-            response = try await browserUpload(request, contentType: contentType, bucket: bucket, context: &context)
+            response = try await browserUpload(request, contentType: contentType, bucket: bucket, context: &context, key: &key)
         } catch {
             let awsError = error as? AWSError ?? .internalFailure()
-            errorCode = awsError.code
+            failure = awsError
             response = Self.postCodec.encodeError(awsError, requestID: context.requestID)
             response.headers += awsError.headers
         }
         await corsHeaders(request, context, &response)
         await accessLog(CompletedRequest(
             request: request, context: context, operation: context.operation, input: nil, status: response.status,
-            errorCode: errorCode, bytesSent: Int64(response.body.count), duration: ContinuousClock.now - started
+            errorCode: failure?.code, bytesSent: Int64(response.body.count), duration: ContinuousClock.now - started
         ))
-        return response
+        // CloudTrail's S3 data event for the upload, as for PutObject: the bucket, the key once the form named it.
+        var parameters: [(String, JSONValue)] = [("bucketName", .string(bucket))]
+        if let key { parameters.append(("key", .string(key))) }
+        if let host = request.host { parameters.append(("Host", .string(host))) }
+        return PreflightAnswer(response, call: AuditedCall(context: context, requestParameters: .object(parameters), error: failure))
     }
 
     /// The bucket a POST upload is addressed to: `POST /` on a virtual-hosted bucket, `POST /bucket` path-style.
@@ -83,7 +88,9 @@ extension S3Service {
         return bucket
     }
 
-    private func browserUpload(_ request: WireRequest, contentType: String, bucket: String, context: inout RequestContext) async throws -> WireResponse {
+    private func browserUpload(
+        _ request: WireRequest, contentType: String, bucket: String, context: inout RequestContext, key recordedKey: inout String?
+    ) async throws -> WireResponse {
         // 1. The form, up to and including the file.
         guard let boundary = MultipartFormData.boundary(contentType: contentType) else { throw Self.malformedPOST }
         let form: MultipartFormData
@@ -110,6 +117,7 @@ extension S3Service {
         }
         guard let keyField = fields["key"] else { throw Self.missingField("key") }
         let key = keyField.replacingOccurrences(of: "${filename}", with: file.filename ?? "")
+        recordedKey = key
 
         // 2. Who signed the policy, and whether the form meets it.
         if let policy = fields["policy"] {

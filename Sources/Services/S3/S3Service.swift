@@ -155,7 +155,7 @@ public final class S3Service: Sendable {
         )
         definition.preflight = { [self] request, context in
             switch request.method {
-            case "OPTIONS": await corsPreflight(request, context)
+            case "OPTIONS": await corsPreflight(request, context).map { PreflightAnswer($0) }
             case "POST": await postObject(request, context)
             default: nil
             }
