@@ -126,9 +126,9 @@ extension RequestPipeline {
         default: break
         }
         let scope = SigV4Verifier.scope(of: SignableRequest(method: request.method, path: request.path, query: request.query, headers: request.headers))
-        guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name],
-            let operation = try? service.codec.operation(for: request)
-        else { return false }
+        guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name] else { return false }
+        if let streams = service.definition.streamsPreflightBody, streams(request) { return true }
+        guard let operation = try? service.codec.operation(for: request) else { return false }
         return operation.streamingInputMember != nil
     }
 }

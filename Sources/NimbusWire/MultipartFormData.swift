@@ -26,6 +26,7 @@
 // ends only at a delimiter, so a truncated body is an error rather than a shorter file.
 
 import Foundation
+package import NimbusCore
 
 /// A parsed multipart/form-data body: its parts, in order, with their bodies as slices of the input.
 package struct MultipartFormData: Sendable {
@@ -116,6 +117,49 @@ package struct MultipartFormData: Sendable {
         self.parts = parts
     }
 
+    /// For a body that arrives in pieces: the parts before the first one `isFile` selects (each complete), that
+    /// part's headers (with an empty body) and where its body starts in `prefix`. Nil while `prefix` does not
+    /// reach that body yet; the caller reads more and asks again. Errors are the ones `init` reports.
+    package static func head(
+        _ prefix: [UInt8],
+        boundary: String,
+        limits: Limits = Limits(),
+        isFile: (Part) -> Bool
+    ) throws(MultipartFormDataError) -> (fields: [Part], file: Part, bodyStart: Int)? {
+        let delimiter = Array(("--" + boundary).utf8)
+        let crlf: [UInt8] = [0x0D, 0x0A]
+        var position: Int
+        if prefix.starts(with: delimiter) {
+            position = delimiter.count
+        } else if let found = find(crlf + delimiter, in: prefix, from: 0) {
+            position = found + 2 + delimiter.count
+        } else {
+            return nil
+        }
+        var fields: [Part] = []
+        while true {
+            guard prefix.count >= position + 2 else { return nil }
+            if prefix[position...].starts(with: [0x2D, 0x2D]) { throw MultipartFormDataError("the body ends before the file") }
+            while position < prefix.count, prefix[position] == 0x20 || prefix[position] == 0x09 { position += 1 }
+            guard prefix.count >= position + 2 else { return nil }
+            guard prefix[position...].starts(with: crlf) else { throw MultipartFormDataError("no CRLF after a boundary") }
+            position += 2
+            guard fields.count < limits.maxParts else { throw MultipartFormDataError("too many parts") }
+            let parsed: ([(String, String)], Int)
+            do {
+                parsed = try headers(prefix, from: position, limit: limits.maxHeaderBytes)
+            } catch where prefix.count - position <= limits.maxHeaderBytes {
+                return nil  // the header block is not complete yet
+            }
+            let (partHeaders, bodyStart) = parsed
+            let candidate = try part(headers: partHeaders, body: [])
+            if isFile(candidate) { return (fields, candidate, bodyStart) }
+            guard let end = find(crlf + delimiter, in: prefix, from: bodyStart) else { return nil }
+            fields.append(try part(headers: partHeaders, body: prefix[bodyStart..<end]))
+            position = end + 2 + delimiter.count
+        }
+    }
+
     /// The header lines of a part and where its body begins.
     private static func headers(_ body: [UInt8], from start: Int, limit: Int) throws(MultipartFormDataError) -> ([(String, String)], Int) {
         var headers: [(String, String)] = []
@@ -167,7 +211,7 @@ package struct MultipartFormData: Sendable {
     }
 
     /// The first index of `needle` in `haystack` at or after `from` (and starting before `before`).
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int, before: Int = .max) -> Int? {
+    package static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int, before: Int = .max) -> Int? {
         guard let first = needle.first, haystack.count >= needle.count else { return nil }
         let last = min(haystack.count - needle.count, before - 1)
         guard from <= last else { return nil }
@@ -239,5 +283,73 @@ enum HeaderParameters {
         let pieces = value.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
         guard pieces.count == 3, pieces[0].lowercased() == "utf-8" else { return nil }
         return String(pieces[2]).removingPercentEncoding
+    }
+}
+
+/// The body of a form's file part read from the rest of the request as it arrives: the bytes up to the
+/// `CRLF--boundary` that ends the part, holding back only as many as could be the start of that delimiter.
+/// A body that ends before the delimiter throws, so a truncated upload is never taken for a shorter file.
+package struct MultipartFileBody: AsyncSequence, Sendable {
+    package typealias Element = [UInt8]
+
+    private let source: ByteStream
+    private let alreadyRead: [UInt8]
+    private let delimiter: [UInt8]
+    private let check: @Sendable (_ total: Int64, _ ended: Bool) throws -> Void
+
+    /// - Parameters:
+    ///   - remainder: what follows, in the request body, the bytes read so far.
+    ///   - alreadyRead: the file's first bytes, read while parsing the fields before it.
+    ///   - check: called with the running size after every chunk and once at the end, to stop an upload
+    ///     that breaks a size limit as soon as it does.
+    package init(
+        remainder: ByteStream, alreadyRead: [UInt8], boundary: String,
+        check: @escaping @Sendable (_ total: Int64, _ ended: Bool) throws -> Void = { _, _ in }
+    ) {
+        self.source = remainder
+        self.alreadyRead = alreadyRead
+        self.delimiter = Array(("\r\n--" + boundary).utf8)
+        self.check = check
+    }
+
+    package func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(source: source.makeAsyncIterator(), pending: alreadyRead, delimiter: delimiter, check: check)
+    }
+
+    package struct AsyncIterator: AsyncIteratorProtocol {
+        var source: ByteStream.AsyncIterator
+        var pending: [UInt8]
+        let delimiter: [UInt8]
+        let check: @Sendable (Int64, Bool) throws -> Void
+        var total: Int64 = 0
+        var finished = false
+
+        package mutating func next() async throws -> [UInt8]? {
+            while !finished {
+                if let end = MultipartFormData.find(delimiter, in: pending, from: 0) {
+                    finished = true
+                    return try emit(Array(pending[..<end]), ended: true)
+                }
+                // Everything but a tail that could be the delimiter's beginning is file data.
+                let safe = pending.count - (delimiter.count - 1)
+                if safe >= 64 * 1024 {
+                    let out = Array(pending[..<safe])
+                    pending.removeFirst(safe)
+                    return try emit(out, ended: false)
+                }
+                guard let chunk = try await source.next() else {
+                    throw MultipartFormDataError("the file part does not end with a boundary")
+                }
+                pending += chunk
+            }
+            return nil
+        }
+
+        private mutating func emit(_ bytes: [UInt8], ended: Bool) throws -> [UInt8]? {
+            total += Int64(bytes.count)
+            try check(total, ended)
+            if bytes.isEmpty && ended { return nil }
+            return bytes
+        }
     }
 }

@@ -194,6 +194,9 @@ public struct ServiceDefinition: Sendable {
     public var inputAuthenticators: [String: InputAuthenticator] = [:]
     /// For requests outside the model, before routing and authentication.
     public var preflight: PreflightResponder?
+    /// Whether the preflight reads this request's body as a stream from the socket (S3's POST uploads, of up
+    /// to 5 GB); other requests the preflight answers get their body buffered. Must be cheap.
+    public var streamsPreflightBody: (@Sendable (WireRequest) -> Bool)?
     public var decorateResponse: ResponseDecorator?
     /// Told of every answered request (after it is answered, before the next one on the connection).
     public var onCompletion: CompletionObserver?

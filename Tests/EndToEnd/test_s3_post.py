@@ -383,3 +383,44 @@ def test_other_posts_still_reach_the_api(clean, s3, bucket):
     assert [d["Key"] for d in out["Deleted"]] == ["a"]
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")
     s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload["UploadId"])
+
+
+# -- large uploads stream --------------------------------------------------------------------------
+
+
+def test_large_post_upload_streams_past_the_buffered_limit(clean, s3, bucket):
+    """Bodies the server buffers are capped at 20 MiB; a POST upload's file streams into the object instead."""
+    content = hashlib.sha256(b"seed").digest() * (48 * 1024 * 1024 // 32)  # 48 MiB
+    presigned = s3v4(clean).generate_presigned_post(bucket, "big/upload.bin", ExpiresIn=300)
+    r = post(presigned["url"], presigned["fields"], content=content, filename="upload.bin")
+    assert r.status_code == 204, r.text[:500]
+    assert r.headers["ETag"] == '"%s"' % hashlib.md5(content).hexdigest()
+    head = s3.head_object(Bucket=bucket, Key="big/upload.bin")
+    assert head["ContentLength"] == len(content)
+    got = s3.get_object(Bucket=bucket, Key="big/upload.bin")["Body"].read()
+    assert hashlib.sha256(got).digest() == hashlib.sha256(content).digest()
+
+
+def test_streamed_post_upload_meets_the_policy_size_range_and_needs_its_boundary(clean, s3, bucket):
+    client = s3v4(clean)
+    limited = client.generate_presigned_post(bucket, "limited.bin", Conditions=[["content-length-range", 1, 2 * 1024 * 1024]], ExpiresIn=300)
+    r = post(limited["url"], limited["fields"], content=b"z" * (5 * 1024 * 1024))
+    assert r.status_code == 400
+    assert error(r)[0] == "EntityTooLarge"
+    err = pytest.raises(botocore.exceptions.ClientError, s3.head_object, Bucket=bucket, Key="limited.bin").value
+    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+    # 3 MiB of file and then the body ends without the closing boundary: nothing is stored.
+    presigned = client.generate_presigned_post(bucket, "truncated.bin", ExpiresIn=300)
+    boundary = "Trunc4t3d"
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in presigned["fields"].items()
+    )
+    body = head + f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="t.bin"\r\n\r\n'.encode() + b"t" * (3 * 1024 * 1024)
+    r = requests.post(presigned["url"], data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}, timeout=60)
+    assert r.status_code == 400
+    assert error(r)[0] == "MalformedPOSTRequest"
+    err = pytest.raises(botocore.exceptions.ClientError, s3.head_object, Bucket=bucket, Key="truncated.bin").value
+    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    clean.assert_healthy()

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import NimbusCore
 import NimbusWire
 import Testing
 
@@ -103,5 +104,63 @@ import Testing
         #expect(MultipartFormData.boundary(contentType: "multipart/form-data") == nil)
         #expect(MultipartFormData.boundary(contentType: "multipart/form-data; boundary=") == nil)
         #expect(MultipartFormData.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "x", count: 71)) == nil)
+    }
+}
+
+@Suite struct MultipartStreamingTests {
+    private let form = Array(
+        ("--B\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n"
+            + "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\n"
+            + "file bytes \r\n--almost but not the boundary\r\n--B--\r\n").utf8
+    )
+
+    private static func chunks(_ parts: [[UInt8]]) -> ByteStream {
+        ByteStream(AsyncStream<[UInt8]> { continuation in
+            for part in parts where !part.isEmpty { continuation.yield(part) }
+            continuation.finish()
+        }, length: nil)
+    }
+
+    @Test func headNeedsTheFieldsAndTheFileHeaders() throws {
+        let isFile: (MultipartFormData.Part) -> Bool = { $0.name == "file" }
+        // Every prefix short of the file's headers asks for more; from there on the answer is the same.
+        let fileStart = try #require(try MultipartFormData.head(form, boundary: "B", isFile: isFile)).bodyStart
+        for length in 0..<fileStart {
+            #expect(try MultipartFormData.head(Array(form.prefix(length)), boundary: "B", isFile: isFile) == nil)
+        }
+        let head = try #require(try MultipartFormData.head(Array(form.prefix(fileStart)), boundary: "B", isFile: isFile))
+        #expect(head.fields.map(\.name) == ["key"])
+        #expect(head.fields.first?.text == "k")
+        #expect(head.file.filename == "f")
+        // A form that closes before any file is an error, not a request for more.
+        let noFile = Array("--B\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n--B--\r\n".utf8)
+        #expect(throws: MultipartFormDataError.self) { try MultipartFormData.head(noFile, boundary: "B", isFile: isFile) }
+    }
+
+    @Test func fileBodyEndsAtTheDelimiterWhereverTheChunksSplit() async throws {
+        let fileStart = try #require(try MultipartFormData.head(form, boundary: "B") { $0.name == "file" }).bodyStart
+        let expected = Array("file bytes \r\n--almost but not the boundary".utf8)
+        for split in fileStart..<form.count {
+            for already in [fileStart, split] {
+                let rest = Self.chunks([Array(form[already..<split]), Array(form[split...])])
+                var read: [UInt8] = []
+                for try await chunk in MultipartFileBody(remainder: rest, alreadyRead: Array(form[fileStart..<already]), boundary: "B") {
+                    read += chunk
+                }
+                #expect(read == expected, "split at \(split)")
+            }
+        }
+    }
+
+    @Test func fileBodyWithoutItsDelimiterThrowsAndSizesAreChecked() async throws {
+        let truncated = ByteStream(bytes: Array("no boundary follows".utf8))
+        await #expect(throws: MultipartFormDataError.self) {
+            for try await _ in MultipartFileBody(remainder: truncated, alreadyRead: [], boundary: "B") {}
+        }
+        struct TooBig: Error {}
+        let big = ByteStream(bytes: [UInt8](repeating: 7, count: 200_000) + Array("\r\n--B--".utf8))
+        await #expect(throws: TooBig.self) {
+            for try await _ in MultipartFileBody(remainder: big, alreadyRead: [], boundary: "B", check: { size, _ in if size > 100_000 { throw TooBig() } }) {}
+        }
     }
 }

@@ -106,7 +106,9 @@ struct PostPolicy: Sendable, Equatable {
     ///   - fields: the form's fields by lowercased name, `key` after `${filename}` substitution; `bucket` is the
     ///     bucket the request is addressed to.
     ///   - formFieldNames: the names the form actually sent (lowercased), for the extra-fields check.
-    func check(fields: [String: String], formFieldNames: [String], fileSize: Int64, now: Date) throws(AWSError) {
+    ///   - fileSize: the file's size, when known; nil leaves `content-length-range` to ``checkSize(_:ended:)``
+    ///     while the file streams in.
+    func check(fields: [String: String], formFieldNames: [String], fileSize: Int64?, now: Date) throws(AWSError) {
         guard now < expiration else { throw Self.denied("Policy expired.") }
         var named: Set<String> = []
         for condition in conditions {
@@ -119,14 +121,22 @@ struct PostPolicy: Sendable, Equatable {
                 let value = fields[field] ?? ""
                 let items = field == "content-type" ? value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : [value]
                 guard items.allSatisfy({ $0.hasPrefix(prefix) }) else { throw Self.failed(["starts-with", "$" + field, prefix]) }
-            case .contentLengthRange(let min, let max):
-                if fileSize < min { throw Self.tooSmall(fileSize, min: min) }
-                if fileSize > max { throw AWSError.entityTooLarge(fileSize, max: max) }
+            case .contentLengthRange:
+                if let fileSize { try checkSize(fileSize, ended: true) }
             }
         }
         var extra: [String] = []
         for name in formFieldNames where !Self.isExempt(name) && !named.contains(name) && !extra.contains(name) { extra.append(name) }
         guard extra.isEmpty else { throw Self.denied("Extra input fields: " + extra.joined(separator: ", ")) }
+    }
+
+    /// `content-length-range` against a file `size` bytes long so far: too large as soon as it is, too small
+    /// only once it has `ended`.
+    func checkSize(_ size: Int64, ended: Bool) throws(AWSError) {
+        for case .contentLengthRange(let min, let max) in conditions {
+            if size > max { throw AWSError.entityTooLarge(size, max: max) }
+            if ended, size < min { throw Self.tooSmall(size, min: min) }
+        }
     }
 
     // MARK: Errors

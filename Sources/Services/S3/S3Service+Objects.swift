@@ -17,10 +17,18 @@ extension S3Service {
 
     func putObject(_ input: ShapeValue, _ context: RequestContext) async throws -> OperationOutput {
         let bucket = try await bucket(input)
-        let key = try Self.objectKey(input)
         guard let body = context.body else { throw AWSError.missingContentLength }
         guard let declared = body.length ?? input["ContentLength"]?.integerValue else { throw AWSError.missingContentLength }
-        guard declared <= Self.maxSinglePut else { throw AWSError.entityTooLarge(declared, max: Self.maxSinglePut) }
+        return try await storeObject(input, context, bucket: bucket, body: body, declared: declared)
+    }
+
+    /// PutObject's work once the body is known; `declared` is nil for a body whose length nobody declared
+    /// (the file of a browser POST upload), which is then taken as it comes, up to the single-PUT limit.
+    func storeObject(
+        _ input: ShapeValue, _ context: RequestContext, bucket: BucketRecord, body: ByteStream, declared: Int64?
+    ) async throws -> OperationOutput {
+        let key = try Self.objectKey(input)
+        if let declared, declared > Self.maxSinglePut { throw AWSError.entityTooLarge(declared, max: Self.maxSinglePut) }
         let digests = try ExpectedDigests.parse(input, trailerHeader: nil)
         let customer = try Self.customerKey(input, context: context)
         try Self.checkServerSideEncryption(input, customer: customer)
@@ -34,7 +42,7 @@ extension S3Service {
         let pieceKey = try await newPieceKey(plan, context: context)
         let blob = try await writeBlob(body, key: pieceKey.key, checksums: digests.algorithms, maxBytes: Self.maxSinglePut)
         do {
-            guard blob.size == declared else { throw AWSError.incompleteBodyS3 }
+            guard declared == nil || blob.size == declared else { throw AWSError.incompleteBodyS3 }
             try digests.verify(blob, trailers: body.trailers)
             record.size = blob.size
             record.etag = "\"" + Self.hex(blob.md5) + "\""

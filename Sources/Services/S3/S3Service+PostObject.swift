@@ -91,23 +91,45 @@ extension S3Service {
     private func browserUpload(
         _ request: WireRequest, contentType: String, bucket: String, context: inout RequestContext, key recordedKey: inout String?
     ) async throws -> WireResponse {
-        // 1. The form, up to and including the file.
+        // 1. The form's fields, read from the body as it arrives, up to the start of the file, which then
+        // streams into the object without being buffered (S3 takes POST uploads of up to 5 GB).
         guard let boundary = MultipartFormData.boundary(contentType: contentType) else { throw Self.malformedPOST }
-        let form: MultipartFormData
-        do {
-            form = try MultipartFormData(request.body, boundary: boundary) { $0.name.lowercased() == "file" }
-        } catch {
-            throw Self.malformedPOST
+        let isFile: (MultipartFormData.Part) -> Bool = { $0.name.lowercased() == "file" }
+        var body = (request.bodyStream ?? ByteStream(bytes: request.body)).makeAsyncIterator()
+        var buffer: [UInt8] = []
+        var head: (fields: [MultipartFormData.Part], file: MultipartFormData.Part, bodyStart: Int)?
+        while true {
+            do {
+                head = try MultipartFormData.head(buffer, boundary: boundary, isFile: isFile)
+            } catch {
+                // A form that is whole but has no file is S3's InvalidArgument; anything else is malformed.
+                if (try? MultipartFormData(buffer, boundary: boundary)) != nil { throw Self.noFile }
+                throw Self.malformedPOST
+            }
+            if head != nil { break }
+            // The fields before the file are limited, and so is how much is read looking for them.
+            guard buffer.count <= Self.maxPostPreData + MultipartFormData.Limits().maxHeaderBytes else {
+                throw Self.preDataTooLarge
+            }
+            guard let chunk = try await body.next() else {
+                // The whole body, and no file in it: S3's answer when the form parses, a malformed POST otherwise.
+                if (try? MultipartFormData(buffer, boundary: boundary)) != nil { throw Self.noFile }
+                throw Self.malformedPOST
+            }
+            buffer += chunk
         }
-        guard let file = form.parts.last, file.name.lowercased() == "file" else {
-            throw AWSError.invalidArgument("POST requires exactly one file upload per request.", name: "file", value: "0")
-        }
-        guard file.body.startIndex <= Self.maxPostPreData else {
-            throw AWSError(code: "MaxPostPreDataLengthExceededError", message: "Your POST request fields preceeding the upload file was too large.", status: 400)
+        guard let (formFields, file, fileStart) = head else { throw Self.malformedPOST }
+        guard fileStart <= Self.maxPostPreData else { throw Self.preDataTooLarge }
+        // A file of up to `postLookahead` is read whole before anything else, so that a truncated form is
+        // malformed (400) rather than whatever the policy or authorization would say; larger files stream.
+        let closing = Array(("\r\n--" + boundary).utf8)
+        while MultipartFormData.find(closing, in: buffer, from: fileStart) == nil, buffer.count - fileStart < Self.postLookahead {
+            guard let chunk = try await body.next() else { throw Self.malformedPOST }
+            buffer += chunk
         }
         var fields: [String: String] = [:]
         var names: [String] = []
-        for part in form.parts.dropLast() {
+        for part in formFields {
             let name = part.name.lowercased()
             guard fields[name] == nil else {
                 throw AWSError.invalidArgument("POST form fields must not be repeated.", name: name, value: part.text)
@@ -119,7 +141,8 @@ extension S3Service {
         let key = keyField.replacingOccurrences(of: "${filename}", with: file.filename ?? "")
         recordedKey = key
 
-        // 2. Who signed the policy, and whether the form meets it.
+        // 2. Who signed the policy, and whether the form meets it (its content-length-range while the file streams).
+        var postPolicy: PostPolicy?
         if let policy = fields["policy"] {
             guard let verifier = postPolicyVerifier else {
                 throw AWSError(code: "NotImplemented", message: "Signed POST uploads are not available on this server.", status: 501)
@@ -129,7 +152,9 @@ extension S3Service {
             var checked = fields
             checked["key"] = key
             checked["bucket"] = bucket
-            try PostPolicy(base64: policy).check(fields: checked, formFieldNames: names, fileSize: Int64(file.body.count), now: clock.now)
+            let document = try PostPolicy(base64: policy)
+            try document.check(fields: checked, formFieldNames: names, fileSize: nil, now: clock.now)
+            postPolicy = document
         } else if ["x-amz-signature", "x-amz-credential", "x-amz-algorithm", "signature", "awsaccesskeyid"].contains(where: { fields[$0] != nil }) {
             throw Self.missingField("policy")
         } else {
@@ -137,15 +162,23 @@ extension S3Service {
         }
 
         // 3. Allowed as a PutObject would be, then written by it.
-        let input = try Self.putInput(fields, bucket: bucket, key: key, size: file.body.count)
+        let input = try Self.putInput(fields, bucket: bucket, key: key)
         _ = try Self.objectKey(input)
         let conditionKeys = try await Self.authorizationContext["PutObject"]?(input, context) ?? [:]
         try await authorizer.authorize(
             AuthorizationRequest(action: "s3:PutObject", resources: ["arn:aws:s3:::\(bucket)/\(key)"], context: context, conditionKeys: conditionKeys)
         )
-        var writing = context
-        writing.body = ByteStream(bytes: Array(file.body))
-        let output = try await putObject(input, writing).value
+        let checkSize: @Sendable (Int64, Bool) throws -> Void = { [postPolicy] size, ended in try postPolicy?.checkSize(size, ended: ended) }
+        let fileBody = MultipartFileBody(
+            remainder: ByteStream(RemainingBody(body), length: nil), alreadyRead: Array(buffer[fileStart...]), boundary: boundary, check: checkSize
+        )
+        let output: ShapeValue
+        do {
+            let target = try await self.bucket(input)
+            output = try await storeObject(input, context, bucket: target, body: ByteStream(fileBody, length: nil), declared: nil).value
+        } catch is MultipartFormDataError {
+            throw Self.malformedPOST
+        }
 
         // 4. S3's answer: a redirect, an XML document, or headers only.
         let etag = output["ETag"]?.stringValue ?? ""
@@ -180,8 +213,8 @@ extension S3Service {
     }
 
     /// The PutObject input a form stands for: its fields under the names of the matching headers.
-    static func putInput(_ fields: [String: String], bucket: String, key: String, size: Int) throws -> ShapeValue {
-        var input: [String: ShapeValue] = ["Bucket": .string(bucket), "Key": .string(key), "ContentLength": .integer(Int64(size))]
+    static func putInput(_ fields: [String: String], bucket: String, key: String) throws -> ShapeValue {
+        var input: [String: ShapeValue] = ["Bucket": .string(bucket), "Key": .string(key)]
         var metadata: [String: ShapeValue] = [:]
         for (name, value) in fields {
             if let member = postFieldMembers[name] {
@@ -272,6 +305,15 @@ extension S3Service {
         return base + (base.contains("?") ? "&" : "?") + query + redirect[hash...]
     }
 
+    /// How much of a POST upload's file is read before its form is checked; the rest streams.
+    static let postLookahead = 1 << 20
+
+    static let noFile = AWSError.invalidArgument("POST requires exactly one file upload per request.", name: "file", value: "0")
+
+    static let preDataTooLarge = AWSError(
+        code: "MaxPostPreDataLengthExceededError", message: "Your POST request fields preceeding the upload file was too large.", status: 400
+    )
+
     static let malformedPOST = AWSError(
         code: "MalformedPOSTRequest", message: "The body of your POST request is not well-formed multipart/form-data.", status: 400
     )
@@ -280,5 +322,22 @@ extension S3Service {
         AWSError.invalidArgument(
             "Bucket POST must contain a field named '\(name)'.  If it is specified, please check the order of the fields.", name: name, value: ""
         )
+    }
+}
+
+/// What is left of a request body once the form's fields were read from it, for the one reader of the file.
+/// Unchecked: the iterator is only ever advanced by that reader, one call at a time.
+private final class RemainingBody: AsyncSequence, @unchecked Sendable {
+    typealias Element = [UInt8]
+
+    private var iterator: ByteStream.AsyncIterator
+
+    init(_ iterator: ByteStream.AsyncIterator) { self.iterator = iterator }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(body: self) }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let body: RemainingBody
+        func next() async throws -> [UInt8]? { try await body.iterator.next() }
     }
 }
