@@ -38,7 +38,7 @@ public struct ServiceModel: Sendable {
     /// Operations by name.
     public var operations: [String: Operation]
     /// Shapes by name.
-    public var shapes: [String: Shape]
+    public var shapes: ShapeTable
 
     /// The name used in this codebase: the `serviceId`.
     public var name: String { serviceID }
@@ -56,6 +56,26 @@ public struct ServiceModel: Sendable {
         operations: [String: Operation],
         shapes: [String: Shape]
     ) {
+        self.init(
+            serviceID: serviceID, serviceFullName: serviceFullName, protocol: `protocol`, apiVersion: apiVersion,
+            signingName: signingName, endpointPrefix: endpointPrefix, targetPrefix: targetPrefix, jsonVersion: jsonVersion,
+            xmlNamespace: xmlNamespace, operations: operations, shapes: ShapeTable(shapes)
+        )
+    }
+
+    package init(
+        serviceID: String,
+        serviceFullName: String?,
+        protocol: WireProtocol,
+        apiVersion: String,
+        signingName: String,
+        endpointPrefix: String?,
+        targetPrefix: String?,
+        jsonVersion: String?,
+        xmlNamespace: String?,
+        operations: [String: Operation],
+        shapes: ShapeTable
+    ) {
         self.serviceID = serviceID
         self.serviceFullName = serviceFullName ?? serviceID
         self.protocol = `protocol`
@@ -70,6 +90,55 @@ public struct ServiceModel: Sendable {
     }
 
     public subscript(shape name: String) -> Shape? { shapes[name] }
+}
+
+/// A model's shapes by name: a dictionary, or for the models compiled into the binary, shapes parsed
+/// one at a time on first use (`LazyShapes`), so that starting a server parses none of them.
+public struct ShapeTable: Sendable {
+    private enum Backing: Sendable {
+        case parsed([String: Shape])
+        case lazy(LazyShapes)
+    }
+
+    private let backing: Backing
+
+    public init(_ shapes: [String: Shape]) {
+        backing = .parsed(shapes)
+    }
+
+    init(lazy shapes: LazyShapes) {
+        backing = .lazy(shapes)
+    }
+
+    public subscript(name: String) -> Shape? {
+        switch backing {
+        case .parsed(let shapes): shapes[name]
+        case .lazy(let shapes): shapes[name]
+        }
+    }
+
+    /// Whether the shape could bind a member to the body; answered without parsing a lazy shape.
+    package func mayHavePayload(_ name: String) -> Bool {
+        switch backing {
+        case .parsed(let shapes): shapes[name]?.payload != nil
+        case .lazy(let shapes): shapes.mayHavePayload(name)
+        }
+    }
+
+    /// The names of all shapes, in no particular order.
+    public var names: [String] {
+        switch backing {
+        case .parsed(let shapes): Array(shapes.keys)
+        case .lazy(let shapes): shapes.names
+        }
+    }
+
+    public var count: Int {
+        switch backing {
+        case .parsed(let shapes): shapes.count
+        case .lazy(let shapes): shapes.names.count
+        }
+    }
 }
 
 /// One API operation: how it is routed and what it takes and returns.

@@ -13,6 +13,7 @@ import NimbusBench
 /// `nimbus bench`: the flags, then `BenchRunner` does the work.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Load-test an AWS endpoint with SigV4-signed requests (Nimbus, moto, ministack, LocalStack, AWS).",
         discussion: """
             Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], else AWS_PROFILE in \

@@ -11,6 +11,8 @@ import Foundation
 import Logging
 import NimbusServer
 
+// Every command names itself: ArgumentParser otherwise derives the name from `String(describing:)` of
+// the type, whose protocol-conformance lookups cost milliseconds at every start.
 @main
 struct Nimbus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,7 +51,7 @@ struct StateOptions: ParsableArguments {
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the AWS APIs (the default command).")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the AWS APIs (the default command).")
 
     @Option(help: "Address to listen on (env NIMBUS_HOST). Loopback unless told otherwise.")
     var host: String?
@@ -109,12 +111,13 @@ struct Serve: AsyncParsableCommand {
 
 struct Accounts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "accounts",
         abstract: "Create and list accounts in a data dir.",
         subcommands: [Create.self, List.self]
     )
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an account and print its root credentials.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an account and print its root credentials.")
         @OptionGroup var state: StateOptions
         @Option(help: "A name for the account.")
         var name: String?
@@ -137,7 +140,7 @@ struct Accounts: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the accounts of a data dir.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the accounts of a data dir.")
         @OptionGroup var state: StateOptions
 
         func run() async throws {
