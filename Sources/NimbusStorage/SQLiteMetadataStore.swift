@@ -163,6 +163,12 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func migrate(module: String, _ migrations: [StoreMigration]) async throws {
+        // Every start migrates every module, and usually nothing is pending: finding that out is a read,
+        // without the write transaction's fsync. The write below checks again under the writer's lock.
+        let applied = try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT identifier FROM migrations WHERE module = ? ORDER BY position", arguments: [module])
+        }
+        if try pendingMigrations(module: module, applied: applied, declared: migrations).isEmpty { return }
         try await pool.write { db in
             let applied = try String.fetchAll(
                 db,
