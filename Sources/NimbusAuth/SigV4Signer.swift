@@ -37,6 +37,8 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     public let region: String
     public let service: String
     public let flavor: SigningFlavor
+    /// Derived keys by day (four HMACs saved per request; `nimbus bench` signs thousands a second).
+    private let keys = SigningKeyCache(capacity: 8)
 
     /// Headers that proxies add or change, which SDKs leave unsigned.
     private static let unsignedHeaders: Set<String> = ["authorization", "user-agent", "expect", "x-amzn-trace-id", "transfer-encoding"]
@@ -159,7 +161,7 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
             payloadHash: payloadHash
         )
         let stringToSign = CanonicalRequest.stringToSign(timestamp: timestamp, credentialScope: scope.credentialScope, canonicalRequest: canonical)
-        let key = SigV4Crypto.signingKey(secret: secretAccessKey, date: scope.date, region: scope.region, service: scope.service)
+        let key = keys.signingKey(secret: secretAccessKey, date: scope.date, region: scope.region, service: scope.service)
         return SigV4Crypto.signature(key, stringToSign)
     }
 }
