@@ -140,8 +140,9 @@ struct RequestPipeline: Sendable {
         var authenticated = false
         var response: WireResponse
         var errorCode: String?
+        var request = request
         do {
-            let op = try service.codec.operation(for: request)
+            let op = try service.codec.route(&request)
             operation = op
             context.operation = op.name
             let payload: PayloadMode?

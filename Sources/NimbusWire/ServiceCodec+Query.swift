@@ -46,6 +46,7 @@ private final class ParameterNode {
 extension ServiceCodec {
     /// The decoded parameters of a query-protocol request: URL query first, then a form body.
     func queryParameters(_ request: WireRequest) throws(AWSError) -> [(String, String)] {
+        if let parsed = request.formParameters { return parsed }
         do {
             var params = try FormDecoding.pairs(request.query, limit: limits.maxParameters)
             if !request.body.isEmpty {

@@ -48,6 +48,15 @@ public struct ServiceCodec: Sendable {
 
     /// Finds the operation a request asks for: `Action` (query, ec2), `X-Amz-Target` (json) or
     /// method and path template (rest-json, rest-xml).
+    /// ``operation(for:)``, keeping in `request` what routing parsed (a query request's parameters) for
+    /// ``decodeInput(_:from:)``.
+    public func route(_ request: inout WireRequest) throws(AWSError) -> Operation {
+        if model.protocol == .query || model.protocol == .ec2, request.formParameters == nil {
+            request.formParameters = try queryParameters(request)
+        }
+        return try operation(for: request)
+    }
+
     public func operation(for request: WireRequest) throws(AWSError) -> Operation {
         switch model.protocol {
         case .query, .ec2:

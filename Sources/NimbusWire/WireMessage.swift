@@ -48,6 +48,9 @@ public struct WireRequest: Sendable {
     /// The body of an operation whose input streams, as it arrives from the socket (still `aws-chunked`
     /// encoded if it was sent that way).
     public var bodyStream: ByteStream?
+    /// The query and form parameters of a `query`/`ec2` request once ``ServiceCodec/route(_:)`` parsed them,
+    /// so that decoding does not parse them again.
+    package var formParameters: [(String, String)]?
 
     public init(
         method: String,
