@@ -41,34 +41,13 @@ public struct SigV4Verifier: Sendable {
     public static func scope(of request: SignableRequest) -> SigningScope? {
         for header in request.headers where header.name.equalsASCIICaseInsensitive("authorization") {
             let value = Substring(header.value).utf8
-            guard let start = Self.end(of: "Credential=", in: value) else { return nil }
+            guard let start = value.firstRange(of: "Credential=".utf8)?.upperBound else { return nil }
             let credential = value[start...].prefix { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: " ") }
             return try? parseCredential(Substring(credential), flavor: .standard, presigned: false)
         }
         for piece in request.query.utf8.split(separator: UInt8(ascii: "&")) where piece.starts(with: "X-Amz-Credential=".utf8) {
             let value = URIEncoding.decode(piece.dropFirst(17), plusAsSpace: true)
             return try? parseCredential(String(decoding: value, as: UTF8.self), flavor: .standard, presigned: true)
-        }
-        return nil
-    }
-
-    /// Where the first occurrence of `needle` in `haystack` ends.
-    private static func end(of needle: StaticString, in haystack: Substring.UTF8View) -> Substring.UTF8View.Index? {
-        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        guard let first = pattern.first else { return haystack.startIndex }
-        var i = haystack.startIndex
-        while let candidate = haystack[i...].firstIndex(of: first) {
-            var h = candidate
-            var matched = true
-            for p in pattern {
-                guard h != haystack.endIndex, haystack[h] == p else {
-                    matched = false
-                    break
-                }
-                h = haystack.index(after: h)
-            }
-            if matched { return h }
-            i = haystack.index(after: candidate)
         }
         return nil
     }
