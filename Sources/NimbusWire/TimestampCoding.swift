@@ -15,7 +15,9 @@ public enum TimestampCoding {
 
     /// Formats `date`. `iso8601` adds milliseconds when `fractional` is set or the date has them.
     public static func format(_ date: Date, _ format: TimestampFormat, fractional: Bool = false) -> String {
-        let interval = date.timeIntervalSince1970
+        // Clamped to what four-digit years can write (0001-01-01 to 9999-12-31T23:59:59Z): a date computed
+        // from a client's number (a restore's Days) can be far beyond it, and must not trap the conversions.
+        let interval = date.timeIntervalSince1970.isNaN ? 0 : min(max(date.timeIntervalSince1970, -62_135_596_800), 253_402_300_799)
         switch format {
         case .unixTimestamp:
             let millis = (interval * 1000).rounded()

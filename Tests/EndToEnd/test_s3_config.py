@@ -408,6 +408,17 @@ def test_lifecycle_transitions_archive_objects_until_restored(fresh_server):
                         "--restore-request", '{"Days": 60}')
     assert result.rc == 0, result.stderr
     assert s3.get_object(Bucket="lc-archive", Key="hist/doc", VersionId=old)["Body"].read() == big
+
+    # Hostile restores: a Days beyond S3's 32-bit integer is refused and changes nothing (it once made an
+    # expiry date that crashed every later HEAD of the object), malformed requests are MalformedXML.
+    before = s3.head_object(Bucket="lc-archive", Key="cold/big")["Restore"]
+    for days in (b"9223372036854775807", b"2147483648", b"0"):
+        r = s3_request(server, "POST", "/lc-archive/cold/big?restore", b"<RestoreRequest><Days>" + days + b"</Days></RestoreRequest>")
+        assert (r.status_code, xml_error(r)["Code"]) == (400, "InvalidArgument"), r.text
+    for body in (b"", b"<RestoreRequest><Days>3</Days", b"<RestoreRequest><Days>x</Days></RestoreRequest>", b"<a>" * 5000):
+        r = s3_request(server, "POST", "/lc-archive/cold/big?restore", body)
+        assert (r.status_code, xml_error(r)["Code"]) == (400, "MalformedXML"), r.text
+    assert s3.head_object(Bucket="lc-archive", Key="cold/big")["Restore"] == before
     server.assert_healthy()
 
 

@@ -113,6 +113,9 @@ import Testing
         #expect(!S3Service.isReadable(record("DEEP_ARCHIVE", restoredUntil: now), now: now))
         #expect(S3Service.isReadable(record("DEEP_ARCHIVE", restoredUntil: now.addingTimeInterval(1)), now: now))
         #expect(throws: AWSError.self) { try S3Service.checkReadable(record("GLACIER"), now: now) }
+        // The largest Days a client can send (S3's Days is an int32) makes a date that still renders.
+        let far = S3Service.lifecycleDue(now, days: Int64(Int32.max), daySeconds: 86_400)
+        #expect(S3Service.restoreHeader(record("GLACIER", restoredUntil: far))?.hasPrefix("ongoing-request=\"false\", expiry-date=\"") == true)
         #expect(S3Service.restoreHeader(record("GLACIER", restoredUntil: Date(timeIntervalSince1970: 0)))
             == "ongoing-request=\"false\", expiry-date=\"Thu, 01 Jan 1970 00:00:00 GMT\"")
     }

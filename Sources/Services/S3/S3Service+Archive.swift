@@ -64,7 +64,8 @@ extension S3Service {
         guard let days = request?["Days"]?.integerValue else {
             throw AWSError(code: "MalformedXML", message: "The XML you provided was not well-formed or did not validate against our published schema", status: 400)
         }
-        guard days >= 1 else {
+        // S3's Days is a 32-bit integer.
+        guard (1...Int64(Int32.max)).contains(days) else {
             throw AWSError.invalidArgument("Days must be a positive integer", name: "Days", value: String(days))
         }
         let tier = request?["GlacierJobParameters"]?["Tier"]?.stringValue ?? request?["Tier"]?.stringValue ?? "Standard"
