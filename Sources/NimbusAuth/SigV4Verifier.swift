@@ -40,10 +40,20 @@ public struct SigV4Verifier: Sendable {
     /// verification: enough to tell which service a request is for before authenticating it.
     public static func scope(of request: SignableRequest) -> SigningScope? {
         for header in request.headers where header.name.equalsASCIICaseInsensitive("authorization") {
+            // Token by token, as `parseHeader` reads it: the generic `firstRange(of:)` cost a tenth of
+            // the whole pipeline in profiles.
             let value = Substring(header.value).utf8
-            guard let start = value.firstRange(of: "Credential=".utf8)?.upperBound else { return nil }
-            let credential = value[start...].prefix { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: " ") }
-            return try? parseCredential(Substring(credential), flavor: .standard, presigned: false)
+            let isSeparator: (UInt8) -> Bool = { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            var start = value.startIndex
+            while let tokenStart = value[start...].firstIndex(where: { !isSeparator($0) }) {
+                let tokenEnd = value[tokenStart...].firstIndex(where: isSeparator) ?? value.endIndex
+                let token = value[tokenStart..<tokenEnd]
+                if token.starts(with: "Credential=".utf8) {
+                    return try? parseCredential(Substring(token.dropFirst(11)), flavor: .standard, presigned: false)
+                }
+                start = tokenEnd
+            }
+            return nil
         }
         for piece in request.query.utf8.split(separator: UInt8(ascii: "&")) where piece.starts(with: "X-Amz-Credential=".utf8) {
             let value = URIEncoding.decode(piece.dropFirst(17), plusAsSpace: true)
