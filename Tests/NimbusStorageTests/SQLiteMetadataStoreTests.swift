@@ -20,6 +20,17 @@ import Testing
         }
     }
 
+    @Test func newDatabasesHaveLargePagesAndInMemoryTempFiles() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteMetadataStore(directory: directory)
+            #expect(try await store.pragma("page_size") == 16384)
+            // 2 is MEMORY: SAVEPOINT journals never touch the disk.
+            #expect(try await store.pragma("temp_store") == 2)
+            try await store.write { try $0.put("ns", "k", Array(repeating: 7, count: 3000)) }
+            #expect(try await store.read { try $0.get("ns", "k") }?.count == 3000)
+        }
+    }
+
     @Test func dataSurvivesCloseAndReopen() async throws {
         try await withTemporaryDirectory { directory in
             do {
