@@ -9,17 +9,26 @@
 public import Foundation
 public import NimbusCore
 public import NimbusStorage
+import Synchronization
 
 /// The CloudTrail event history of every account: durable recording, lookup, retention.
 ///
-/// ``record(_:)`` is one group-committed ``MetadataStore/write(_:)``: it returns once the event
-/// is on disk, and concurrent calls share commits. Everything expensive (rendering, key
-/// building) happens before the write, so the store's writer only copies bytes.
+/// ``record(_:)`` is one group-committed ``MetadataStore/write(_:)`` of one journal entry: it
+/// returns once the event is on disk, and concurrent calls share commits. Everything expensive
+/// (rendering, key building) happens before the write, so the store's writer only copies bytes.
+///
+/// ``indexJournal()`` later moves journal entries, hundreds per transaction, to where lookups find
+/// them. Writing an event's ten or so keys at once cost the writer about nine dirty pages per event,
+/// because each key lands in a different part of the B-tree; appending one journal entry costs a
+/// fraction of a page, and a batch of events shares the pages its keys touch. Lookups index the
+/// journal first, so an event is found as soon as its call is answered; a start indexes whatever a
+/// crash left in the journal.
 ///
 /// Layout (every key component percent-escapes `%` and `/`):
+/// - `audit.journal` `<ms>/<account>/<eventID>` → the index keys as a JSON array, a newline, the CloudTrail JSON record
 /// - `audit.event`  `<account>/<inverted ms>/<eventID>` → the CloudTrail JSON record
 /// - `audit.index`  `<account>/<attribute>/<value>/<inverted ms>/<eventID>` → empty, one per lookup attribute value
-/// - `audit.expiry` `<ms>/<account>/<eventID>` → the keys above, for retention
+/// - `audit.expiry` `<ms>/<account>/<eventID>` → the index keys as a JSON array, for retention
 ///
 /// The inverted time (`9999999999999 − ms since 1970`, 13 digits) sorts newest first, so every
 /// lookup, with or without an attribute, is one forward range scan of at most `maxResults + 1` keys.
@@ -27,6 +36,9 @@ public final class AuditLog: Sendable {
     static let eventNamespace = "audit.event"
     static let indexNamespace = "audit.index"
     static let expiryNamespace = "audit.expiry"
+    static let journalNamespace = "audit.journal"
+    /// Journal entries moved per transaction, so that indexing never holds the writer long.
+    static let indexBatchSize = 256
     /// Events deleted per transaction while purging, so a large purge never holds the writer long.
     static let purgeBatchSize = 500
 
@@ -35,6 +47,9 @@ public final class AuditLog: Sendable {
     /// How long events are kept; CloudTrail's event history keeps 90 days.
     public let retention: TimeInterval
     private let tokenKey: RootKey
+    /// Set when an event was journaled since the last ``indexJournal(onlyIfRecorded:)`` began; set at
+    /// first, so that a start indexes what the last run left behind.
+    private let journaled = Atomic<Bool>(true)
 
     /// - Parameters:
     ///   - tokenKey: Seals pagination tokens. Pass the server's root key so that tokens outlive a
@@ -50,15 +65,64 @@ public final class AuditLog: Sendable {
 
     /// Stores `event`; when this returns, the event is durable.
     public func record(_ event: AuditEvent) async throws {
-        let json = event.cloudTrailJSONBytes
         let keys = EventKeys(event)
         // A JSON array of the index keys (what `purgeExpired` deletes), as JSONEncoder wrote it before.
-        let expiryValue = JSONValue.compactJSONBytes(strings: keys.indexKeys)
-        try await store.write { writer in
-            try writer.put(Self.eventNamespace, keys.eventKey, json)
-            for key in keys.indexKeys { try writer.put(Self.indexNamespace, key, []) }
-            try writer.put(Self.expiryNamespace, keys.expiryKey, expiryValue)
+        let json = event.cloudTrailJSONBytes
+        var entry = JSONValue.compactJSONBytes(strings: keys.indexKeys)
+        entry.reserveCapacity(entry.count + 1 + json.count)
+        entry.append(UInt8(ascii: "\n"))
+        entry.append(contentsOf: json)
+        try await store.write { [entry] writer in
+            try writer.put(Self.journalNamespace, keys.expiryKey, entry)
         }
+        journaled.store(true, ordering: .releasing)
+    }
+
+    // MARK: Indexing
+
+    /// Moves every journaled event to where lookups and retention find it; returns how many it moved.
+    ///
+    /// - Parameter onlyIfRecorded: Skip the transaction when nothing was recorded since the last call
+    ///   (the background indexer's case). Lookups pass `false`: a call indexing concurrently may not
+    ///   have committed yet, and a write queued after it sees what it moved.
+    @discardableResult
+    public func indexJournal(onlyIfRecorded: Bool = false) async throws -> Int {
+        let recorded = journaled.exchange(false, ordering: .acquiringAndReleasing)
+        if onlyIfRecorded, !recorded { return 0 }
+        var moved = 0
+        do {
+            while true {
+                let count = try await store.write { writer in
+                    let entries = try writer.scan(Self.journalNamespace, prefix: "", after: nil, reverse: false, limit: Self.indexBatchSize)
+                    for entry in entries {
+                        try Self.index(journalKey: entry.key, entry.value, into: writer)
+                        try writer.delete(Self.journalNamespace, entry.key)
+                    }
+                    return entries.count
+                }
+                moved += count
+                if count < Self.indexBatchSize { return moved }
+            }
+        } catch {
+            // What is left stays in the journal; the next call tries again.
+            journaled.store(true, ordering: .releasing)
+            throw error
+        }
+    }
+
+    /// Writes one journal entry's event, index and expiry keys.
+    private static func index(journalKey: String, _ entry: [UInt8], into writer: any StoreWriter) throws {
+        // The expiry key is `<ms>/<account>/<eventID>`; the event key is `<account>/<inverted ms>/<eventID>`.
+        let parts = journalKey.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let millis = Int64(parts[0]), let newline = entry.firstIndex(of: UInt8(ascii: "\n")) else {
+            // Not written by `record`: nothing can find it, and keeping it would stop nothing.
+            return
+        }
+        let keysJSON = Array(entry[..<newline])
+        let indexKeys = (try? JSONDecoder().decode([String].self, from: Data(keysJSON))) ?? []
+        try writer.put(Self.eventNamespace, "\(parts[1])/\(invertedTime(millis))/\(parts[2])", Array(entry[(newline + 1)...]))
+        for key in indexKeys { try writer.put(Self.indexNamespace, key, []) }
+        try writer.put(Self.expiryNamespace, journalKey, keysJSON)
     }
 
     // MARK: Lookup
@@ -97,6 +161,7 @@ public final class AuditLog: Sendable {
             after = prefix + invertedTime(highest)
         }
         let limit = query.maxResults
+        try await indexJournal()
         let (records, lastPosition) = try await store.read { [after] reader in
             var records: [AuditRecord] = []
             var lastPosition: String?
@@ -123,6 +188,7 @@ public final class AuditLog: Sendable {
     @discardableResult
     public func purgeExpired() async throws -> Int {
         let cutoff = milliseconds(clock.now.addingTimeInterval(-retention))
+        try await indexJournal()
         var purged = 0
         while true {
             let count = try await store.write { writer in

@@ -136,6 +136,10 @@ public enum NimbusServer {
         let kmsMaintenance = PeriodicTask(name: "kms maintenance", interval: .seconds(60), logger: logger) {
             try await runtime.kms.runMaintenance(now: clock.now)
         }
+        // Lookups index the journal themselves; this keeps it short between them, in batches.
+        let auditIndexing = PeriodicTask(name: "cloudtrail indexing", interval: .milliseconds(100), logger: logger) {
+            try await state.audit.indexJournal(onlyIfRecorded: true)
+        }
         let stsPurge = PeriodicTask(name: "sts session purge", interval: .seconds(3600), logger: logger) {
             try await runtime.sts.purgeExpiredSessions(now: clock.now)
         }
@@ -167,7 +171,7 @@ public enum NimbusServer {
         // Named here: without a name ServiceLifecycle describes each service by reflecting over all of it
         // (the listeners hold the whole runtime), which took milliseconds of every start.
         let named: [(any Service, String)] = listeners + [
-            (retention, "audit retention"), (kmsMaintenance, kmsMaintenance.name), (scrubber, scrubber.name),
+            (retention, "audit retention"), (auditIndexing, auditIndexing.name), (kmsMaintenance, kmsMaintenance.name), (scrubber, scrubber.name),
             (s3Lifecycle, s3Lifecycle.name), (s3Logs, s3Logs.name), (stsPurge, stsPurge.name),
         ]
         let group = ServiceGroup(

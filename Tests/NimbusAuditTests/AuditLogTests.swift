@@ -361,6 +361,68 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         await task.value
     }
 
+    @Test func recordsWaitInTheJournalUntilIndexed() async throws {
+        let store = MemoryMetadataStore()
+        let log = AuditLog(store: store, clock: .fixed(base))
+        for i in 0..<3 { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i)))) }
+        func counts() async throws -> [Int] {
+            try await store.read { reader in
+                try ["audit.journal", "audit.event", "audit.index", "audit.expiry"].map {
+                    try reader.scan($0, prefix: "", after: nil, reverse: false, limit: .max).count
+                }
+            }
+        }
+        #expect(try await counts() == [3, 0, 0, 0])
+        #expect(try await log.indexJournal() == 3)
+        let indexEntriesPerEvent = 6  // EventId, EventName, ReadOnly, EventSource, Username, AccessKeyId
+        #expect(try await counts() == [0, 3, 3 * indexEntriesPerEvent, 3])
+        #expect(try await log.indexJournal() == 0)
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).records.count == 3)
+    }
+
+    @Test func theBackgroundIndexerSkipsWhenNothingWasRecorded() async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        // A new log looks once, for what an earlier run left behind.
+        #expect(try await log.indexJournal(onlyIfRecorded: true) == 0)
+        #expect(try await log.indexJournal(onlyIfRecorded: true) == 0)
+        try await log.record(makeEvent(at: base))
+        try await log.record(makeEvent(at: base))
+        #expect(try await log.indexJournal(onlyIfRecorded: true) == 2)
+        #expect(try await log.indexJournal(onlyIfRecorded: true) == 0)
+    }
+
+    @Test func indexingMovesLargeJournalsInBatches() async throws {
+        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<600 { group.addTask { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i) / 100))) } }
+            try await group.waitForAll()
+        }
+        #expect(try await log.indexJournal() == 600)
+        #expect(try await lookupAll(log, LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.readOnly, "true"))).count == 600)
+    }
+
+    @Test func aRestartFindsEventsThatWereNeverIndexed() async throws {
+        try await withTemporaryAuditDirectory { directory in
+            let ids: [String]
+            do {
+                let log = AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base))
+                var recorded: [String] = []
+                for i in 0..<5 {
+                    let event = makeEvent(at: base.addingTimeInterval(Double(i)), name: "Call\(i)")
+                    try await log.record(event)
+                    recorded.append(event.eventID)
+                }
+                ids = recorded
+            }
+            // As after a crash: the first process never indexed its journal.
+            let reopened = AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base))
+            #expect(try await reopened.indexJournal(onlyIfRecorded: true) == 5)
+            let page = try await reopened.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "Call3")))
+            #expect(page.events.map(\.eventID) == [ids[3]])
+            #expect(try await lookupAll(reopened, LookupQuery(recipientAccountId: accountA)).map(\.eventID) == ids.reversed())
+        }
+    }
+
     @Test func manyConcurrentRecordsOnSQLite() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-audit-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -384,4 +446,10 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         let reopened = AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base))
         #expect(try await lookupAll(reopened, LookupQuery(recipientAccountId: accountA)).count == 250)
     }
+}
+
+private func withTemporaryAuditDirectory(_ body: (URL) async throws -> Void) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-audit-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try await body(directory)
 }
