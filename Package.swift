@@ -83,7 +83,7 @@ let package = Package(
         // CRC-32C with the CPU's instruction (SSE4.2, ARMv8 CRC32), which Swift cannot reach.
         .target(name: "CNimbusCRC"),
         // CloudTrail events: recording (durable, group-committed) and lookup.
-        .target(name: "NimbusAudit", dependencies: ["NimbusCore", "NimbusStorage"], swiftSettings: swiftSettings),
+        .target(name: "NimbusAudit", dependencies: ["NimbusCore", "NimbusStorage", "NimbusBlobStore"], swiftSettings: swiftSettings),
         .target(
             name: "NimbusSTS",
             dependencies: [

@@ -13,22 +13,22 @@ import Synchronization
 
 /// The CloudTrail event history of every account: durable recording, lookup, retention.
 ///
-/// ``record(_:)`` is one group-committed ``MetadataStore/write(_:)`` of one journal entry: it
-/// returns once the event is on disk, and concurrent calls share commits. Everything expensive
-/// (rendering, key building) happens before the write, so the store's writer only copies bytes.
+/// ``record(_:)`` appends the CloudTrail record to the ``EventLog``, group-committed: it returns once
+/// the record is on disk, and concurrent calls share one write and one fsync. Everything expensive
+/// (rendering, key building) happens before, so the log's writer only copies bytes.
 ///
-/// ``indexJournal()`` later moves journal entries, hundreds per transaction, to where lookups find
-/// them. Writing an event's ten or so keys at once cost the writer about nine dirty pages per event,
-/// because each key lands in a different part of the B-tree; appending one journal entry costs a
-/// fraction of a page, and a batch of events shares the pages its keys touch. Lookups index the
-/// journal first, so an event is found as soon as its call is answered; a start indexes whatever a
-/// crash left in the journal.
+/// ``indexPending(onlyIfRecorded:)`` later writes what lookups and retention need to the store, for
+/// hundreds of events per transaction: every 100 ms in the server, before every lookup (so an
+/// answered call is found at once), and at start (what a crash left unindexed, read back from the log
+/// after the checkpoint). Before the log, each event wrote its record and ten or so keys, each in a
+/// different part of the B-tree, in the request's own commit: ~50 KB of disk writes per request.
 ///
-/// Layout (every key component percent-escapes `%` and `/`):
-/// - `audit.journal` `<ms>/<account>/<eventID>` → the index keys as a JSON array, a newline, the CloudTrail JSON record
-/// - `audit.event`  `<account>/<inverted ms>/<eventID>` → the CloudTrail JSON record
+/// Layout in the store (every key component percent-escapes `%` and `/`):
+/// - `audit.event`  `<account>/<inverted ms>/<eventID>` → `@<file>:<offset>:<length>`, the record's place in
+///   the log (or, for an event stored before the log existed, the record itself, which starts with `{`)
 /// - `audit.index`  `<account>/<attribute>/<value>/<inverted ms>/<eventID>` → empty, one per lookup attribute value
 /// - `audit.expiry` `<ms>/<account>/<eventID>` → the index keys as a JSON array, for retention
+/// - `audit.log`    `checkpoint` → `<file>:<end>`: every record before it is indexed
 ///
 /// The inverted time (`9999999999999 − ms since 1970`, 13 digits) sorts newest first, so every
 /// lookup, with or without an attribute, is one forward range scan of at most `maxResults + 1` keys.
@@ -36,9 +36,8 @@ public final class AuditLog: Sendable {
     static let eventNamespace = "audit.event"
     static let indexNamespace = "audit.index"
     static let expiryNamespace = "audit.expiry"
-    static let journalNamespace = "audit.journal"
-    /// Journal entries moved per transaction, so that indexing never holds the writer long.
-    static let indexBatchSize = 256
+    static let logNamespace = "audit.log"
+    static let checkpointKey = "checkpoint"
     /// Events deleted per transaction while purging, so a large purge never holds the writer long.
     static let purgeBatchSize = 500
 
@@ -47,18 +46,28 @@ public final class AuditLog: Sendable {
     /// How long events are kept; CloudTrail's event history keeps 90 days.
     public let retention: TimeInterval
     private let tokenKey: RootKey
-    /// Set when an event was journaled since the last ``indexJournal(onlyIfRecorded:)`` began; set at
-    /// first, so that a start indexes what the last run left behind.
-    private let journaled = Atomic<Bool>(true)
+    private let log: EventLog
+    /// Whether the next indexing reads the log after the checkpoint: at first (what the last run left
+    /// unindexed), and after an indexing transaction failed (the records it had taken).
+    private let mustReadLog = Atomic<Bool>(true)
 
     /// - Parameters:
     ///   - tokenKey: Seals pagination tokens. Pass the server's root key so that tokens outlive a
     ///     restart; the default ephemeral key makes them valid for this process only.
-    public init(store: any MetadataStore, clock: WallClock, retention: TimeInterval = 90 * 86_400, tokenKey: RootKey = .ephemeral()) {
+    ///   - events: Where the records are kept: a ``DirectoryEventLogMedium`` next to a durable store,
+    ///     memory otherwise.
+    public init(
+        store: any MetadataStore,
+        clock: WallClock,
+        retention: TimeInterval = 90 * 86_400,
+        tokenKey: RootKey = .ephemeral(),
+        events: any EventLogMedium = MemoryEventLogMedium()
+    ) throws {
         self.store = store
         self.clock = clock
         self.retention = retention
         self.tokenKey = tokenKey
+        self.log = try EventLog(medium: events, clock: clock)
     }
 
     // MARK: Recording
@@ -66,63 +75,70 @@ public final class AuditLog: Sendable {
     /// Stores `event`; when this returns, the event is durable.
     public func record(_ event: AuditEvent) async throws {
         let keys = EventKeys(event)
-        // A JSON array of the index keys (what `purgeExpired` deletes), as JSONEncoder wrote it before.
-        let json = event.cloudTrailJSONBytes
-        var entry = JSONValue.compactJSONBytes(strings: keys.indexKeys)
-        entry.reserveCapacity(entry.count + 1 + json.count)
-        entry.append(UInt8(ascii: "\n"))
-        entry.append(contentsOf: json)
-        try await store.write { [entry] writer in
-            try writer.put(Self.journalNamespace, keys.expiryKey, entry)
-        }
-        journaled.store(true, ordering: .releasing)
+        try await log.append(event.cloudTrailJSONBytes, keys: keys)
     }
 
     // MARK: Indexing
 
-    /// Moves every journaled event to where lookups and retention find it; returns how many it moved.
+    /// Writes the index entries of every durable record not indexed yet; returns how many.
     ///
-    /// - Parameter onlyIfRecorded: Skip the transaction when nothing was recorded since the last call
-    ///   (the background indexer's case). Lookups pass `false`: a call indexing concurrently may not
-    ///   have committed yet, and a write queued after it sees what it moved.
+    /// - Parameter onlyIfRecorded: Skip the transaction when nothing is waiting (the background
+    ///   indexer's case). Lookups pass `false`: an indexing transaction of another caller may not have
+    ///   committed yet, and one queued after it sees what it indexed.
     @discardableResult
-    public func indexJournal(onlyIfRecorded: Bool = false) async throws -> Int {
-        let recorded = journaled.exchange(false, ordering: .acquiringAndReleasing)
-        if onlyIfRecorded, !recorded { return 0 }
-        var moved = 0
+    public func indexPending(onlyIfRecorded: Bool = false) async throws -> Int {
+        if onlyIfRecorded, !log.hasUnindexed, !mustReadLog.load(ordering: .acquiring) { return 0 }
         do {
-            while true {
-                let count = try await store.write { writer in
-                    let entries = try writer.scan(Self.journalNamespace, prefix: "", after: nil, reverse: false, limit: Self.indexBatchSize)
-                    for entry in entries {
-                        try Self.index(journalKey: entry.key, entry.value, into: writer)
-                        try writer.delete(Self.journalNamespace, entry.key)
+            // The records are taken inside the transaction: the store runs writes one at a time, in
+            // order, so the checkpoint only ever moves forward.
+            return try await store.write { [self] writer in
+                var entries = log.takeUnindexed()
+                let checkpoint = try Self.checkpoint(writer)
+                if mustReadLog.exchange(false, ordering: .acquiringAndReleasing) {
+                    let taken = Set(entries.map(\.0))
+                    for (location, millis, record) in try log.records(after: checkpoint) where !taken.contains(location) {
+                        guard let event = try? JSONDecoder().decode(AuditEvent.self, from: Data(record)) else { continue }
+                        entries.append((location, EventKeys(event, millis: millis)))
                     }
-                    return entries.count
                 }
-                moved += count
-                if count < Self.indexBatchSize { return moved }
+                guard !entries.isEmpty else { return 0 }
+                var last = checkpoint
+                for (location, keys) in entries {
+                    try writer.put(Self.eventNamespace, keys.eventKey, location.encoded)
+                    for key in keys.indexKeys { try writer.put(Self.indexNamespace, key, []) }
+                    // A JSON array of the index keys (what `purgeExpired` deletes), as JSONEncoder wrote it before.
+                    try writer.put(Self.expiryNamespace, keys.expiryKey, JSONValue.compactJSONBytes(strings: keys.indexKeys))
+                    if last.map({ ($0.file, $0.end) < (location.file, location.end) }) ?? true { last = (location.file, location.end) }
+                }
+                if let last { try writer.put(Self.logNamespace, Self.checkpointKey, Array("\(last.file):\(last.end)".utf8)) }
+                return entries.count
             }
         } catch {
-            // What is left stays in the journal; the next call tries again.
-            journaled.store(true, ordering: .releasing)
+            // What this call took is in the log after the checkpoint; the next call reads it from there.
+            mustReadLog.store(true, ordering: .releasing)
             throw error
         }
     }
 
-    /// Writes one journal entry's event, index and expiry keys.
-    private static func index(journalKey: String, _ entry: [UInt8], into writer: any StoreWriter) throws {
-        // The expiry key is `<ms>/<account>/<eventID>`; the event key is `<account>/<inverted ms>/<eventID>`.
-        let parts = journalKey.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let millis = Int64(parts[0]), let newline = entry.firstIndex(of: UInt8(ascii: "\n")) else {
-            // Not written by `record`: nothing can find it, and keeping it would stop nothing.
-            return
-        }
-        let keysJSON = Array(entry[..<newline])
-        let indexKeys = (try? JSONDecoder().decode([String].self, from: Data(keysJSON))) ?? []
-        try writer.put(Self.eventNamespace, "\(parts[1])/\(invertedTime(millis))/\(parts[2])", Array(entry[(newline + 1)...]))
-        for key in indexKeys { try writer.put(Self.indexNamespace, key, []) }
-        try writer.put(Self.expiryNamespace, journalKey, keysJSON)
+    /// Where indexing got to in the log.
+    private static func checkpoint(_ reader: any StoreReader) throws -> (file: Int64, end: Int64)? {
+        guard let value = try reader.get(logNamespace, checkpointKey) else { return nil }
+        let parts = value.split(separator: UInt8(ascii: ":"))
+        guard parts.count == 2, let file = Int64(String(decoding: parts[0], as: UTF8.self)),
+            let end = Int64(String(decoding: parts[1], as: UTF8.self))
+        else { return nil }
+        return (file, end)
+    }
+
+    /// The record an `audit.event` value stands for: its place in the log, or (stored before the log) itself.
+    private static func record(_ value: [UInt8], in log: EventLog) throws -> [UInt8]? {
+        guard let location = EventLocation(encoded: value) else { return value }
+        return try log.read(location)
+    }
+
+    /// Forgets every event: for `POST /_nimbus/reset`, after the store was emptied.
+    public func removeAll() throws {
+        try log.removeAll()
     }
 
     // MARK: Lookup
@@ -161,8 +177,8 @@ public final class AuditLog: Sendable {
             after = prefix + invertedTime(highest)
         }
         let limit = query.maxResults
-        try await indexJournal()
-        let (records, lastPosition) = try await store.read { [after] reader in
+        try await indexPending()
+        let (records, lastPosition) = try await store.read { [after, log] reader in
             var records: [AuditRecord] = []
             var lastPosition: String?
             let entries = try reader.scan(namespace, prefix: prefix, after: after, reverse: false, limit: limit + 1)
@@ -172,7 +188,7 @@ public final class AuditLog: Sendable {
                 // One more matching event exists: the page is full and a next page follows.
                 if records.count == limit { return (records, lastPosition) }
                 let eventKey = "\(account)/\(position)"
-                guard let json = try reader.get(Self.eventNamespace, eventKey) else { continue }
+                guard let value = try reader.get(Self.eventNamespace, eventKey), let json = try Self.record(value, in: log) else { continue }
                 records.append(try AuditRecord(json: json))
                 lastPosition = position
             }
@@ -188,7 +204,7 @@ public final class AuditLog: Sendable {
     @discardableResult
     public func purgeExpired() async throws -> Int {
         let cutoff = milliseconds(clock.now.addingTimeInterval(-retention))
-        try await indexJournal()
+        try await indexPending()
         var purged = 0
         while true {
             let count = try await store.write { writer in
@@ -209,8 +225,11 @@ public final class AuditLog: Sendable {
                 return count
             }
             purged += count
-            if count < Self.purgeBatchSize { return purged }
+            if count < Self.purgeBatchSize { break }
         }
+        // Only now: a file goes once no index entry points into it any more.
+        try log.removeFiles(olderThan: cutoff)
+        return purged
     }
 
     // MARK: Tokens
@@ -320,11 +339,15 @@ struct EventKeys {
     var eventKey: String
     var indexKeys: [String]
     var expiryKey: String
+    /// The event's time as its keys have it: milliseconds since 1970 (the record's `eventTime` has seconds).
+    var millis: Int64
 
-    init(_ event: AuditEvent) {
+    /// - Parameter millis: The time to key by; the event's own time when nil.
+    init(_ event: AuditEvent, millis: Int64? = nil) {
         let account = escape(event.recipientAccountId)
         let eventID = escape(event.eventID)
-        let millis = milliseconds(event.eventTime)
+        let millis = millis ?? milliseconds(event.eventTime)
+        self.millis = millis
         var position = invertedTime(millis)
         position += "/"
         position += eventID

@@ -14,7 +14,7 @@ import CNimbusCRC
 /// The state is kept inverted (initial value all ones) and inverted back by the caller at the end,
 /// as CRC-32, CRC-32C and CRC-64/NVME all specify. Known answers for `"123456789"`:
 /// CRC-32 `0xCBF43926`, CRC-32C `0xE3069283`, CRC-64/NVME `0xAE8B14860A799888`.
-enum CRC {
+package enum CRC {
     /// CRC-32 (IEEE 802.3, zlib), reflected polynomial 0xEDB88320.
     static let ieee = tables(polynomial: UInt32(0xEDB8_8320))
     /// CRC-32C (Castagnoli, iSCSI), reflected polynomial 0x82F63B78.
@@ -26,7 +26,7 @@ enum CRC {
     static let hardwareCRC32C = nimbus_crc32c_hardware_available() == 1
 
     /// CRC-32C of `bytes`, the checksum of every record on disk.
-    static func crc32c(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    package static func crc32c(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         ~crc32cUpdate(~0, bytes)
     }
 

@@ -9,17 +9,18 @@
 import Dispatch
 import Foundation
 
+// `package`: FileIO's signatures use C types, and NimbusAudit's event log uses FileIO.
 #if canImport(Glibc)
-import Glibc
+package import Glibc
 #elseif canImport(Musl)
-import Musl
+package import Musl
 #elseif canImport(Darwin)
-import Darwin
+package import Darwin
 #endif
 
 /// Thin POSIX calls that retry on `EINTR`, finish short transfers and throw ``BlobStoreError/io``.
-enum FileIO {
-    static func open(_ path: String, _ flags: CInt, _ mode: mode_t = 0) throws -> CInt {
+package enum FileIO {
+    package static func open(_ path: String, _ flags: CInt, _ mode: mode_t = 0) throws -> CInt {
         while true {
             let fd = systemOpen(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return fd }
@@ -29,7 +30,7 @@ enum FileIO {
     }
 
     /// The descriptor, or nil when `path` does not exist.
-    static func openIfExists(_ path: String, _ flags: CInt) throws -> CInt? {
+    package static func openIfExists(_ path: String, _ flags: CInt) throws -> CInt? {
         while true {
             let fd = systemOpen(path, flags | O_CLOEXEC, 0)
             if fd >= 0 { return fd }
@@ -55,7 +56,7 @@ enum FileIO {
         }
     }
 
-    static func pwriteAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, offset: Int64, path: String) throws {
+    package static func pwriteAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, offset: Int64, path: String) throws {
         guard var p = bytes.baseAddress else { return }
         var left = bytes.count
         var at = off_t(offset)
@@ -72,7 +73,7 @@ enum FileIO {
     }
 
     /// Reads up to `buffer.count` bytes at `offset`; fewer only at end of file.
-    static func pread(_ fd: CInt, into buffer: UnsafeMutableRawBufferPointer, offset: Int64, path: String) throws -> Int {
+    package static func pread(_ fd: CInt, into buffer: UnsafeMutableRawBufferPointer, offset: Int64, path: String) throws -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         var done = 0
         while done < buffer.count {
@@ -88,7 +89,7 @@ enum FileIO {
     }
 
     /// Bytes at `offset`, fewer at end of file.
-    static func pread(_ fd: CInt, count: Int, capacity: Int = 0, offset: Int64, path: String) throws -> [UInt8] {
+    package static func pread(_ fd: CInt, count: Int, capacity: Int = 0, offset: Int64, path: String) throws -> [UInt8] {
         var got = 0
         let bytes = try [UInt8](unsafeUninitializedCapacity: max(count, capacity)) { buffer, initialized in
             let target = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<count])
@@ -98,14 +99,14 @@ enum FileIO {
         return bytes
     }
 
-    static func size(_ fd: CInt, path: String) throws -> Int64 {
+    package static func size(_ fd: CInt, path: String) throws -> Int64 {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw failure("fstat", path) }
         return Int64(info.st_size)
     }
 
     /// Makes the file's data (and the size) durable.
-    static func syncData(_ fd: CInt, path: String) throws {
+    package static func syncData(_ fd: CInt, path: String) throws {
         #if os(Linux)
         let result = fdatasync(fd)
         #else
@@ -123,7 +124,7 @@ enum FileIO {
     }
 
     /// Makes the names in a directory durable (after a rename or unlink in it).
-    static func syncDirectory(_ path: String) throws {
+    package static func syncDirectory(_ path: String) throws {
         let fd = try open(path, O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw failure("fsync", path) }
@@ -148,19 +149,19 @@ enum FileIO {
 
     /// Removes `path`; true if it existed.
     @discardableResult
-    static func unlinkIfExists(_ path: String) throws -> Bool {
+    package static func unlinkIfExists(_ path: String) throws -> Bool {
         if unlink(path) == 0 { return true }
         if errno == ENOENT { return false }
         throw failure("unlink", path)
     }
 
-    static func makeDirectory(_ path: String) throws {
+    package static func makeDirectory(_ path: String) throws {
         if mkdir(path, 0o700) == 0 || errno == EEXIST { return }
         throw failure("mkdir", path)
     }
 
     /// The names in a directory, without `.` and `..`; empty when it does not exist.
-    static func list(_ path: String) throws -> [String] {
+    package static func list(_ path: String) throws -> [String] {
         guard let dir = opendir(path) else {
             if errno == ENOENT { return [] }
             throw failure("opendir", path)

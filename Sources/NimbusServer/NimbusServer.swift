@@ -63,7 +63,11 @@ public struct NimbusState: Sendable {
             store: store,
             rootKey: key,
             accounts: AccountDirectory(store: store, rootKey: key),
-            audit: AuditLog(store: store, clock: clock, tokenKey: key),
+            audit: try AuditLog(
+                store: store, clock: clock, tokenKey: key,
+                events: try dataDirectory.map { try DirectoryEventLogMedium(directory: $0.appendingPathComponent("cloudtrail")) }
+                    ?? MemoryEventLogMedium()
+            ),
             dataDirectory: dataDirectory,
             blobs: try await blobs
         )
@@ -136,9 +140,9 @@ public enum NimbusServer {
         let kmsMaintenance = PeriodicTask(name: "kms maintenance", interval: .seconds(60), logger: logger) {
             try await runtime.kms.runMaintenance(now: clock.now)
         }
-        // Lookups index the journal themselves; this keeps it short between them, in batches.
+        // Lookups index what is pending themselves; this keeps it short between them, in batches.
         let auditIndexing = PeriodicTask(name: "cloudtrail indexing", interval: .milliseconds(100), logger: logger) {
-            try await state.audit.indexJournal(onlyIfRecorded: true)
+            try await state.audit.indexPending(onlyIfRecorded: true)
         }
         let stsPurge = PeriodicTask(name: "sts session purge", interval: .seconds(3600), logger: logger) {
             try await runtime.sts.purgeExpiredSessions(now: clock.now)
@@ -262,6 +266,7 @@ public struct NimbusRuntime: Sendable {
             defaultAccountID: account.accountID,
             reset: {
                 try await state.store.reset()
+                try state.audit.removeAll()
                 try state.blobs.removeAll()
                 state.accounts.invalidateCache()
                 iam.invalidateCaches()

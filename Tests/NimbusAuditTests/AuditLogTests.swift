@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
-import NimbusAudit
+@testable import NimbusAudit
 import NimbusCore
 import NimbusStorage
 import Testing
@@ -82,7 +82,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
 
 @Suite struct AuditLogTests {
     @Test func newestFirstWithFullRecords() async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         let older = makeEvent(at: base, name: "First")
         let newer = makeEvent(at: base.addingTimeInterval(0.25), name: "Second")
         try await log.record(older)
@@ -96,7 +96,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
 
     @Test(arguments: LookupAttribute.Key.allCases)
     func lookupByAttribute(_ key: LookupAttribute.Key) async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         let bucket = AuditResource(type: "AWS::S3::Bucket", arn: "arn:aws:s3:::photos")
         let target = makeEvent(
             at: base,
@@ -134,7 +134,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
     }
 
     @Test func resourceNameMatchesTheFullARNToo() async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         let event = makeEvent(at: base, resources: [AuditResource(type: "AWS::IAM::User", arn: "arn:aws:iam::\(accountA):user/alice")])
         try await log.record(event)
         let byARN = try await log.lookup(
@@ -144,7 +144,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
     }
 
     @Test func valuesWithSlashesDoNotMatchTheirPrefixes() async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         try await log.record(makeEvent(at: base, name: "a/b"))
         try await log.record(makeEvent(at: base, name: "a%2Fb"))
         try await log.record(makeEvent(at: base, name: "a"))
@@ -155,7 +155,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
     }
 
     @Test func timeRangeIsInclusiveToTheSecond() async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         for second in 0..<10 {
             try await log.record(makeEvent(at: base.addingTimeInterval(Double(second) + 0.5), name: "E\(second)"))
         }
@@ -183,7 +183,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
     }
 
     @Test func invalidRequests() async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         await #expect(throws: AWSError.invalidTimeRange) {
             try await log.lookup(LookupQuery(recipientAccountId: accountA, startTime: base, endTime: base.addingTimeInterval(-1)))
         }
@@ -208,7 +208,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
 
     @Test(arguments: [1, 7, 50])
     func paginationHasNoDuplicatesOrGaps(_ pageSize: Int) async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         var expected: [String] = []
         // Several events share a millisecond, so ties are broken by event id.
         for i in 0..<123 {
@@ -238,7 +238,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
     }
 
     @Test func exactlyFullLastPageHasNoToken() async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         for i in 0..<10 { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i)))) }
         let first = try await log.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 5))
         #expect(first.nextToken != nil)
@@ -248,7 +248,9 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
 
     @Test func tokensAreBoundToAccountQueryAndKey() async throws {
         let store = MemoryMetadataStore()
-        let log = AuditLog(store: store, clock: .fixed(base))
+        // A restart below keeps the store and the event log, as a server's data directory does.
+        let events = MemoryEventLogMedium()
+        let log = try AuditLog(store: store, clock: .fixed(base), events: events)
         for account in [accountA, accountB] {
             for i in 0..<5 { try await log.record(makeEvent(account: account, at: base.addingTimeInterval(Double(i)))) }
         }
@@ -281,21 +283,21 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
             }
         }
         // A token from another process (another token key) is not accepted either.
-        let restarted = AuditLog(store: store, clock: .fixed(base))
+        let restarted = try AuditLog(store: store, clock: .fixed(base), events: events)
         await #expect(throws: AWSError.invalidNextToken) {
             try await restarted.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 2, nextToken: token))
         }
         // With a shared root key, tokens survive a restart; a different maxResults is fine.
         let rootKey = RootKey.ephemeral()
-        let first = AuditLog(store: store, clock: .fixed(base), tokenKey: rootKey)
-        let second = AuditLog(store: store, clock: .fixed(base), tokenKey: rootKey)
+        let first = try AuditLog(store: store, clock: .fixed(base), tokenKey: rootKey, events: events)
+        let second = try AuditLog(store: store, clock: .fixed(base), tokenKey: rootKey, events: events)
         let sharedToken = try #require(try await first.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 2)).nextToken)
         let rest = try await second.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 50, nextToken: sharedToken))
         #expect(rest.records.count == 3)
     }
 
     @Test func accountsAreIsolated() async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         let a = makeEvent(account: accountA, at: base, name: "Shared", accessKey: "AKIASHARED")
         let b = makeEvent(account: accountB, at: base, name: "Shared", accessKey: "AKIASHARED")
         try await log.record(a)
@@ -312,7 +314,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
     @Test func purgeRemovesExpiredEventsAndTheirIndexEntries() async throws {
         let clock = ManualClock(base)
         let store = MemoryMetadataStore()
-        let log = AuditLog(store: store, clock: clock.wallClock, retention: 3600)
+        let log = try AuditLog(store: store, clock: clock.wallClock, retention: 3600)
         for minute in 0..<120 {
             try await log.record(makeEvent(at: base.addingTimeInterval(Double(minute) * 60), name: minute < 60 ? "Early" : "Late"))
         }
@@ -335,7 +337,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
 
     @Test func purgeWorksInBatches() async throws {
         let clock = ManualClock(base)
-        let log = AuditLog(store: MemoryMetadataStore(), clock: clock.wallClock, retention: 60)
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: clock.wallClock, retention: 60)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<1_234 { group.addTask { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i) / 1000))) } }
             try await group.waitForAll()
@@ -346,7 +348,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
 
     @Test func retentionServicePurgesUntilCancelled() async throws {
         let clock = ManualClock(base)
-        let log = AuditLog(store: MemoryMetadataStore(), clock: clock.wallClock, retention: 60)
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: clock.wallClock, retention: 60)
         try await log.record(makeEvent(at: base))
         clock.advance(by: 3600)
         let service = AuditRetentionService(log: log, interval: .milliseconds(10))
@@ -361,73 +363,152 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         await task.value
     }
 
-    @Test func recordsWaitInTheJournalUntilIndexed() async throws {
+    @Test func recordsWaitInTheLogUntilIndexed() async throws {
         let store = MemoryMetadataStore()
-        let log = AuditLog(store: store, clock: .fixed(base))
+        let log = try AuditLog(store: store, clock: .fixed(base))
         for i in 0..<3 { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i)))) }
-        func counts() async throws -> [Int] {
-            try await store.read { reader in
-                try ["audit.journal", "audit.event", "audit.index", "audit.expiry"].map {
-                    try reader.scan($0, prefix: "", after: nil, reverse: false, limit: .max).count
-                }
-            }
-        }
-        #expect(try await counts() == [3, 0, 0, 0])
-        #expect(try await log.indexJournal() == 3)
+        #expect(try await storedCounts(store) == [0, 0, 0])
+        #expect(try await log.indexPending() == 3)
         let indexEntriesPerEvent = 6  // EventId, EventName, ReadOnly, EventSource, Username, AccessKeyId
-        #expect(try await counts() == [0, 3, 3 * indexEntriesPerEvent, 3])
-        #expect(try await log.indexJournal() == 0)
+        #expect(try await storedCounts(store) == [3, 3 * indexEntriesPerEvent, 3])
+        #expect(try await log.indexPending() == 0)
+        // The store keeps where each record is in the log, not the record.
+        let values = try await store.read { try $0.scan("audit.event", prefix: "", after: nil, reverse: false, limit: .max).map(\.value) }
+        #expect(values.allSatisfy { $0.first == UInt8(ascii: "@") })
         #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).records.count == 3)
     }
 
     @Test func theBackgroundIndexerSkipsWhenNothingWasRecorded() async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
-        // A new log looks once, for what an earlier run left behind.
-        #expect(try await log.indexJournal(onlyIfRecorded: true) == 0)
-        #expect(try await log.indexJournal(onlyIfRecorded: true) == 0)
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
+        // A new log reads its files once, for what an earlier run left unindexed.
+        #expect(try await log.indexPending(onlyIfRecorded: true) == 0)
+        #expect(try await log.indexPending(onlyIfRecorded: true) == 0)
         try await log.record(makeEvent(at: base))
         try await log.record(makeEvent(at: base))
-        #expect(try await log.indexJournal(onlyIfRecorded: true) == 2)
-        #expect(try await log.indexJournal(onlyIfRecorded: true) == 0)
+        #expect(try await log.indexPending(onlyIfRecorded: true) == 2)
+        #expect(try await log.indexPending(onlyIfRecorded: true) == 0)
     }
 
-    @Test func indexingMovesLargeJournalsInBatches() async throws {
-        let log = AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for i in 0..<600 { group.addTask { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i) / 100))) } }
-            try await group.waitForAll()
+    @Test func eventsStoredBeforeTheLogAreStillFound() async throws {
+        let store = MemoryMetadataStore()
+        let log = try AuditLog(store: store, clock: .fixed(base))
+        let old = makeEvent(at: base, name: "Old")
+        // As earlier versions stored an event: the record itself under its event key, and its index keys.
+        let millis = Int64(base.timeIntervalSince1970 * 1000)
+        let position = "\(9_999_999_999_999 - millis)/\(old.eventID)"
+        try await store.write { writer in
+            try writer.put("audit.event", "\(accountA)/\(position)", old.cloudTrailJSONBytes)
+            try writer.put("audit.index", "\(accountA)/EventName/Old/\(position)", [])
         }
-        #expect(try await log.indexJournal() == 600)
-        #expect(try await lookupAll(log, LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.readOnly, "true"))).count == 600)
+        try await log.record(makeEvent(at: base.addingTimeInterval(1), name: "New"))
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["New", "Old"])
+        let byName = try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "Old")))
+        #expect(byName.records.map(\.cloudTrailJSON) == [old.cloudTrailJSON])
     }
 
-    @Test func aRestartFindsEventsThatWereNeverIndexed() async throws {
+    @Test func aRestartIndexesWhatWasNeverIndexed() async throws {
         try await withTemporaryAuditDirectory { directory in
-            let ids: [String]
+            var ids: [String] = []
             do {
-                let log = AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base))
-                var recorded: [String] = []
+                let log = try AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base), events: try logMedium(directory))
                 for i in 0..<5 {
                     let event = makeEvent(at: base.addingTimeInterval(Double(i)), name: "Call\(i)")
                     try await log.record(event)
-                    recorded.append(event.eventID)
+                    ids.append(event.eventID)
                 }
-                ids = recorded
             }
-            // As after a crash: the first process never indexed its journal.
-            let reopened = AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base))
-            #expect(try await reopened.indexJournal(onlyIfRecorded: true) == 5)
+            // As after a crash: the first process never indexed.
+            let reopened = try AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base), events: try logMedium(directory))
+            #expect(try await reopened.indexPending(onlyIfRecorded: true) == 5)
             let page = try await reopened.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "Call3")))
             #expect(page.events.map(\.eventID) == [ids[3]])
             #expect(try await lookupAll(reopened, LookupQuery(recipientAccountId: accountA)).map(\.eventID) == ids.reversed())
+            // Indexed once: a third start finds nothing left to do, and writes to a file of its own.
+            let third = try AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base), events: try logMedium(directory))
+            #expect(try await third.indexPending(onlyIfRecorded: true) == 0)
+            try await third.record(makeEvent(at: base.addingTimeInterval(9), name: "Later"))
+            #expect(try await lookupAll(third, LookupQuery(recipientAccountId: accountA)).count == 6)
+            #expect(try logMedium(directory).files().count == 2)
         }
+    }
+
+    @Test func aTornTailIsIgnoredAndTheRestIndexed() async throws {
+        let medium = MemoryEventLogMedium()
+        let store = MemoryMetadataStore()
+        do {
+            let log = try AuditLog(store: store, clock: .fixed(base), events: medium)
+            for i in 0..<3 { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i)), name: "Call\(i)")) }
+            #expect(try await log.indexPending() == 3)
+            try await log.record(makeEvent(at: base.addingTimeInterval(3), name: "Durable"))
+        }
+        // A crash in the middle of the next write: half a frame, and a frame whose checksum is wrong.
+        let file = try #require(try medium.files().last)
+        let size = try #require(try medium.size(file))
+        var frame: [UInt8] = []
+        EventLog.appendFrame(makeEvent(at: base.addingTimeInterval(4), name: "Torn").cloudTrailJSONBytes, millis: 0, to: &frame)
+        frame[frame.count - 1] ^= 0xFF
+        try medium.write(file, frame + frame.prefix(frame.count / 2), at: size)
+
+        let reopened = try AuditLog(store: store, clock: .fixed(base), events: medium)
+        #expect(try await reopened.indexPending(onlyIfRecorded: true) == 1)
+        let names = try await lookupAll(reopened, LookupQuery(recipientAccountId: accountA)).map(\.eventName)
+        #expect(names == ["Durable", "Call2", "Call1", "Call0"])
+    }
+
+    @Test func aDamagedRecordIsLeftOutOfLookups() async throws {
+        let medium = MemoryEventLogMedium()
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base), events: medium)
+        try await log.record(makeEvent(at: base, name: "Damaged"))
+        try await log.record(makeEvent(at: base.addingTimeInterval(1), name: "Intact"))
+        #expect(try await log.indexPending() == 2)
+        let file = try #require(try medium.files().last)
+        let headerAndLength = EventLog.header.count + EventLog.frameHeaderSize
+        try medium.write(file, Array("X".utf8), at: Int64(headerAndLength + 10))
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["Intact"])
+    }
+
+    @Test func removingEverythingForgetsWhatWaitsToBeIndexed() async throws {
+        let medium = MemoryEventLogMedium()
+        let store = MemoryMetadataStore()
+        let log = try AuditLog(store: store, clock: .fixed(base), events: medium)
+        try await log.record(makeEvent(at: base, name: "Before"))
+        try await store.reset()
+        try log.removeAll()
+        #expect(try medium.files().isEmpty)
+        try await log.record(makeEvent(at: base.addingTimeInterval(1), name: "After"))
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["After"])
+    }
+
+    @Test func aFailedWriteStartsANewFile() async throws {
+        let medium = MemoryEventLogMedium()
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base), events: medium)
+        try await log.record(makeEvent(at: base, name: "First"))
+        // The file disappears under the log (an operator's rm): the next write fails, the one after it
+        // goes to a new file.
+        for file in try medium.files() { try medium.remove(file) }
+        await #expect(throws: (any Error).self) { try await log.record(makeEvent(at: base, name: "Lost")) }
+        try await log.record(makeEvent(at: base.addingTimeInterval(1), name: "Second"))
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["Second"])
+    }
+
+    @Test func retentionRemovesWholeLogFiles() async throws {
+        let clock = ManualClock(base)
+        let medium = MemoryEventLogMedium()
+        let log = try AuditLog(store: MemoryMetadataStore(), clock: clock.wallClock, retention: 3600, events: medium)
+        try await log.record(makeEvent(at: base, name: "Old"))
+        clock.advance(by: 2 * 86_400)
+        try await log.record(makeEvent(at: base.addingTimeInterval(2 * 86_400), name: "New"))
+        #expect(try medium.files().count == 2)
+        #expect(try await log.purgeExpired() == 1)
+        #expect(try medium.files().count == 1)
+        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["New"])
     }
 
     @Test func manyConcurrentRecordsOnSQLite() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-audit-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteMetadataStore(directory: directory)
-        let log = AuditLog(store: store, clock: .fixed(base))
+        let log = try AuditLog(store: store, clock: .fixed(base), events: try logMedium(directory))
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for i in 0..<500 {
                 group.addTask {
@@ -443,7 +524,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         #expect(a.count == 250 && b.count == 250)
         #expect(Set(a.map(\.eventID)).union(b.map(\.eventID)) == ids)
         // A second connection (as after a crash) sees everything that was answered.
-        let reopened = AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base))
+        let reopened = try AuditLog(store: try SQLiteMetadataStore(directory: directory), clock: .fixed(base), events: try logMedium(directory))
         #expect(try await lookupAll(reopened, LookupQuery(recipientAccountId: accountA)).count == 250)
     }
 }
@@ -452,4 +533,15 @@ private func withTemporaryAuditDirectory(_ body: (URL) async throws -> Void) asy
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-audit-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     try await body(directory)
+}
+
+private func logMedium(_ directory: URL) throws -> DirectoryEventLogMedium {
+    try DirectoryEventLogMedium(directory: directory.appendingPathComponent("cloudtrail"))
+}
+
+/// How many keys `audit.event`, `audit.index` and `audit.expiry` hold.
+private func storedCounts(_ store: any MetadataStore) async throws -> [Int] {
+    try await store.read { reader in
+        try ["audit.event", "audit.index", "audit.expiry"].map { try reader.scan($0, prefix: "", after: nil, reverse: false, limit: .max).count }
+    }
 }

@@ -1,0 +1,398 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import Dispatch
+public import Foundation
+import NimbusBlobStore
+import NimbusCore
+import Synchronization
+
+/// Where a CloudTrail record is in the event log.
+struct EventLocation: Hashable, Sendable {
+    /// The file's id: milliseconds since 1970 when it was created.
+    var file: Int64
+    /// Where the record's frame starts.
+    var offset: Int64
+    /// The record's length, without its frame.
+    var length: Int
+
+    /// Where the next frame starts.
+    var end: Int64 { offset + Int64(EventLog.frameHeaderSize) + Int64(length) }
+
+    /// `@<file>:<offset>:<length>`: what `audit.event` stores for a record in the log. An event stored
+    /// before the log existed is its JSON, which starts with `{`.
+    var encoded: [UInt8] { Array("@\(file):\(offset):\(length)".utf8) }
+
+    init(file: Int64, offset: Int64, length: Int) {
+        self.file = file
+        self.offset = offset
+        self.length = length
+    }
+
+    init?(encoded: [UInt8]) {
+        guard encoded.first == UInt8(ascii: "@") else { return nil }
+        let parts = encoded.dropFirst().split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        guard parts.count == 3,
+            let file = Int64(String(decoding: parts[0], as: UTF8.self)),
+            let offset = Int64(String(decoding: parts[1], as: UTF8.self)),
+            let length = Int(String(decoding: parts[2], as: UTF8.self)),
+            file >= 0, offset >= 0, length >= 0
+        else { return nil }
+        self.init(file: file, offset: offset, length: length)
+    }
+}
+
+/// Where the event log keeps its files: a directory (``DirectoryEventLogMedium``) or memory
+/// (``MemoryEventLogMedium``, for `--ephemeral`).
+public protocol EventLogMedium: Sendable {
+    /// Makes `file` with `header` as its first bytes, durably.
+    func create(_ file: Int64, header: [UInt8]) throws
+    /// Writes `bytes` at `offset` of `file`; they are durable when this returns.
+    func write(_ file: Int64, _ bytes: [UInt8], at offset: Int64) throws
+    /// Cuts `file` to `size` bytes (a failed write's leftovers).
+    func truncate(_ file: Int64, to size: Int64) throws
+    /// `count` bytes at `offset`, fewer at the end of the file; nil when `file` does not exist.
+    func read(_ file: Int64, at offset: Int64, count: Int) throws -> [UInt8]?
+    func size(_ file: Int64) throws -> Int64?
+    /// Every file, oldest first.
+    func files() throws -> [Int64]
+    func remove(_ file: Int64) throws
+}
+
+/// The append-only log of CloudTrail records: each record is written once, group-committed (one
+/// write and one fsync for every record that arrived while the last one ran), and never changed.
+///
+/// A file holds the records of one UTC day at most, in frames: the record's length (32 bits), the
+/// CRC-32C of the rest of the frame (32 bits), the time the event is keyed by (64 bits, ms since
+/// 1970: the record's `eventTime` has only seconds), all little-endian, then the record. A new file is made at the first write of each process
+/// and of each day, so a file's end is only ever found by reading frames (after a crash, up to the
+/// first frame that is short or does not match its checksum). Retention removes whole files.
+final class EventLog: Sendable {
+    static let header = Array("NIMBUS-CLOUDTRAIL-LOG-1\n".utf8)
+    static let frameHeaderSize = 16
+
+    private struct Pending {
+        var record: [UInt8]
+        var keys: EventKeys
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var isDrainScheduled = false
+        /// The file being appended to and where its next frame goes.
+        var current: (file: Int64, end: Int64)?
+        /// The newest file that existed when the log was opened (ids of new files must be above it).
+        var newestExisting: Int64
+        /// Records that are durable but not indexed yet, in log order.
+        var unindexed: [(EventLocation, EventKeys)] = []
+        /// Counts ``removeAll()`` calls: a batch written across one leaves the state alone.
+        var generation = 0
+    }
+
+    let medium: any EventLogMedium
+    private let clock: WallClock
+    private let state: Mutex<State>
+    /// Blocks in fsync: a queue of its own, not a thread of the cooperative pool.
+    private let queue = DispatchQueue(label: "nimbus.cloudtrail.log")
+
+    init(medium: any EventLogMedium, clock: WallClock) throws {
+        self.medium = medium
+        self.clock = clock
+        state = Mutex(State(newestExisting: try medium.files().last ?? -1))
+    }
+
+    /// Appends `record`; when this returns it is durable, and its location is among ``takeUnindexed()``'s.
+    func append(_ record: [UInt8], keys: EventKeys) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let mustSchedule = state.withLock { state in
+                state.pending.append(Pending(record: record, keys: keys, continuation: continuation))
+                defer { state.isDrainScheduled = true }
+                return !state.isDrainScheduled
+            }
+            if mustSchedule { queue.async { self.drain() } }
+        }
+    }
+
+    /// The durable records not handed out yet, in log order.
+    func takeUnindexed() -> [(EventLocation, EventKeys)] {
+        state.withLock { state in
+            defer { state.unindexed.removeAll(keepingCapacity: true) }
+            return state.unindexed
+        }
+    }
+
+    var hasUnindexed: Bool { state.withLock { !$0.unindexed.isEmpty } }
+
+    /// Runs on `queue`: writes every pending record as one batch.
+    private func drain() {
+        let (batch, current, generation) = state.withLock { state in
+            state.isDrainScheduled = false
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return (state.pending, state.current, state.generation)
+        }
+        guard !batch.isEmpty else { return }
+        let result: Result<[EventLocation], any Error>
+        do {
+            let (file, end) = try fileForWriting(current)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(batch.reduce(0) { $0 + Self.frameHeaderSize + $1.record.count })
+            var locations: [EventLocation] = []
+            locations.reserveCapacity(batch.count)
+            for pending in batch {
+                locations.append(EventLocation(file: file, offset: end + Int64(bytes.count), length: pending.record.count))
+                Self.appendFrame(pending.record, millis: pending.keys.millis, to: &bytes)
+            }
+            do {
+                try medium.write(file, bytes, at: end)
+            } catch {
+                // Whatever part of the batch reached the file is cut off, and the next batch starts a new
+                // file (this one may be gone).
+                try? medium.truncate(file, to: end)
+                state.withLock { state in
+                    if state.current?.file == file { state.current = nil }
+                }
+                throw error
+            }
+            state.withLock { state in
+                guard state.generation == generation else { return }
+                state.current = (file, end + Int64(bytes.count))
+                for (location, pending) in zip(locations, batch) { state.unindexed.append((location, pending.keys)) }
+            }
+            result = .success(locations)
+        } catch {
+            result = .failure(error)
+        }
+        for pending in batch {
+            switch result {
+            case .success: pending.continuation.resume()
+            case .failure(let error): pending.continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// The current file, or a new one at the first write and when the UTC day changes.
+    private func fileForWriting(_ current: (file: Int64, end: Int64)?) throws -> (Int64, Int64) {
+        let now = milliseconds(clock.now)
+        if let current, Self.day(of: current.file) == Self.day(of: now) { return current }
+        let file = state.withLock { state in
+            let file = max(now, (state.current?.file ?? state.newestExisting) + 1)
+            state.newestExisting = file
+            return file
+        }
+        try medium.create(file, header: Self.header)
+        let opened = (file, Int64(Self.header.count))
+        state.withLock { $0.current = opened }
+        return opened
+    }
+
+    static func appendFrame(_ record: [UInt8], millis: Int64, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: record.count).littleEndian) { bytes.append(contentsOf: $0) }
+        let checksumAt = bytes.count
+        bytes.append(contentsOf: [0, 0, 0, 0])
+        withUnsafeBytes(of: millis.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: record)
+        let checksum = bytes.withUnsafeBytes { CRC.crc32c(UnsafeRawBufferPointer(rebasing: $0[(checksumAt + 4)...])) }
+        withUnsafeBytes(of: checksum.littleEndian) { bytes.replaceSubrange(checksumAt..<(checksumAt + 4), with: $0) }
+    }
+
+    static func day(of millis: Int64) -> Int64 { millis / 86_400_000 }
+
+    // MARK: Reading
+
+    /// The record at `location`; nil when its file is gone or the bytes there are not that record.
+    func read(_ location: EventLocation) throws -> [UInt8]? {
+        guard let frame = try medium.read(location.file, at: location.offset, count: Self.frameHeaderSize + location.length),
+            let (_, record, _) = Self.frame(in: frame[...]), record.count == location.length
+        else { return nil }
+        return Array(record)
+    }
+
+    /// The records after `checkpoint` (the end of the last one indexed; everything when nil), read
+    /// from the files, up to the first damaged or incomplete frame of each.
+    func records(after checkpoint: (file: Int64, end: Int64)?) throws -> [(EventLocation, millis: Int64, [UInt8])] {
+        var found: [(EventLocation, millis: Int64, [UInt8])] = []
+        for file in try medium.files() where file >= (checkpoint?.file ?? 0) {
+            var offset = checkpoint.map { $0.file == file ? $0.end : Int64(Self.header.count) } ?? Int64(Self.header.count)
+            guard let size = try medium.size(file), size > offset,
+                let head = try medium.read(file, at: 0, count: Self.header.count), head == Self.header,
+                let bytes = try medium.read(file, at: offset, count: Int(size - offset))
+            else { continue }
+            var rest = bytes[...]
+            while let (millis, record, next) = Self.frame(in: rest) {
+                found.append((EventLocation(file: file, offset: offset, length: record.count), millis, Array(record)))
+                offset += Int64(next - rest.startIndex)
+                rest = rest[next...]
+            }
+        }
+        return found
+    }
+
+    /// The time and record of the frame at the start of `bytes`, and where the next frame starts; nil
+    /// when the frame is incomplete or its checksum does not match.
+    static func frame(in bytes: ArraySlice<UInt8>) -> (millis: Int64, record: ArraySlice<UInt8>, next: Int)? {
+        guard bytes.count >= frameHeaderSize else { return nil }
+        func littleEndian(_ at: Int, _ count: Int) -> UInt64 {
+            (0..<count).reduce(UInt64(0)) { $0 | UInt64(bytes[bytes.startIndex + at + $1]) << (8 * UInt64($1)) }
+        }
+        let length = Int(littleEndian(0, 4))
+        guard length <= bytes.count - frameHeaderSize else { return nil }
+        let end = bytes.startIndex + frameHeaderSize + length
+        let checked = bytes[(bytes.startIndex + 8)..<end]
+        guard checked.withUnsafeBytes({ CRC.crc32c($0) }) == UInt32(littleEndian(4, 4)) else { return nil }
+        return (Int64(bitPattern: littleEndian(8, 8)), bytes[(bytes.startIndex + frameHeaderSize)..<end], end)
+    }
+
+    // MARK: Retention
+
+    /// Forgets every record: removes the files and what waits to be indexed (`POST /_nimbus/reset`).
+    func removeAll() throws {
+        state.withLock { state in
+            state.generation += 1
+            state.current = nil
+            state.unindexed.removeAll()
+        }
+        for file in try medium.files() { try medium.remove(file) }
+    }
+
+    /// Removes every file whose records are all older than `cutoff` (ms since 1970): those made on a
+    /// day before `cutoff`'s, except the one being written. Returns how many.
+    @discardableResult
+    func removeFiles(olderThan cutoff: Int64) throws -> Int {
+        let writing = state.withLock { $0.current?.file }
+        var removed = 0
+        for file in try medium.files() where Self.day(of: file) < Self.day(of: cutoff) && file != writing {
+            try medium.remove(file)
+            removed += 1
+        }
+        return removed
+    }
+}
+
+struct EventLogError: Error, CustomStringConvertible {
+    var description: String
+}
+
+// MARK: - Media
+
+/// The event log's files in a directory, `<13-digit id>.log`, mode 0600.
+public struct DirectoryEventLogMedium: EventLogMedium {
+    public let directory: String
+
+    /// Makes `directory` (mode 0700) when it does not exist.
+    public init(directory: URL) throws {
+        self.directory = directory.path
+        try FileIO.makeDirectory(self.directory)
+    }
+
+    private func path(_ file: Int64) -> String {
+        var digits = String(file)
+        if digits.count < 13 { digits = String(repeating: "0", count: 13 - digits.count) + digits }
+        return "\(directory)/\(digits).log"
+    }
+
+    public func create(_ file: Int64, header: [UInt8]) throws {
+        let path = path(file)
+        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        defer { close(fd) }
+        try header.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: 0, path: path) }
+        try FileIO.syncData(fd, path: path)
+        try FileIO.syncDirectory(directory)
+    }
+
+    public func write(_ file: Int64, _ bytes: [UInt8], at offset: Int64) throws {
+        let path = path(file)
+        let fd = try FileIO.open(path, O_WRONLY)
+        defer { close(fd) }
+        try bytes.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: offset, path: path) }
+        try FileIO.syncData(fd, path: path)
+    }
+
+    public func truncate(_ file: Int64, to size: Int64) throws {
+        let path = path(file)
+        let fd = try FileIO.open(path, O_WRONLY)
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(size)) == 0 else { throw EventLogError(description: "ftruncate \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    public func read(_ file: Int64, at offset: Int64, count: Int) throws -> [UInt8]? {
+        let path = path(file)
+        guard let fd = try FileIO.openIfExists(path, O_RDONLY) else { return nil }
+        defer { close(fd) }
+        return try FileIO.pread(fd, count: count, offset: offset, path: path)
+    }
+
+    public func size(_ file: Int64) throws -> Int64? {
+        let path = path(file)
+        guard let fd = try FileIO.openIfExists(path, O_RDONLY) else { return nil }
+        defer { close(fd) }
+        return try FileIO.size(fd, path: path)
+    }
+
+    public func files() throws -> [Int64] {
+        try FileIO.list(directory).compactMap { name in
+            guard name.hasSuffix(".log") else { return nil }
+            return Int64(name.dropLast(4))
+        }.sorted()
+    }
+
+    public func remove(_ file: Int64) throws {
+        try FileIO.unlinkIfExists(path(file))
+    }
+}
+
+/// The event log's files in memory, for `--ephemeral`.
+public final class MemoryEventLogMedium: EventLogMedium {
+    private let contents = Mutex<[Int64: [UInt8]]>([:])
+
+    public init() {}
+
+    public func create(_ file: Int64, header: [UInt8]) throws {
+        contents.withLock { $0[file] = header }
+    }
+
+    public func write(_ file: Int64, _ bytes: [UInt8], at offset: Int64) throws {
+        try contents.withLock { contents in
+            // As on disk: only a file that was created can be written.
+            guard var data = contents.removeValue(forKey: file) else { throw EventLogError(description: "no event log file \(file)") }
+            let start = Int(offset)
+            if data.count < start { data.append(contentsOf: repeatElement(0, count: start - data.count)) }
+            let overlap = min(bytes.count, data.count - start)
+            data.replaceSubrange(start..<(start + overlap), with: bytes[..<overlap])
+            data.append(contentsOf: bytes[overlap...])
+            contents[file] = data
+        }
+    }
+
+    public func truncate(_ file: Int64, to size: Int64) throws {
+        contents.withLock { contents in
+            guard let count = contents[file]?.count, count > Int(size) else { return }
+            contents[file]?.removeLast(count - Int(size))
+        }
+    }
+
+    public func read(_ file: Int64, at offset: Int64, count: Int) throws -> [UInt8]? {
+        contents.withLock { contents in
+            guard let data = contents[file] else { return nil }
+            let start = min(Int(offset), data.count)
+            return Array(data[start..<min(start + count, data.count)])
+        }
+    }
+
+    public func size(_ file: Int64) throws -> Int64? {
+        contents.withLock { $0[file].map { Int64($0.count) } }
+    }
+
+    public func files() throws -> [Int64] {
+        contents.withLock { $0.keys.sorted() }
+    }
+
+    public func remove(_ file: Int64) throws {
+        _ = contents.withLock { $0.removeValue(forKey: file) }
+    }
+}
