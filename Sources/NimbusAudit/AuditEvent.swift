@@ -72,7 +72,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         requestParameters: JSONValue? = nil,
         responseElements: JSONValue? = nil,
         requestID: String,
-        eventID: String = Identifiers.requestID(),
+        eventID: String? = nil,
         readOnly: Bool,
         resources: [AuditResource]? = nil,
         eventType: String = "AwsApiCall",
@@ -94,7 +94,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         self.requestParameters = requestParameters
         self.responseElements = responseElements
         self.requestID = requestID
-        self.eventID = eventID
+        self.eventID = eventID ?? Identifiers.eventID(at: eventTime)
         self.readOnly = readOnly
         self.resources = resources
         self.eventType = eventType

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-import Foundation
+public import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -42,13 +42,29 @@ public enum Identifiers {
         for _ in 0..<11 { digits += String(rng.next(upperBound: UInt32(10))) }
         return digits
     }
-    /// A request or event id: a lowercase UUID, as AWS returns them.
+    /// A request id: a lowercase random (version 4) UUID, as AWS returns them.
     public static func requestID() -> String {
-        // A version-4 UUID written straight to lowercase hex; `UUID().uuidString.lowercased()` formats
-        // twice and costs more than the rest of identifying a request.
+        // Written straight to lowercase hex; `UUID().uuidString.lowercased()` formats twice and costs
+        // more than the rest of identifying a request.
         var (high, low) = RandomPool.shared.next128()
         high = (high & ~0xF000) | 0x4000  // version 4
-        low = (low & ~(0xC << 60)) | (0x8 << 60)  // variant 10
+        return uuidString(high: high, low: low)
+    }
+
+    /// A CloudTrail event id: a lowercase UUID that sorts by `date` (version 7, RFC 9562: 48 bits of
+    /// milliseconds since 1970, then random bits).
+    ///
+    /// CloudTrail's lookup index is keyed by event id: random ids put each new key at a random page
+    /// of the B-tree, time-ordered ones next to the previous key.
+    public static func eventID(at date: Date) -> String {
+        let millis = UInt64(clamping: Int64((date.timeIntervalSince1970 * 1000).rounded(.down).clamped(to: 0...0xFFFF_FFFF_FFFF)))
+        var (high, low) = RandomPool.shared.next128()
+        high = millis << 16 | (high & 0x0FFF) | 0x7000  // version 7
+        return uuidString(high: high, low: low)
+    }
+
+    private static func uuidString(high: UInt64, low: UInt64) -> String {
+        let low = (low & ~(0xC << 60)) | (0x8 << 60)  // variant 10
         return String(unsafeUninitializedCapacity: 36) { buffer in
             var i = 0
             func put(_ value: UInt64, nibbles: Int) {
@@ -135,5 +151,11 @@ final class RandomPool: Sendable {
             }
             return (state.words[state.next], state.words[state.next + 1])
         }
+    }
+}
+
+extension Double {
+    fileprivate func clamped(to range: ClosedRange<Double>) -> Double {
+        isNaN ? range.lowerBound : Swift.min(Swift.max(self, range.lowerBound), range.upperBound)
     }
 }

@@ -42,6 +42,32 @@ import Testing
         #expect(seen.count == 1_000)
     }
 
+    @Test func eventIDsAreVersion7UUIDsInTimeOrder() throws {
+        let start = Date(timeIntervalSince1970: 1_795_366_800.123)
+        var previous = ""
+        var seen = Set<String>()
+        for step in 0..<1_000 {
+            let id = Identifiers.eventID(at: start.addingTimeInterval(Double(step) / 500))
+            let uuid = try #require(UUID(uuidString: id), "\(id) is not a UUID")
+            #expect(id == uuid.uuidString.lowercased())
+            let bytes = Array(id.utf8)
+            #expect(bytes[14] == UInt8(ascii: "7"))
+            #expect([UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b")].contains(bytes[19]))
+            // Every 2 ms a new millisecond: ids of later milliseconds sort after earlier ones.
+            if step % 2 == 0 { #expect(id > previous) }
+            previous = id
+            seen.insert(id)
+        }
+        #expect(seen.count == 1_000)
+        // The first 48 bits are the milliseconds.
+        let hex = Identifiers.eventID(at: start).replacingOccurrences(of: "-", with: "").prefix(12)
+        #expect(UInt64(hex, radix: 16) == 1_795_366_800_123)
+        // Times outside what 48 bits hold do not trap.
+        for date in [Date.distantPast, Date.distantFuture, Date(timeIntervalSince1970: .nan)] {
+            #expect(UUID(uuidString: Identifiers.eventID(at: date)) != nil)
+        }
+    }
+
     @Test func errorsCompareByCode() {
         let custom = AWSError(code: "SignatureDoesNotMatch", message: "Signature expired", status: 403)
         #expect(custom == AWSError.signatureDoesNotMatch)
