@@ -50,6 +50,9 @@ struct EventLocation: Hashable, Sendable {
 /// Where the event log keeps its files: a directory (``DirectoryEventLogMedium``) or memory
 /// (``MemoryEventLogMedium``, for `--ephemeral`).
 public protocol EventLogMedium: Sendable {
+    /// Whether writes wait for a disk. When they do not, records are appended on the caller's thread
+    /// instead of queuing for the log's writer.
+    var writesBlock: Bool { get }
     /// Makes `file` with `header` as its first bytes, durably.
     func create(_ file: Int64, header: [UInt8]) throws
     /// Writes `bytes` at `offset` of `file`; they are durable when this returns.
@@ -109,6 +112,7 @@ final class EventLog: Sendable {
 
     /// Appends `record`; when this returns it is durable, and its location is among ``takeUnindexed()``'s.
     func append(_ record: [UInt8], keys: EventKeys) async throws {
+        if !medium.writesBlock { return try appendInline(record, keys: keys) }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let mustSchedule = state.withLock { state in
                 state.pending.append(Pending(record: record, keys: keys, continuation: continuation))
@@ -116,6 +120,26 @@ final class EventLog: Sendable {
                 return !state.isDrainScheduled
             }
             if mustSchedule { queue.async { self.drain() } }
+        }
+    }
+
+    /// `append` without a queue, for media that do not block: one frame, written under the state's lock
+    /// so that frames stay in the order of their locations.
+    private func appendInline(_ record: [UInt8], keys: EventKeys) throws {
+        var frame: [UInt8] = []
+        frame.reserveCapacity(Self.frameHeaderSize + record.count)
+        Self.appendFrame(record, millis: keys.millis, to: &frame)
+        try state.withLock { state in
+            let (file, end) = try fileForWriting(in: &state)
+            do {
+                try medium.write(file, frame, at: end)
+            } catch {
+                // As in `drain`: the next record starts a new file.
+                state.current = nil
+                throw error
+            }
+            state.current = (file, end + Int64(frame.count))
+            state.unindexed.append((EventLocation(file: file, offset: end, length: record.count), keys))
         }
     }
 
@@ -176,19 +200,33 @@ final class EventLog: Sendable {
         }
     }
 
-    /// The current file, or a new one at the first write and when the UTC day changes.
+    /// The current file, or a new one at the first write and when the UTC day changes. The writer's
+    /// queue calls it without holding the state's lock: making a file waits for two fsyncs.
     private func fileForWriting(_ current: (file: Int64, end: Int64)?) throws -> (Int64, Int64) {
         let now = milliseconds(clock.now)
         if let current, Self.day(of: current.file) == Self.day(of: now) { return current }
-        let file = state.withLock { state in
-            let file = max(now, (state.current?.file ?? state.newestExisting) + 1)
-            state.newestExisting = file
-            return file
-        }
+        let file = state.withLock { Self.claimFileID(now: now, in: &$0) }
         try medium.create(file, header: Self.header)
         let opened = (file, Int64(Self.header.count))
         state.withLock { $0.current = opened }
         return opened
+    }
+
+    /// `fileForWriting` with the state's lock held, for media that do not block.
+    private func fileForWriting(in state: inout State) throws -> (Int64, Int64) {
+        let now = milliseconds(clock.now)
+        if let current = state.current, Self.day(of: current.file) == Self.day(of: now) { return current }
+        let file = Self.claimFileID(now: now, in: &state)
+        try medium.create(file, header: Self.header)
+        state.current = (file, Int64(Self.header.count))
+        return (file, Int64(Self.header.count))
+    }
+
+    /// A new file's id: its creation time, above every id in use.
+    private static func claimFileID(now: Int64, in state: inout State) -> Int64 {
+        let file = max(now, (state.current?.file ?? state.newestExisting) + 1)
+        state.newestExisting = file
+        return file
     }
 
     static func appendFrame(_ record: [UInt8], millis: Int64, to bytes: inout [UInt8]) {
@@ -283,6 +321,7 @@ struct EventLogError: Error, CustomStringConvertible {
 /// The event log's files in a directory, `<13-digit id>.log`, mode 0600.
 public struct DirectoryEventLogMedium: EventLogMedium {
     public let directory: String
+    public var writesBlock: Bool { true }
 
     /// Makes `directory` (mode 0700) when it does not exist.
     public init(directory: URL) throws {
@@ -349,6 +388,7 @@ public struct DirectoryEventLogMedium: EventLogMedium {
 /// The event log's files in memory, for `--ephemeral`.
 public final class MemoryEventLogMedium: EventLogMedium {
     private let contents = Mutex<[Int64: [UInt8]]>([:])
+    public var writesBlock: Bool { false }
 
     public init() {}
 

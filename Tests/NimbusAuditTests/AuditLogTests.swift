@@ -479,16 +479,21 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["After"])
     }
 
-    @Test func aFailedWriteStartsANewFile() async throws {
-        let medium = MemoryEventLogMedium()
-        let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base), events: medium)
-        try await log.record(makeEvent(at: base, name: "First"))
-        // The file disappears under the log (an operator's rm): the next write fails, the one after it
-        // goes to a new file.
-        for file in try medium.files() { try medium.remove(file) }
-        await #expect(throws: (any Error).self) { try await log.record(makeEvent(at: base, name: "Lost")) }
-        try await log.record(makeEvent(at: base.addingTimeInterval(1), name: "Second"))
-        #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["Second"])
+    @Test(arguments: [false, true])
+    func aFailedWriteStartsANewFile(onDisk: Bool) async throws {
+        try await withTemporaryAuditDirectory { directory in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let medium: any EventLogMedium = onDisk ? try logMedium(directory) : MemoryEventLogMedium()
+            let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base), events: medium)
+            try await log.record(makeEvent(at: base, name: "First"))
+            // The file disappears under the log (an operator's rm): the next write fails, the one after it
+            // goes to a new file.
+            for file in try medium.files() { try medium.remove(file) }
+            await #expect(throws: (any Error).self) { try await log.record(makeEvent(at: base, name: "Lost")) }
+            try await log.record(makeEvent(at: base.addingTimeInterval(1), name: "Second"))
+            #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["Second"])
+            #expect(try medium.files().count == 1)
+        }
     }
 
     @Test func retentionRemovesWholeLogFiles() async throws {
