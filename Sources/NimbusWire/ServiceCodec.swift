@@ -31,6 +31,8 @@ public struct ServiceCodec: Sendable {
     public var constraintValidation: ConstraintValidation
     /// REST operations by HTTP method, in name order so that routing ties break the same way every time.
     let restOperations: [String: [Operation]]
+    /// What routing checks of each REST operation's input, worked out at its first request.
+    let routeRequirements = RouteRequirementsCache()
 
     public init(model: ServiceModel, limits: WireLimits = .default, constraintValidation: ConstraintValidation = .model) {
         self.model = model
@@ -48,11 +50,16 @@ public struct ServiceCodec: Sendable {
 
     /// Finds the operation a request asks for: `Action` (query, ec2), `X-Amz-Target` (json) or
     /// method and path template (rest-json, rest-xml).
-    /// ``operation(for:)``, keeping in `request` what routing parsed (a query request's parameters) for
-    /// ``decodeInput(_:from:)``.
+    /// ``operation(for:)``, keeping in `request` what routing parsed (a query request's parameters, a REST
+    /// request's path and query) for ``decodeInput(_:from:)``.
     public func route(_ request: inout WireRequest) throws(AWSError) -> Operation {
-        if model.protocol == .query || model.protocol == .ec2, request.formParameters == nil {
-            request.formParameters = try queryParameters(request)
+        switch model.protocol {
+        case .query, .ec2:
+            if request.formParameters == nil { request.formParameters = try queryParameters(request) }
+        case .restJSON, .restXML:
+            if request.restTarget == nil { request.restTarget = try restTarget(request) }
+        default:
+            break
         }
         return try operation(for: request)
     }

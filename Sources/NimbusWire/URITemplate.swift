@@ -45,12 +45,37 @@ package struct URITemplate: Sendable, Hashable {
 
     package func hash(into hasher: inout Hasher) { hasher.combine(segments) }
 
+    /// Whether `match` would match: the same walk without building the labels, for routing, which
+    /// tries every operation of the method.
+    package func matches(_ pathSegments: [String]) -> Bool {
+        var count = pathSegments.count
+        if count > 0, pathSegments[count - 1].isEmpty, !hasGreedyLabel { count -= 1 }
+        var i = 0
+        for (n, segment) in segments.enumerated() {
+            switch segment {
+            case .literal(let text):
+                guard i < count, pathSegments[i] == text else { return false }
+                i += 1
+            case .label:
+                guard i < count, !pathSegments[i].isEmpty else { return false }
+                i += 1
+            case .greedy:
+                // Non-empty when joined: more than one segment (a slash) or one that is not empty.
+                guard n == segments.count - 1, i < count, count - i > 1 || !pathSegments[i].isEmpty else { return false }
+                i = count
+            }
+        }
+        return i == count
+    }
+
+    private var hasGreedyLabel: Bool { segments.contains { if case .greedy = $0 { true } else { false } } }
+
     /// Matches a decoded path (split on `/`) and returns the label values, or nil.
     package func match(_ pathSegments: [String]) -> [String: String]? {
         var labels: [String: String] = [:]
         var input = pathSegments
         // "/bucket/" addresses the bucket: drop a trailing empty segment unless a greedy label could take it.
-        if let last = input.last, last.isEmpty, !segments.contains(where: { if case .greedy = $0 { true } else { false } }) {
+        if let last = input.last, last.isEmpty, !hasGreedyLabel {
             input.removeLast()
         }
         var i = 0

@@ -51,6 +51,9 @@ public struct WireRequest: Sendable {
     /// The query and form parameters of a `query`/`ec2` request once ``ServiceCodec/route(_:)`` parsed them,
     /// so that decoding does not parse them again.
     package var formParameters: [(String, String)]?
+    /// The decoded path segments and query parameters of a REST request once ``ServiceCodec/route(_:)``
+    /// parsed them, for the same reason.
+    package var restTarget: (segments: [String], query: [(String, String)])?
 
     public init(
         method: String,
