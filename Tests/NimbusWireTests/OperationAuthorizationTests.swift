@@ -21,4 +21,13 @@ import Testing
         #expect(OperationAuthorization().resourceARNs(input: input, account: "1", region: "r") == ["*"])
         #expect(OperationAuthorization(resource: "arn:${Oops").resourceARNs(input: input, account: "1", region: "r") == ["*"])
     }
+
+    @Test func dollarsThatOpenNoPlaceholderStayAsTheyAre() {
+        let values = ShapeValue.structure(["Key": .string("a${Key}b"), "Bucket": .string("$b")])
+        let auth = OperationAuthorization(resource: "arn:aws:s3:::${Bucket}/$x/${Key}$")
+        #expect(auth.resourceARNs(input: values, account: "1", region: "r") == ["arn:aws:s3:::$b/$x/a${Key}b$"])
+        // Values are inserted as they are, never read as templates; multi-byte text survives.
+        let unicode = ShapeValue.structure(["Key": .string("é/ß/😀")])
+        #expect(OperationAuthorization(resource: "k/${Key}/é$").resourceARNs(input: unicode, account: "1", region: "r") == ["k/é/ß/😀/é$"])
+    }
 }

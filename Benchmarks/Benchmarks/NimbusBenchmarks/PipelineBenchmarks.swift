@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Benchmark
+import Crypto
 import Foundation
 import Logging
 import NimbusAuth
@@ -29,6 +30,18 @@ func pipelineBenchmarks() {
         configuration: .init(timeUnits: .microseconds, scalingFactor: .kilo, maxDuration: .seconds(4), maxIterations: 50)
     ) { runtime in
         try await checked(runtime, signedQuery(service: "sts", body: getCallerIdentity, at: Date()), body: getCallerIdentity).request
+    }
+
+    // Issue 4's 4 KiB GET without the socket: routing, SigV4, the bucket and object records, the
+    // bucket policy, reading and opening the sealed pieces, the response headers, the CloudTrail event.
+    pipelineBenchmark(
+        "pipeline S3 GetObject 4 KiB ×1000 (in-process, ephemeral, strict)",
+        configuration: .init(timeUnits: .microseconds, scalingFactor: .kilo, maxDuration: .seconds(4), maxIterations: 50)
+    ) { runtime in
+        let object = [UInt8](repeating: 0x61, count: 4096)
+        _ = try await checked(runtime, signedS3("PUT", "/bench-bucket", body: []), body: [])
+        _ = try await checked(runtime, signedS3("PUT", "/bench-bucket/object", body: object), body: object)
+        return try await checked(runtime, signedS3("GET", "/bench-bucket/object", body: []), body: []).request
     }
 
     // Issue 6's "the authorizer adds ≤ 5 µs p50": the same IAM GetUser by the root user (allowed in its own
@@ -74,6 +87,19 @@ private final class Prepared: @unchecked Sendable {
     var request: WireRequest?
 }
 
+/// A path-style S3 request with its body's SHA-256, signed now by the root key.
+private func signedS3(_ method: String, _ path: String, body: [UInt8]) -> SignableRequest {
+    let sha = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+    let request = SignableRequest(
+        method: method,
+        path: path,
+        headers: [("Host", "127.0.0.1:4566"), ("x-amz-content-sha256", sha)],
+        bodySHA256: sha
+    )
+    return SigV4Signer(accessKeyID: exampleAccessKeyID, secretAccessKey: exampleSecret, region: "us-east-1", service: "s3")
+        .signed(request, at: Date())
+}
+
 private let getCallerIdentity = "Action=GetCallerIdentity&Version=2011-06-15"
 private let benchUserName = "bench"
 
@@ -97,13 +123,17 @@ private func makeRuntime() async throws -> NimbusRuntime {
 /// `signed` as the pipeline receives it, and its answer, which must be 200 (the request is sent once).
 /// Signed once, now: the verifier's 15-minute window is far longer than a run.
 private func checked(_ runtime: NimbusRuntime, _ signed: SignableRequest, body: String) async throws -> (request: WireRequest, answer: String) {
+    try await checked(runtime, signed, body: Array(body.utf8))
+}
+
+private func checked(_ runtime: NimbusRuntime, _ signed: SignableRequest, body: [UInt8]) async throws -> (request: WireRequest, answer: String) {
     let request = WireRequest(
         method: signed.method,
         path: signed.path,
         query: signed.query,
         headers: signed.headers,
         host: "127.0.0.1:4566",
-        body: Array(body.utf8)
+        body: body
     )
     let response = await runtime.respond(to: request)
     let answer = String(decoding: response.body, as: UTF8.self)
