@@ -46,6 +46,10 @@ public final class AuditLog: Sendable {
     /// How long events are kept; CloudTrail's event history keeps 90 days.
     public let retention: TimeInterval
     private let tokenKey: RootKey
+    /// How many events are kept at most; nil keeps every event for ``retention``.
+    public let maxEvents: Int?
+    /// Events this process indexed, less those it trimmed (for ``maxEvents``).
+    private let indexedCount = Atomic<Int>(0)
     private let log: EventLog
     /// Whether the next indexing reads the log after the checkpoint: at first (what the last run left
     /// unindexed), and after an indexing transaction failed (the records it had taken).
@@ -56,18 +60,35 @@ public final class AuditLog: Sendable {
     ///     restart; the default ephemeral key makes them valid for this process only.
     ///   - events: Where the records are kept: a ``DirectoryEventLogMedium`` next to a durable store,
     ///     memory otherwise.
-    public init(
+    ///   - maxEvents: Keep at most about this many events, the newest (an ephemeral server, whose
+    ///     history is in memory and begins with the process); nil keeps all of them for `retention`.
+    public convenience init(
         store: any MetadataStore,
         clock: WallClock,
         retention: TimeInterval = 90 * 86_400,
         tokenKey: RootKey = .ephemeral(),
-        events: any EventLogMedium = MemoryEventLogMedium()
+        events: any EventLogMedium = MemoryEventLogMedium(),
+        maxEvents: Int? = nil
+    ) throws {
+        try self.init(store: store, clock: clock, retention: retention, tokenKey: tokenKey, events: events, maxEvents: maxEvents, maxEventFileSize: nil)
+    }
+
+    /// - Parameter maxEventFileSize: How large the event log's files grow (tests make it small).
+    package init(
+        store: any MetadataStore,
+        clock: WallClock,
+        retention: TimeInterval = 90 * 86_400,
+        tokenKey: RootKey = .ephemeral(),
+        events: any EventLogMedium,
+        maxEvents: Int?,
+        maxEventFileSize: Int64?
     ) throws {
         self.store = store
         self.clock = clock
         self.retention = retention
         self.tokenKey = tokenKey
-        self.log = try EventLog(medium: events, clock: clock)
+        self.maxEvents = maxEvents
+        self.log = try EventLog(medium: events, clock: clock, maxFileSize: maxEventFileSize ?? EventLog.defaultMaxFileSize)
     }
 
     // MARK: Recording
@@ -88,6 +109,15 @@ public final class AuditLog: Sendable {
     @discardableResult
     public func indexPending(onlyIfRecorded: Bool = false) async throws -> Int {
         if onlyIfRecorded, !log.hasUnindexed, !mustReadLog.load(ordering: .acquiring) { return 0 }
+        let indexed = try await indexPendingOnce()
+        // A tenth over the limit before trimming: trimming then deletes in batches, not event by event.
+        if let maxEvents, indexedCount.add(indexed, ordering: .relaxed).newValue > maxEvents + maxEvents / 10 {
+            try await trimToMaxEvents()
+        }
+        return indexed
+    }
+
+    private func indexPendingOnce() async throws -> Int {
         do {
             // The records are taken inside the transaction: the store runs writes one at a time, in
             // order, so the checkpoint only ever moves forward.
@@ -205,13 +235,36 @@ public final class AuditLog: Sendable {
     public func purgeExpired() async throws -> Int {
         let cutoff = milliseconds(clock.now.addingTimeInterval(-retention))
         try await indexPending()
+        let purged = try await purgeOldest(limit: .max) { $0 < cutoff }
+        // Only now: a file goes once no index entry points into it any more.
+        try log.removeFiles(olderThan: cutoff)
+        return purged.count
+    }
+
+    /// Deletes the oldest events beyond ``maxEvents`` (those this process indexed), oldest first.
+    private func trimToMaxEvents() async throws {
+        guard let maxEvents else { return }
+        let excess = indexedCount.load(ordering: .relaxed) - maxEvents
+        guard excess > 0 else { return }
+        let purged = try await purgeOldest(limit: excess) { _ in true }
+        indexedCount.subtract(purged.count, ordering: .relaxed)
+        try log.removeFiles(olderThan: purged.oldestLeft ?? milliseconds(clock.now))
+    }
+
+    /// Deletes events oldest first, while `isDue(ms)` holds and at most `limit` of them; returns how
+    /// many, and the time of the oldest event left.
+    private func purgeOldest(limit: Int, isDue: @escaping @Sendable (Int64) -> Bool) async throws -> (count: Int, oldestLeft: Int64?) {
         var purged = 0
         while true {
-            let count = try await store.write { writer in
-                let entries = try writer.scan(Self.expiryNamespace, prefix: "", after: nil, reverse: false, limit: Self.purgeBatchSize)
+            let batch = min(Self.purgeBatchSize, limit - purged)
+            let (count, oldestLeft, done) = try await store.write { writer in
+                // One more than the batch: the first one left is the oldest time that stays.
+                let entries = try writer.scan(Self.expiryNamespace, prefix: "", after: nil, reverse: false, limit: batch + 1)
                 var count = 0
                 for entry in entries {
-                    guard let millis = Int64(entry.key.prefix(13)), millis < cutoff else { break }
+                    guard let millis = Int64(entry.key.prefix(13)) else { continue }
+                    guard isDue(millis) else { return (count, Optional(millis), true) }
+                    guard count < batch else { return (count, Optional(millis), false) }
                     let indexKeys = (try? JSONDecoder().decode([String].self, from: Data(entry.value))) ?? []
                     for key in indexKeys { try writer.delete(Self.indexNamespace, key) }
                     // The expiry key is `<ms>/<account>/<eventID>`; the event key is `<account>/<inverted ms>/<eventID>`.
@@ -222,14 +275,11 @@ public final class AuditLog: Sendable {
                     try writer.delete(Self.expiryNamespace, entry.key)
                     count += 1
                 }
-                return count
+                return (count, nil, true)
             }
             purged += count
-            if count < Self.purgeBatchSize { break }
+            if done || purged >= limit { return (purged, oldestLeft) }
         }
-        // Only now: a file goes once no index entry points into it any more.
-        try log.removeFiles(olderThan: cutoff)
-        return purged
     }
 
     // MARK: Tokens

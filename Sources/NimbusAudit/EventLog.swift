@@ -70,7 +70,7 @@ public protocol EventLogMedium: Sendable {
 /// The append-only log of CloudTrail records: each record is written once, group-committed (one
 /// write and one fsync for every record that arrived while the last one ran), and never changed.
 ///
-/// A file holds the records of one UTC day at most, in frames: the record's length (32 bits), the
+/// A file holds the records of one UTC day at most (and about ``defaultMaxFileSize`` bytes), in frames: the record's length (32 bits), the
 /// CRC-32C of the rest of the frame (32 bits), the time the event is keyed by (64 bits, ms since
 /// 1970: the record's `eventTime` has only seconds), all little-endian, then the record. A new file is made at the first write of each process
 /// and of each day, so a file's end is only ever found by reading frames (after a crash, up to the
@@ -78,6 +78,9 @@ public protocol EventLogMedium: Sendable {
 final class EventLog: Sendable {
     static let header = Array("NIMBUS-CLOUDTRAIL-LOG-1\n".utf8)
     static let frameHeaderSize = 16
+    /// A file past this size is closed and the next batch starts a new one, so that retention (and an
+    /// ephemeral server's event limit) can free old records a file at a time.
+    static let defaultMaxFileSize: Int64 = 16 << 20
 
     private struct Pending {
         var record: [UInt8]
@@ -100,13 +103,15 @@ final class EventLog: Sendable {
 
     let medium: any EventLogMedium
     private let clock: WallClock
+    private let maxFileSize: Int64
     private let state: Mutex<State>
     /// Blocks in fsync: a queue of its own, not a thread of the cooperative pool.
     private let queue = DispatchQueue(label: "nimbus.cloudtrail.log")
 
-    init(medium: any EventLogMedium, clock: WallClock) throws {
+    init(medium: any EventLogMedium, clock: WallClock, maxFileSize: Int64 = defaultMaxFileSize) throws {
         self.medium = medium
         self.clock = clock
+        self.maxFileSize = maxFileSize
         state = Mutex(State(newestExisting: try medium.files().last ?? -1))
     }
 
@@ -200,11 +205,12 @@ final class EventLog: Sendable {
         }
     }
 
-    /// The current file, or a new one at the first write and when the UTC day changes. The writer's
-    /// queue calls it without holding the state's lock: making a file waits for two fsyncs.
+    /// The current file, or a new one at the first write, when the UTC day changes and when the file
+    /// is full. The writer's queue calls it without holding the state's lock: making a file waits for
+    /// two fsyncs.
     private func fileForWriting(_ current: (file: Int64, end: Int64)?) throws -> (Int64, Int64) {
         let now = milliseconds(clock.now)
-        if let current, Self.day(of: current.file) == Self.day(of: now) { return current }
+        if let current, isOpen(current, now: now) { return current }
         let file = state.withLock { Self.claimFileID(now: now, in: &$0) }
         try medium.create(file, header: Self.header)
         let opened = (file, Int64(Self.header.count))
@@ -215,11 +221,16 @@ final class EventLog: Sendable {
     /// `fileForWriting` with the state's lock held, for media that do not block.
     private func fileForWriting(in state: inout State) throws -> (Int64, Int64) {
         let now = milliseconds(clock.now)
-        if let current = state.current, Self.day(of: current.file) == Self.day(of: now) { return current }
+        if let current = state.current, isOpen(current, now: now) { return current }
         let file = Self.claimFileID(now: now, in: &state)
         try medium.create(file, header: Self.header)
         state.current = (file, Int64(Self.header.count))
         return (file, Int64(Self.header.count))
+    }
+
+    /// Whether records still go to `current`.
+    private func isOpen(_ current: (file: Int64, end: Int64), now: Int64) -> Bool {
+        Self.day(of: current.file) == Self.day(of: now) && current.end < maxFileSize
     }
 
     /// A new file's id: its creation time, above every id in use.
@@ -298,13 +309,20 @@ final class EventLog: Sendable {
         for file in try medium.files() { try medium.remove(file) }
     }
 
-    /// Removes every file whose records are all older than `cutoff` (ms since 1970): those made on a
-    /// day before `cutoff`'s, except the one being written. Returns how many.
+    /// Removes every file whose records are all older than `cutoff` (ms since 1970); returns how many.
+    ///
+    /// A file's records were written on the UTC day it was made, and before the next file was made
+    /// (at the next start, day or full file): a file goes when the earlier of the two is not after
+    /// `cutoff`. The file being written never goes.
     @discardableResult
     func removeFiles(olderThan cutoff: Int64) throws -> Int {
         let writing = state.withLock { $0.current?.file }
+        let files = try medium.files()
         var removed = 0
-        for file in try medium.files() where Self.day(of: file) < Self.day(of: cutoff) && file != writing {
+        for (index, file) in files.enumerated() where file != writing {
+            let dayEnd = (Self.day(of: file) + 1) * 86_400_000
+            let newestPossible = index + 1 < files.count ? min(files[index + 1], dayEnd) : dayEnd
+            guard newestPossible <= cutoff else { continue }
             try medium.remove(file)
             removed += 1
         }

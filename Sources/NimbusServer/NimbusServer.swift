@@ -66,7 +66,8 @@ public struct NimbusState: Sendable {
             audit: try AuditLog(
                 store: store, clock: clock, tokenKey: key,
                 events: try dataDirectory.map { try DirectoryEventLogMedium(directory: $0.appendingPathComponent("cloudtrail")) }
-                    ?? MemoryEventLogMedium()
+                    ?? MemoryEventLogMedium(),
+                maxEvents: dataDirectory == nil ? configuration.ephemeralMaxEvents : nil
             ),
             dataDirectory: dataDirectory,
             blobs: try await blobs

@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     public var tlsPort: Int = 4567
     public var dataDirectory: URL = URL(fileURLWithPath: ".nimbus")
     public var ephemeral: Bool = false
+    /// How many CloudTrail events an ephemeral server keeps, the newest (its history is in memory):
+    /// `NIMBUS_EPHEMERAL_MAX_EVENTS`. A durable server keeps every event for 90 days.
+    public var ephemeralMaxEvents: Int = 50_000
     public var region: String = "us-east-1"
     public var logLevel: Logger.Level = .info
     public var authMode: AuthMode = .strict

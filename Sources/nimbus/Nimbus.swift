@@ -37,6 +37,7 @@ struct StateOptions: ParsableArguments {
     func apply(to configuration: inout ServerConfiguration, environment env: [String: String]) {
         if let dir = dataDir ?? env["NIMBUS_DATA_DIR"] { configuration.dataDirectory = URL(fileURLWithPath: dir) }
         configuration.ephemeral = ephemeral || ["1", "true", "yes"].contains(env["NIMBUS_EPHEMERAL"]?.lowercased() ?? "")
+        if let events = env["NIMBUS_EPHEMERAL_MAX_EVENTS"].flatMap(Int.init), events > 0 { configuration.ephemeralMaxEvents = events }
         if let seconds = env["NIMBUS_SCRUB_INTERVAL"].flatMap(Int.init), seconds > 0 { configuration.scrubInterval = .seconds(seconds) }
         if let rate = env["NIMBUS_SCRUB_RATE"].flatMap(Int64.init) { configuration.scrubBytesPerSecond = rate > 0 ? rate : nil }
         if let seconds = env["NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS"].flatMap(Int.init), seconds > 0 {

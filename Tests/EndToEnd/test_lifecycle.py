@@ -133,6 +133,21 @@ def test_ephemeral_keeps_nothing_across_restart(fresh_server):
     assert not before & {e["EventId"] for e in server.all_events()}
 
 
+def test_ephemeral_server_keeps_the_newest_events_up_to_its_limit(fresh_server):
+    server = fresh_server
+    server.extra_args = ["--ephemeral"]
+    server.extra_env["NIMBUS_EPHEMERAL_MAX_EVENTS"] = "40"
+    server.start()
+    sts = server.client("sts")
+    request_ids = [sts.get_caller_identity()["ResponseMetadata"]["RequestId"] for _ in range(150)]
+    events = server.all_events()
+    # Trimmed back to 40 once past 44; the lookups add their own events as they page.
+    assert 40 <= len(events) <= 50, len(events)
+    seen = {json.loads(e["CloudTrailEvent"])["requestID"] for e in events}
+    assert request_ids[-1] in seen, "the newest call is gone"
+    assert request_ids[0] not in seen, "the oldest call is still there"
+
+
 def test_request_log_line_has_request_id_service_operation_status_latency(fresh_server):
     server = fresh_server.start()
     rid = server.client("sts").get_caller_identity()["ResponseMetadata"]["RequestId"]

@@ -496,6 +496,43 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         }
     }
 
+    @Test func anEphemeralLogKeepsTheNewestEvents() async throws {
+        let clock = ManualClock(base)
+        let medium = MemoryEventLogMedium()
+        let log = try AuditLog(
+            store: MemoryMetadataStore(), clock: clock.wallClock, events: medium, maxEvents: 100, maxEventFileSize: 4096
+        )
+        for i in 0..<300 {
+            try await log.record(makeEvent(at: clock.wallClock.now, name: "Call\(i)"))
+            clock.advance(by: 0.01)
+            if i % 25 == 24 { try await log.indexPending(onlyIfRecorded: true) }
+        }
+        let kept = try await lookupAll(log, LookupQuery(recipientAccountId: accountA)).map(\.eventName)
+        // Trimmed back to 100 whenever it passes 110: between 100 and 110 newest events.
+        #expect((100...110).contains(kept.count))
+        #expect(kept.first == "Call299")
+        #expect(kept == (300 - kept.count..<300).reversed().map { "Call\($0)" })
+        // Only the files that still hold kept events (and the one being written) are left.
+        let files = try medium.files()
+        #expect(files.count < 300 * 650 / 4096)
+        let oldestKept = try #require(try await log.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, kept.last!))).records.first)
+        #expect(oldestKept.event.eventName == kept.last)
+    }
+
+    @Test func aFileGoesOnceItsRecordsAreAllOlderThanTheCutoff() async throws {
+        let medium = MemoryEventLogMedium()
+        for file: Int64 in [1_000, 2_000, 3_000] { try medium.create(file, header: EventLog.header) }
+        let log = try EventLog(medium: medium, clock: .fixed(base))
+        #expect(try log.removeFiles(olderThan: 1_999) == 0)
+        #expect(try log.removeFiles(olderThan: 2_000) == 1)
+        #expect(try medium.files() == [2_000, 3_000])
+        // The newest file's records may be as new as the end of its day.
+        #expect(try log.removeFiles(olderThan: 86_399_999) == 1)
+        #expect(try medium.files() == [3_000])
+        #expect(try log.removeFiles(olderThan: 86_400_000) == 1)
+        #expect(try medium.files().isEmpty)
+    }
+
     @Test func retentionRemovesWholeLogFiles() async throws {
         let clock = ManualClock(base)
         let medium = MemoryEventLogMedium()
