@@ -65,6 +65,11 @@ public final class BlobStore: Sendable {
     let counters = Counters()
     /// Striped locks that make publishing, deleting and rebuilding a blob's pieces exclusive.
     private let locks: [NSLock]
+    /// Piece files of deleted blobs, by root, for the next pieces written there (see ``recycle(_:root:)``).
+    private let spares = Mutex<[String: [String]]>([:])
+    private let spareCounter = Atomic<UInt64>(0)
+    /// Spare files kept per root; more are unlinked.
+    package static let sparesPerRoot = 64
 
     /// Opens (creating if needed) the directories of a store.
     public init(configuration: BlobStoreConfiguration) throws {
@@ -197,8 +202,51 @@ public final class BlobStore: Sendable {
     public func delete(_ blob: StoredBlob) async throws {
         let layout = try BlobLayout(blob, directoryCount: roots.count)
         try withBlobLock(layout.id) {
-            for piece in 0..<layout.pieceCount { try FileIO.unlinkIfExists(piecePath(layout: layout, piece: piece)) }
+            for piece in 0..<layout.pieceCount {
+                let path = piecePath(layout: layout, piece: piece)
+                if !recycle(path, root: roots[layout.placement[piece]]) { try FileIO.unlinkIfExists(path) }
+            }
         }
+    }
+
+    // MARK: Spare files
+
+    /// Keeps a deleted piece's file to be written again, renamed into the root's `tmp/` and emptied;
+    /// false when the root has spares enough (or the file is gone), and the caller unlinks it.
+    ///
+    /// Making a file and unlinking one for every piece of every overwrite was a third of an S3 PUT's
+    /// CPU time on ext4 without a journal: allocating an inode skips the recently freed ones, reading
+    /// the inode table to find them. A spare is renamed and truncated instead, and keeps its inode.
+    /// Spares left by a crash are temporary files like any other, removed after an hour.
+    func recycle(_ path: String, root: String) -> Bool {
+        guard spares.withLock({ $0[root, default: []].count < Self.sparesPerRoot }) else { return false }
+        let spare = root + "/tmp/spare-" + String(spareCounter.add(1, ordering: .relaxed).newValue)
+        guard (try? FileIO.rename(path, spare)) != nil else { return false }
+        // Emptied now, as an unlink would have freed the sealed bytes' blocks now.
+        guard truncate(spare, 0) == 0 else {
+            _ = try? FileIO.unlinkIfExists(spare)
+            return true
+        }
+        let kept = spares.withLock { spares in
+            guard spares[root, default: []].count < Self.sparesPerRoot else { return false }
+            spares[root, default: []].append(spare)
+            return true
+        }
+        if !kept { _ = try? FileIO.unlinkIfExists(spare) }
+        return true
+    }
+
+    /// Opens a new temporary file for writing at `path`: a spare of `root` renamed there and emptied,
+    /// or a new file.
+    func openTemporary(_ path: String, root: String) throws -> CInt {
+        while let spare = spares.withLock({ $0[root]?.popLast() }) {
+            // The scrubber's sweep of old temporary files may have taken it: then try the next one.
+            guard (try? FileIO.rename(spare, path)) != nil else { continue }
+            if let fd = try? FileIO.open(path, O_WRONLY | O_TRUNC) { return fd }
+            _ = try? FileIO.unlinkIfExists(path)
+            break
+        }
+        return try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
     }
 
     // MARK: Statistics

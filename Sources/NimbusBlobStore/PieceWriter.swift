@@ -67,11 +67,14 @@ final class PieceWriter {
         withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { buffers[slot].append(contentsOf: $0) }
     }
 
+    /// The directory the piece in `slot` goes to.
+    private func root(_ slot: Int) -> String { store.roots[layout.placement[pieces[slot]]] }
+
     /// Writes what is buffered, creating the files on first use.
     func flush() throws {
         for slot in pieces.indices where !buffers[slot].isEmpty {
             if descriptors[slot] < 0 {
-                descriptors[slot] = try FileIO.open(temporaryPaths[slot], O_WRONLY | O_CREAT | O_EXCL, 0o600)
+                descriptors[slot] = try store.openTemporary(temporaryPaths[slot], root: root(slot))
             }
             try buffers[slot].withUnsafeBytes { try FileIO.writeAll(descriptors[slot], $0, path: temporaryPaths[slot]) }
             offsets[slot] += Int64(buffers[slot].count)
@@ -88,11 +91,11 @@ final class PieceWriter {
     func finish(footer: [UInt8]) async throws {
         let jobs = pieces.indices.map { slot in
             buffers[slot] += footer
-            let (descriptor, path, bytes) = (descriptors[slot], temporaryPaths[slot], buffers[slot])
+            let (descriptor, path, bytes, root, store) = (descriptors[slot], temporaryPaths[slot], buffers[slot], root(slot), store)
             descriptors[slot] = -1
             buffers[slot] = []
             return { @Sendable in
-                let fd = descriptor >= 0 ? descriptor : try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+                let fd = descriptor >= 0 ? descriptor : try store.openTemporary(path, root: root)
                 defer { close(fd) }
                 try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
                 try FileIO.syncData(fd, path: path)

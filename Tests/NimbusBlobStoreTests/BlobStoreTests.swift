@@ -267,10 +267,44 @@ import Testing
             let blob = try await store.write(body(randomBytes(70_000)), key: key, checksums: [], maxBytes: 1 << 30)
             #expect(files(under: root).count == 3)
             try await store.delete(blob)
-            #expect(files(under: root).isEmpty)
+            // Nothing of the blob is left: its piece files are gone or kept empty as spares.
+            #expect(files(under: root).allSatisfy { $0.lastPathComponent.hasPrefix("spare-") && fileSize($0) == 0 })
             try await store.delete(blob)  // already gone: fine
             await #expect(throws: BlobStoreError.notFound(blob.id)) { try await collect(store.read(blob, key: key, range: nil)) }
             #expect(try await store.scrub(bytesPerSecond: nil).blobsChecked == 0)
+        }
+    }
+
+    @Test func deletedPiecesFilesAreWrittenAgain() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let key = BlobKey.random()
+            let old = try await store.write(body(randomBytes(70_000)), key: key, checksums: [], maxBytes: 1 << 30)
+            let oldInodes = Set((0..<3).map { inode(piecePath(root, old, piece: $0)) })
+            try await store.delete(old)
+            #expect(files(under: root).count == 3)
+            let data = randomBytes(50_000)
+            let new = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            // The new pieces are the old files, emptied and written again; no spare is left.
+            #expect(Set((0..<3).map { inode(piecePath(root, new, piece: $0)) }) == oldInodes)
+            #expect(files(under: root).count == 3)
+            #expect(try await collect(store.read(new, key: key, range: nil)) == data)
+            #expect(try await store.scrub(bytesPerSecond: nil).corruptPieces == 0)
+        }
+    }
+
+    @Test func sparesAreBoundedPerDirectory() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            var blobs: [StoredBlob] = []
+            for _ in 0..<(BlobStore.sparesPerRoot + 10) {
+                blobs.append(try await store.write(body(randomBytes(1_000)), key: BlobKey.random(), checksums: [], maxBytes: 1 << 30))
+            }
+            for blob in blobs { try await store.delete(blob) }
+            let spares = files(under: root)
+            #expect(spares.allSatisfy { $0.lastPathComponent.hasPrefix("spare-") && fileSize($0) == 0 })
+            // Each blob has a piece in each of the three directories.
+            #expect(spares.count == 3 * BlobStore.sparesPerRoot)
         }
     }
 

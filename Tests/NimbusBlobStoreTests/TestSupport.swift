@@ -85,3 +85,13 @@ func flipByte(_ url: URL, at offset: Int) throws {
 extension String {
     var bytes: [UInt8] { Array(utf8) }
 }
+
+/// The size of a file, -1 when it cannot be read.
+func fileSize(_ url: URL) -> Int {
+    (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? -1
+}
+
+/// The inode number of a file (0 when it cannot be read): the same file after a rename has the same one.
+func inode(_ url: URL) -> UInt64 {
+    ((try? FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber]) as? NSNumber)?.uint64Value ?? 0
+}
