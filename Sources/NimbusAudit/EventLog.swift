@@ -360,6 +360,9 @@ public struct DirectoryEventLogMedium: EventLogMedium {
         try header.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: 0, path: path) }
         try FileIO.syncData(fd, path: path)
         try FileIO.syncDirectory(directory)
+        // And the directory's own entry, which `init` made without syncing (start-up is kept free of
+        // fsyncs): once per new file, so never on a request's path for long.
+        try FileIO.syncDirectory((directory as NSString).deletingLastPathComponent)
     }
 
     public func write(_ file: Int64, _ bytes: [UInt8], at offset: Int64) throws {
