@@ -36,6 +36,8 @@ public final class AuditLog: Sendable {
     static let eventNamespace = "audit.event"
     static let indexNamespace = "audit.index"
     static let expiryNamespace = "audit.expiry"
+    /// Records read back from the log per transaction (after a crash, or an index lost with the database).
+    static let recoveryBatchSize = 1_000
     static let logNamespace = "audit.log"
     static let checkpointKey = "checkpoint"
     /// Events deleted per transaction while purging, so a large purge never holds the writer long.
@@ -109,7 +111,12 @@ public final class AuditLog: Sendable {
     @discardableResult
     public func indexPending(onlyIfRecorded: Bool = false) async throws -> Int {
         if onlyIfRecorded, !log.hasUnindexed, !mustReadLog.load(ordering: .acquiring) { return 0 }
-        let indexed = try await indexPendingOnce()
+        var indexed = 0
+        while true {
+            let (count, complete) = try await indexPendingOnce()
+            indexed += count
+            if complete { break }
+        }
         // A tenth over the limit before trimming: trimming then deletes in batches, not event by event.
         if let maxEvents, indexedCount.add(indexed, ordering: .relaxed).newValue > maxEvents + maxEvents / 10 {
             try await trimToMaxEvents()
@@ -117,21 +124,36 @@ public final class AuditLog: Sendable {
         return indexed
     }
 
-    private func indexPendingOnce() async throws -> Int {
+    /// One transaction of ``indexPending(onlyIfRecorded:)``; `complete` is false when records read back
+    /// from the log were left for the next one.
+    private func indexPendingOnce() async throws -> (count: Int, complete: Bool) {
         do {
             // The records are taken inside the transaction: the store runs writes one at a time, in
             // order, so the checkpoint only ever moves forward.
             return try await store.write { [self] writer in
-                var entries = log.takeUnindexed()
                 let checkpoint = try Self.checkpoint(writer)
+                var fromLog: [(EventLocation, millis: Int64, [UInt8])] = []
+                // Where the log was read up to, when it was read only in part: the checkpoint goes no
+                // further, and the next transaction reads on from there.
+                var readUpTo: (file: Int64, end: Int64)?
                 if mustReadLog.exchange(false, ordering: .acquiringAndReleasing) {
-                    let taken = Set(entries.map(\.0))
-                    for (location, millis, record) in try log.records(after: checkpoint) where !taken.contains(location) {
-                        guard let event = try? JSONDecoder().decode(AuditEvent.self, from: Data(record)) else { continue }
-                        entries.append((location, EventKeys(event, millis: millis)))
+                    let (records, complete) = try log.records(after: checkpoint, limit: Self.recoveryBatchSize)
+                    fromLog = records
+                    if !complete, let lastRead = records.last?.0 {
+                        readUpTo = (lastRead.file, lastRead.end)
+                        mustReadLog.store(true, ordering: .releasing)
                     }
                 }
-                guard !entries.isEmpty else { return 0 }
+                // Records appended meanwhile wait while the log is read in part (they are in it, after
+                // what was read); taken after the read, so each record is either read or taken, or both
+                // and then indexed once.
+                var entries = readUpTo == nil ? log.takeUnindexed() : []
+                let taken = Set(entries.map(\.0))
+                for (location, millis, record) in fromLog where !taken.contains(location) {
+                    guard let event = try? JSONDecoder().decode(AuditEvent.self, from: Data(record)) else { continue }
+                    entries.append((location, EventKeys(event, millis: millis)))
+                }
+                guard !entries.isEmpty else { return (0, true) }
                 var last = checkpoint
                 for (location, keys) in entries {
                     try writer.put(Self.eventNamespace, keys.eventKey, location.encoded)
@@ -140,8 +162,9 @@ public final class AuditLog: Sendable {
                     try writer.put(Self.expiryNamespace, keys.expiryKey, JSONValue.compactJSONBytes(strings: keys.indexKeys))
                     if last.map({ ($0.file, $0.end) < (location.file, location.end) }) ?? true { last = (location.file, location.end) }
                 }
+                if let readUpTo { last = readUpTo }
                 if let last { try writer.put(Self.logNamespace, Self.checkpointKey, Array("\(last.file):\(last.end)".utf8)) }
-                return entries.count
+                return (entries.count, readUpTo == nil)
             }
         } catch {
             // What this call took is in the log after the checkpoint; the next call reads it from there.

@@ -264,7 +264,11 @@ final class EventLog: Sendable {
 
     /// The records after `checkpoint` (the end of the last one indexed; everything when nil), read
     /// from the files, up to the first damaged or incomplete frame of each.
-    func records(after checkpoint: (file: Int64, end: Int64)?) throws -> [(EventLocation, millis: Int64, [UInt8])] {
+    /// At most `limit` of them; `complete` is false when more follow.
+    func records(
+        after checkpoint: (file: Int64, end: Int64)?,
+        limit: Int
+    ) throws -> (records: [(EventLocation, millis: Int64, [UInt8])], complete: Bool) {
         var found: [(EventLocation, millis: Int64, [UInt8])] = []
         for file in try medium.files() where file >= (checkpoint?.file ?? 0) {
             var offset = checkpoint.map { $0.file == file ? $0.end : Int64(Self.header.count) } ?? Int64(Self.header.count)
@@ -274,12 +278,13 @@ final class EventLog: Sendable {
             else { continue }
             var rest = bytes[...]
             while let (millis, record, next) = Self.frame(in: rest) {
+                if found.count == limit { return (found, false) }
                 found.append((EventLocation(file: file, offset: offset, length: record.count), millis, Array(record)))
                 offset += Int64(next - rest.startIndex)
                 rest = rest[next...]
             }
         }
-        return found
+        return (found, true)
     }
 
     /// The time and record of the frame at the start of `bytes`, and where the next frame starts; nil

@@ -432,6 +432,28 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         }
     }
 
+    @Test func aLongUnindexedLogIsReadBackInBatches() async throws {
+        let medium = MemoryEventLogMedium()
+        let count = AuditLog.recoveryBatchSize * 2 + 500
+        do {
+            // As if the database had been lost: the log alone holds the events.
+            let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base), events: medium)
+            for i in 0..<count { try await log.record(makeEvent(at: base.addingTimeInterval(Double(i) / 1000), name: "Call\(i)")) }
+        }
+        let store = MemoryMetadataStore()
+        let reopened = try AuditLog(store: store, clock: .fixed(base), events: medium)
+        try await reopened.record(makeEvent(at: base.addingTimeInterval(10), name: "Newest"))
+        #expect(try await reopened.indexPending() == count + 1)
+        #expect(try await storedCounts(store)[0] == count + 1)
+        let newest = try await reopened.lookup(LookupQuery(recipientAccountId: accountA, maxResults: 2)).events.map(\.eventName)
+        #expect(newest == ["Newest", "Call\(count - 1)"])
+        let first = try await reopened.lookup(LookupQuery(recipientAccountId: accountA, attribute: LookupAttribute(.eventName, "Call0")))
+        #expect(first.records.count == 1)
+        // Everything was read back: another start finds nothing to do.
+        let third = try AuditLog(store: store, clock: .fixed(base), events: medium)
+        #expect(try await third.indexPending(onlyIfRecorded: true) == 0)
+    }
+
     @Test func aTornTailIsIgnoredAndTheRestIndexed() async throws {
         let medium = MemoryEventLogMedium()
         let store = MemoryMetadataStore()
