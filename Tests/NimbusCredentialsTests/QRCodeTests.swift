@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import NimbusCore
 import NimbusCredentials
 import Testing
 
@@ -248,7 +249,9 @@ enum QRDecoder {
         var versions = Set<Int>()
         var pngs: [[UInt8]] = []
         var expected: [String] = []
-        var rng = SystemRandomNumberGenerator()
+        // Seeded: with random texts the encoder sometimes chose only two masks for all 18 symbols, and
+        // the mask check below failed once in a while.
+        var rng = SplitMix64(seed: 0x5EED_0A11)
         for length in [1, 10, 30, 60, 90, 120, 150, 200, 260, 320, 400, 520, 700, 900, 1200, 1600, 2000, 2331] {
             let text = String((0..<length).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789:/?=&%".randomElement(using: &rng)! })
             let symbol = try #require(QRCode.encode(Array(text.utf8)))

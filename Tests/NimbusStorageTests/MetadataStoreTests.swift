@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import NimbusCore
 import NimbusStorage
 import Testing
 
@@ -379,18 +380,5 @@ final class StepLog: @unchecked Sendable {
             let all = try await store.read { try $0.scan("ns") }
             #expect(all.map(\.key) == sortedKeys(""))
         }
-    }
-}
-
-/// A small deterministic generator, so that a failure reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
