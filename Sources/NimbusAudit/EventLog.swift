@@ -70,11 +70,13 @@ public protocol EventLogMedium: Sendable {
 /// The append-only log of CloudTrail records: each record is written once, group-committed (one
 /// write and one fsync for every record that arrived while the last one ran), and never changed.
 ///
-/// A file holds the records of one UTC day at most (and about ``defaultMaxFileSize`` bytes), in frames: the record's length (32 bits), the
+/// A file holds the records of one UTC day at most, in frames: the record's length (32 bits), the
 /// CRC-32C of the rest of the frame (32 bits), the time the event is keyed by (64 bits, ms since
-/// 1970: the record's `eventTime` has only seconds), all little-endian, then the record. A new file is made at the first write of each process
-/// and of each day, so a file's end is only ever found by reading frames (after a crash, up to the
-/// first frame that is short or does not match its checksum). Retention removes whole files.
+/// 1970: the record's `eventTime` has only seconds), all little-endian, then the record. A new file
+/// is made at the first write of each process, of each day and past ``defaultMaxFileSize``: a process
+/// never appends to a file another one left, whose end is found only by reading frames (after a
+/// crash, up to the first frame that is short or does not match its checksum). Retention removes
+/// whole files.
 final class EventLog: Sendable {
     static let header = Array("NIMBUS-CLOUDTRAIL-LOG-1\n".utf8)
     static let frameHeaderSize = 16
@@ -243,7 +245,7 @@ final class EventLog: Sendable {
     static func appendFrame(_ record: [UInt8], millis: Int64, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: UInt32(truncatingIfNeeded: record.count).littleEndian) { bytes.append(contentsOf: $0) }
         let checksumAt = bytes.count
-        bytes.append(contentsOf: [0, 0, 0, 0])
+        bytes.append(contentsOf: repeatElement(0, count: 4))
         withUnsafeBytes(of: millis.littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: record)
         let checksum = bytes.withUnsafeBytes { CRC.crc32c(UnsafeRawBufferPointer(rebasing: $0[(checksumAt + 4)...])) }
@@ -389,7 +391,9 @@ public struct DirectoryEventLogMedium: EventLogMedium {
         let path = path(file)
         guard let fd = try FileIO.openIfExists(path, O_RDONLY) else { return nil }
         defer { close(fd) }
-        return try FileIO.pread(fd, count: count, offset: offset, path: path)
+        // No more than the file holds: a damaged location must not size the buffer.
+        let available = max(0, try FileIO.size(fd, path: path) - offset)
+        return try FileIO.pread(fd, count: Int(min(Int64(count), available)), offset: offset, path: path)
     }
 
     public func size(_ file: Int64) throws -> Int64? {

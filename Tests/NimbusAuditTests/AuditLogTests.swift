@@ -555,6 +555,25 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         #expect(try medium.files().isEmpty)
     }
 
+    @Test func aDamagedLocationReadsNothingAndAllocatesNoMore() async throws {
+        try await withTemporaryAuditDirectory { directory in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let medium = try logMedium(directory)
+            let store = MemoryMetadataStore()
+            let log = try AuditLog(store: store, clock: .fixed(base), events: medium)
+            let event = makeEvent(at: base, name: "Real")
+            try await log.record(event)
+            #expect(try await log.indexPending() == 1)
+            // A stored location whose length (or offset) is far beyond the file: skipped, not a crash.
+            let file = try #require(try medium.files().first)
+            let eventKey = EventKeys(event).eventKey
+            for damaged in ["@\(file):24:\(Int.max / 2)", "@\(file):\(Int64.max / 2):10", "@\(file + 1):24:100"] {
+                try await store.write { try $0.put("audit.event", eventKey, Array(damaged.utf8)) }
+                #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).records.isEmpty)
+            }
+        }
+    }
+
     @Test func retentionRemovesWholeLogFiles() async throws {
         let clock = ManualClock(base)
         let medium = MemoryEventLogMedium()
