@@ -185,8 +185,9 @@ public final class AuditLog: Sendable {
 
     /// The record an `audit.event` value stands for: its place in the log, or (stored before the log) itself.
     private static func record(_ value: [UInt8], in log: EventLog) throws -> [UInt8]? {
-        guard let location = EventLocation(encoded: value) else { return value }
-        return try log.read(location)
+        guard value.first == UInt8(ascii: "@") else { return value }
+        // A damaged location finds nothing, as a removed file does.
+        return try EventLocation(encoded: value).flatMap { try log.read($0) }
     }
 
     /// Forgets every event: for `POST /_nimbus/reset`, after the store was emptied.

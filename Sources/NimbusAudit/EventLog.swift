@@ -41,7 +41,8 @@ struct EventLocation: Hashable, Sendable {
             let file = Int64(String(decoding: parts[0], as: UTF8.self)),
             let offset = Int64(String(decoding: parts[1], as: UTF8.self)),
             let length = Int(String(decoding: parts[2], as: UTF8.self)),
-            file >= 0, offset >= 0, length >= 0
+            // As a frame can have them: a damaged value must not overflow `end` or a read's size.
+            file >= 0, (0..<Int64(UInt32.max) << 16).contains(offset), (0...Int(UInt32.max)).contains(length)
         else { return nil }
         self.init(file: file, offset: offset, length: length)
     }

@@ -567,7 +567,10 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
             // A stored location whose length (or offset) is far beyond the file: skipped, not a crash.
             let file = try #require(try medium.files().first)
             let eventKey = EventKeys(event).eventKey
-            for damaged in ["@\(file):24:\(Int.max / 2)", "@\(file):\(Int64.max / 2):10", "@\(file + 1):24:100"] {
+            for damaged in [
+                "@\(file):24:\(Int.max / 2)", "@\(file):24:\(Int.max)", "@\(file):\(Int64.max / 2):10", "@\(file):\(Int64.max):10",
+                "@\(file + 1):24:100", "@\(file):-1:10", "@:24:10", "@\(file):24",
+            ] {
                 try await store.write { try $0.put("audit.event", eventKey, Array(damaged.utf8)) }
                 #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).records.isEmpty)
             }
