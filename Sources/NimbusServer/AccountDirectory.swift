@@ -30,6 +30,9 @@ public struct Account: Sendable, Codable, Hashable {
 public final class AccountDirectory: CredentialProvider {
     static let namespace = "accounts"
     static let keyNamespace = "account-keys"
+    static let metaNamespace = "accounts-meta"
+    /// Where `nimbus accounts create` adds keys while a server may be running on the same data dir.
+    public static let namespacesAddedByOtherProcesses: Set<String> = [namespace, keyNamespace, metaNamespace]
 
     private let store: any MetadataStore
     private let rootKey: RootKey
@@ -128,7 +131,7 @@ public final class AccountDirectory: CredentialProvider {
     /// gets the same credentials on every run.
     public func ensureDefault(accountID: String?, accessKeyID: String?, secret: String?) async throws -> (Account, secret: String) {
         let marker: String? = try await store.read { tx in
-            try tx.get(Self.namespace + "-meta", "default").map { String(decoding: $0, as: UTF8.self) }
+            try tx.get(Self.metaNamespace, "default").map { String(decoding: $0, as: UTF8.self) }
         }
         if let marker, accountID == nil || accountID == marker, var account = try await self.account(marker) {
             let current = try rootSecret(of: account)
@@ -146,7 +149,7 @@ public final class AccountDirectory: CredentialProvider {
             made = try await create(accountID: accountID, name: "default", rootAccessKeyID: accessKeyID, rootSecret: secret)
         }
         let id = made.0.accountID
-        try await store.write { tx in try tx.put(Self.namespace + "-meta", "default", Array(id.utf8)) }
+        try await store.write { tx in try tx.put(Self.metaNamespace, "default", Array(id.utf8)) }
         guard let account = try await self.account(id) else { return made }
         return (account, try rootSecret(of: account))
     }

@@ -51,7 +51,10 @@ public struct NimbusState: Sendable {
         async let blobs = BlobStore(configuration: BlobStoreConfiguration(directories: blobDirectories))
         async let rootKey = dataDirectory.map { try RootKey.loadOrCreate(in: $0) } ?? RootKey.ephemeral()
         let store: any MetadataStore = try dataDirectory.map {
-            try SQLiteMetadataStore(path: $0.appendingPathComponent(SQLiteMetadataStore.fileName).path)
+            try SQLiteMetadataStore(
+                path: $0.appendingPathComponent(SQLiteMetadataStore.fileName).path,
+                sharedNamespaces: AccountDirectory.namespacesAddedByOtherProcesses
+            )
         } ?? MemoryMetadataStore()
         try await store.migrate(module: "accounts", AccountDirectory.migrations)
         try await store.migrate(module: "iam", IAMService.migrations)

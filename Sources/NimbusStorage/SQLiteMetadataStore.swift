@@ -27,19 +27,25 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     private let pool: DatabasePool
     private let queue = Locked(WriteQueue())
+    private let cache: ReadCache
 
     /// Opens (creating if needed) `<directory>/metadata.sqlite`; the directory is created with mode 0700.
-    public convenience init(directory: URL) throws {
+    public convenience init(directory: URL, sharedNamespaces: Set<String> = []) throws {
         try FileManager.default.createDirectory(
             at: directory,
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700]
         )
-        try self.init(path: directory.appendingPathComponent(Self.fileName).path)
+        try self.init(path: directory.appendingPathComponent(Self.fileName).path, sharedNamespaces: sharedNamespaces)
     }
 
     /// Opens (creating if needed) the database file at `path` and migrates the store's own schema.
-    public init(path: String) throws {
+    ///
+    /// - Parameter sharedNamespaces: Namespaces another process may add keys to while this store is open
+    ///   (`nimbus accounts create` beside a running server). Other processes must change nothing else:
+    ///   what this process has read is kept in memory and is not read again while it is unchanged here.
+    public init(path: String, sharedNamespaces: Set<String> = []) throws {
+        cache = ReadCache(sharedNamespaces: sharedNamespaces)
         var configuration = Configuration()
         configuration.label = "nimbus.metadata"
         configuration.busyMode = .timeout(10)
@@ -87,6 +93,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     /// Closes the database; later calls throw. Writes already answered are on disk either way.
     public func close() throws {
+        cache.close()
         try pool.close()
     }
 
@@ -107,15 +114,30 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) async throws -> T {
-        // Synchronous on purpose: a read is a few page-cache lookups, and GRDB's async read hops to the
-        // reader's queue and back, two thread switches that cost more than the read (an S3 GET makes
-        // three). The sync form runs the closure on this thread (`DispatchQueue.sync` on an idle queue).
-        try readOnThisThread(body)
+        if let generation = cache.stableGeneration() {
+            let reader = CachedReader(cache: cache)
+            // Any error, the cache's own included (a body may catch it), sends the read to SQLite, which
+            // gives the authoritative answer and error.
+            if let value = try? body(reader), !reader.missed, cache.isCurrent(generation) { return value }
+        }
+        return try readOnThisThread(body)
     }
 
     private func readOnThisThread<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) throws -> T {
-        try pool.read { db in try body(SQLiteTransaction(db)) }
+        // Synchronous on purpose: a read is a few page-cache lookups, and GRDB's async read hops to the
+        // reader's queue and back, two thread switches that cost more than the read (an S3 GET makes
+        // three). The sync form runs the closure on this thread (`DispatchQueue.sync` on an idle queue).
+        let generation = cache.generation()
+        let (value, read) = try pool.read { db in
+            let reader = RecordingReader(SQLiteTransaction(db))
+            return (try body(reader), reader.reads)
+        }
+        cache.insert(read, readAt: generation)
+        return value
     }
+
+    /// How often a `get` in a read was answered from memory, for tests and diagnostics.
+    package var readCacheStatistics: (hits: Int, misses: Int, entries: Int) { cache.statistics }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriter) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -150,11 +172,12 @@ public final class SQLiteMetadataStore: MetadataStore {
         guard !batch.isEmpty else { return }
         var results: [Result<any Sendable, any Error>] = []
         results.reserveCapacity(batch.count)
+        let changes = ReadCache.Changes()
         do {
             // Cached statements: parsing these five for every write showed in profiles.
             func run(_ sql: String) throws { try db.cachedStatement(sql: sql).execute() }
             try run("BEGIN IMMEDIATE TRANSACTION")
-            let transaction = SQLiteTransaction(db)
+            let transaction = SQLiteTransaction(db, changes: changes)
             for operation in batch {
                 try run("SAVEPOINT nimbus_write")
                 do {
@@ -168,11 +191,14 @@ public final class SQLiteMetadataStore: MetadataStore {
                     results.append(.failure(error))
                 }
             }
+            cache.beginCommit(changes)
             try run("COMMIT TRANSACTION")
         } catch {
             if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK TRANSACTION") }
             results = Array(repeating: .failure(error), count: batch.count)
         }
+        // Before any caller resumes: a write that has returned is seen by every later read.
+        cache.endCommit(changes)
         for (operation, result) in zip(batch, results) { operation.finish(result) }
     }
 
@@ -183,6 +209,10 @@ public final class SQLiteMetadataStore: MetadataStore {
             try String.fetchAll(db, sql: "SELECT identifier FROM migrations WHERE module = ? ORDER BY position", arguments: [module])
         }
         if try pendingMigrations(module: module, applied: applied, declared: migrations).isEmpty { return }
+        let changes = ReadCache.Changes()
+        changes.changedEverything()
+        cache.beginCommit(changes)
+        defer { cache.endCommit(changes) }
         try await pool.write { db in
             let applied = try String.fetchAll(
                 db,
@@ -203,6 +233,10 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func reset() async throws {
+        let changes = ReadCache.Changes()
+        changes.changedEverything()
+        cache.beginCommit(changes)
+        defer { cache.endCommit(changes) }
         try await pool.write { db in try db.execute(sql: "DELETE FROM kv") }
     }
 }
@@ -224,8 +258,13 @@ private struct WriteQueue: Sendable {
 /// Reads and writes on one GRDB connection, inside whatever transaction the caller opened.
 private struct SQLiteTransaction: StoreWriter {
     let db: Database
+    /// What the writer changed, for the read cache; nil in read transactions.
+    let changes: ReadCache.Changes?
 
-    init(_ db: Database) { self.db = db }
+    init(_ db: Database, changes: ReadCache.Changes? = nil) {
+        self.db = db
+        self.changes = changes
+    }
 
     /// Empty `Data` binds as NULL in SQLite, hence `coalesce(?, x'')` around every key and value.
     private static func blob(_ string: String) -> Data { Data(string.utf8) }
@@ -266,6 +305,7 @@ private struct SQLiteTransaction: StoreWriter {
     }
 
     func put(_ namespace: String, _ key: String, _ value: [UInt8]) throws {
+        changes?.changed(namespace, key)
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO kv (namespace, key, value) VALUES (?, coalesce(?, x''), coalesce(?, x''))
@@ -276,11 +316,13 @@ private struct SQLiteTransaction: StoreWriter {
     }
 
     func delete(_ namespace: String, _ key: String) throws {
+        changes?.changed(namespace, key)
         let statement = try db.cachedStatement(sql: "DELETE FROM kv WHERE namespace = ? AND key = coalesce(?, x'')")
         try statement.execute(arguments: [namespace, Self.blob(key)])
     }
 
     func deleteAll(_ namespace: String, prefix: String) throws {
+        changes?.changedEverything()
         let prefixBytes = Array(prefix.utf8)
         if prefixBytes.isEmpty {
             try db.execute(sql: "DELETE FROM kv WHERE namespace = ?", arguments: [namespace])
