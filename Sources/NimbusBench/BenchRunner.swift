@@ -23,6 +23,8 @@ public struct BenchOptions: Sendable {
     public var size: Int
     public var region: String
     public var serverPID: Int32?
+    /// Small requests to `http://` endpoints through ``LeanHTTPClient`` rather than AsyncHTTPClient.
+    public var leanClient: Bool
 
     public init(
         endpoint: String,
@@ -32,7 +34,8 @@ public struct BenchOptions: Sendable {
         warmup: Duration = .seconds(2),
         size: Int = 4096,
         region: String = "us-east-1",
-        serverPID: Int32? = nil
+        serverPID: Int32? = nil,
+        leanClient: Bool = true
     ) {
         self.endpoint = endpoint
         self.scenario = scenario
@@ -42,6 +45,7 @@ public struct BenchOptions: Sendable {
         self.size = size
         self.region = region
         self.serverPID = serverPID
+        self.leanClient = leanClient
     }
 }
 
@@ -72,11 +76,14 @@ public enum BenchRunner {
             concurrentHTTP1ConnectionsPerHostSoftLimit: Swift.max(options.concurrency * perWorker, 16)
         )
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let lean = options.leanClient ? target.plain.map { LeanHTTPClient(host: $0.host, port: $0.port) } : nil
         do {
-            let result = try await run(options, target: target, context: context, signing: signing, client: client, log: log)
+            let result = try await run(options, target: target, context: context, signing: signing, client: client, lean: lean, log: log)
+            await lean?.shutdown()
             try await client.shutdown()
             return result
         } catch {
+            await lean?.shutdown()
             try? await client.shutdown()
             throw error
         }
@@ -88,10 +95,11 @@ public enum BenchRunner {
         context setupContext: ScenarioContext,
         signing: Exchange.Signing,
         client: HTTPClient,
+        lean: LeanHTTPClient?,
         log: @escaping @Sendable (String) -> Void
     ) async throws -> BenchResult {
         let scenario = options.scenario
-        let exchange = Exchange(target: target, signing: signing, client: client)
+        let exchange = Exchange(target: target, signing: signing, client: client, lean: lean)
 
         // Setup and probe: the first answers tell whether the endpoint is there and speaks this service.
         let setup = scenario.setup(setupContext)
@@ -222,7 +230,11 @@ struct Endpoint: Sendable, CustomStringConvertible {
         let authority = url.port.map { $0 == defaultPort ? hostname : "\(hostname):\($0)" } ?? hostname
         self.base = "\(scheme)://\(authority)"
         self.host = authority
+        self.plain = scheme == "http" ? (hostname, url.port ?? defaultPort) : nil
     }
+
+    /// Where to connect for `http://`; nil for `https://`.
+    let plain: (host: String, port: Int)?
 
     var description: String { base }
 }
@@ -253,13 +265,20 @@ struct Exchange: BenchTransport {
     let target: Endpoint
     let signing: Signing
     let client: HTTPClient
+    /// For `http://` endpoints: requests with bodies up to `leanBodyLimit` go through it.
+    let lean: LeanHTTPClient?
     /// The run's signer, made once; requests that override service or credentials get their own.
     private let signer: SigV4Signer
 
-    init(target: Endpoint, signing: Signing, client: HTTPClient) {
+    /// Larger bodies (multipart parts, large PUTs) go through AsyncHTTPClient, which streams them from
+    /// the scenario's bytes; the lean client copies a body into one buffer.
+    static let leanBodyLimit = 1 << 20
+
+    init(target: Endpoint, signing: Signing, client: HTTPClient, lean: LeanHTTPClient? = nil) {
         self.target = target
         self.signing = signing
         self.client = client
+        self.lean = lean
         self.signer = signing.signer(for: BenchRequest(method: "GET", path: "/"))
     }
 
@@ -281,6 +300,9 @@ struct Exchange: BenchTransport {
     func perform(_ request: BenchRequest) async -> Result<BenchResponse, BenchFailure> {
         let signer = request.service == nil && request.credentials == nil ? self.signer : signing.signer(for: request)
         let signed = Self.signed(request, host: target.host, signer: signer, at: Date())
+        if let lean, request.body.count <= Self.leanBodyLimit {
+            return await perform(request, signed: signed, over: lean)
+        }
 
         var http = HTTPClientRequest(url: target.base + request.path + (request.query.isEmpty ? "" : "?" + request.query))
         http.method = HTTPMethod(rawValue: request.method)
@@ -305,6 +327,38 @@ struct Exchange: BenchTransport {
             let text = String(buffer: body)
             let code = ErrorCode.extract(headerType: response.headers.first(name: "x-amzn-errortype"), body: text) ?? "HTTP \(status)"
             return .failure(BenchFailure(code: code, message: ErrorCode.message(in: text) ?? "", status: status))
+        } catch {
+            return .failure(BenchFailure(code: "transport: \(Self.describe(error))", message: Self.describe(error), status: nil))
+        }
+    }
+
+    private func perform(_ request: BenchRequest, signed: SignableRequest, over lean: LeanHTTPClient) async -> Result<BenchResponse, BenchFailure> {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(signed.headers.count + 1)
+        for (name, value) in signed.headers { headers.add(name: name, value: value) }
+        let hasBody = !request.body.isEmpty || request.method == "PUT" || request.method == "POST"
+        if hasBody { headers.add(name: "Content-Length", value: String(request.body.count)) }
+        let head = HTTPRequestHead(
+            version: .http1_1,
+            method: HTTPMethod(rawValue: request.method),
+            uri: request.path + (request.query.isEmpty ? "" : "?" + request.query),
+            headers: headers
+        )
+        do {
+            let response = try await lean.execute(head, body: hasBody ? ByteBuffer(bytes: request.body) : nil, keepBody: request.keepsResponseBody)
+            let text = response.status < 300 ? "" : String(buffer: response.body)
+            guard response.status < 300 else {
+                let code = ErrorCode.extract(headerType: response.headers.first(name: "x-amzn-errortype"), body: text) ?? "HTTP \(response.status)"
+                return .failure(BenchFailure(code: code, message: ErrorCode.message(in: text) ?? "", status: response.status))
+            }
+            return .success(
+                BenchResponse(
+                    status: response.status,
+                    headers: response.headers.map { (name: $0.name, value: $0.value) },
+                    body: request.keepsResponseBody ? Array(response.body.readableBytesView) : [],
+                    bytes: response.bodyBytes + request.body.count
+                )
+            )
         } catch {
             return .failure(BenchFailure(code: "transport: \(Self.describe(error))", message: Self.describe(error), status: nil))
         }

@@ -38,6 +38,8 @@ struct Bench: AsyncParsableCommand {
     var region: String?
     @Option(help: "Sample this process's RSS and CPU from /proc while measuring.")
     var serverPid: Int32?
+    @Option(help: "HTTP client for http:// endpoints: lean (NIO's codec alone, the default) or async-http-client.")
+    var httpClient = "lean"
     @Flag(help: "Print the result as JSON.")
     var json = false
     @Flag(help: "List the scenarios and exit.")
@@ -48,6 +50,7 @@ struct Bench: AsyncParsableCommand {
         guard duration > 0, duration <= 86_400 else { throw ValidationError("--duration must be > 0 seconds.") }
         guard warmup >= 0, warmup <= 3_600 else { throw ValidationError("--warmup must be ≥ 0 seconds.") }
         guard ByteSize.parse(size) != nil else { throw ValidationError("--size must be a byte count such as 4096, 4KiB or 1MiB.") }
+        guard ["lean", "async-http-client"].contains(httpClient) else { throw ValidationError("--http-client must be lean or async-http-client.") }
     }
 
     func run() async throws {
@@ -67,7 +70,8 @@ struct Bench: AsyncParsableCommand {
             warmup: .milliseconds(Int64(warmup * 1000)),
             size: ByteSize.parse(size) ?? 4096,
             region: region ?? env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1",
-            serverPID: serverPid
+            serverPID: serverPid,
+            leanClient: httpClient == "lean"
         )
         let result: BenchResult
         do {
