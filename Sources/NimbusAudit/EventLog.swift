@@ -348,6 +348,9 @@ struct EventLogError: Error, CustomStringConvertible {
 public struct DirectoryEventLogMedium: EventLogMedium {
     public let directory: String
     public var writesBlock: Bool { true }
+    /// The file being appended to stays open: opening it for every batch cost a path lookup and two
+    /// system calls per group commit.
+    private let appending = OpenFile()
 
     /// Makes `directory` (mode 0700) when it does not exist.
     public init(directory: URL) throws {
@@ -375,10 +378,16 @@ public struct DirectoryEventLogMedium: EventLogMedium {
 
     public func write(_ file: Int64, _ bytes: [UInt8], at offset: Int64) throws {
         let path = path(file)
-        let fd = try FileIO.open(path, O_WRONLY)
-        defer { close(fd) }
-        try bytes.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: offset, path: path) }
-        try FileIO.syncData(fd, path: path)
+        try appending.use(file, open: { try FileIO.open(path, O_WRONLY) }) { fd in
+            // A file removed behind the log's back (an operator's rm) would take the records with it: the
+            // write fails instead, as opening it would have, and the next one starts a new file.
+            var status = stat()
+            guard fstat(fd, &status) == 0, status.st_nlink > 0 else {
+                throw EventLogError(description: "the event log file \(path) was removed")
+            }
+            try bytes.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: offset, path: path) }
+            try FileIO.syncData(fd, path: path)
+        }
     }
 
     public func truncate(_ file: Int64, to size: Int64) throws {
@@ -412,7 +421,45 @@ public struct DirectoryEventLogMedium: EventLogMedium {
     }
 
     public func remove(_ file: Int64) throws {
+        appending.forget(file)
         try FileIO.unlinkIfExists(path(file))
+    }
+}
+
+/// One open file descriptor, by file id; replaced when another file is written.
+private final class OpenFile: Sendable {
+    private let state = Mutex<(file: Int64, fd: Int32)?>(nil)
+
+    func use(_ file: Int64, open: () throws -> Int32, _ body: (Int32) throws -> Void) throws {
+        try state.withLock { state in
+            if let current = state, current.file != file {
+                close(current.fd)
+                state = nil
+            }
+            let fd: Int32
+            if let current = state {
+                fd = current.fd
+            } else {
+                fd = try open()
+                state = (file, fd)
+            }
+            do {
+                try body(fd)
+            } catch {
+                // A failed write or sync leaves the descriptor in doubt: the next write opens the file anew.
+                close(fd)
+                state = nil
+                throw error
+            }
+        }
+    }
+
+    func forget(_ file: Int64) {
+        state.withLock { state in
+            guard let current = state, current.file == file else { return }
+            close(current.fd)
+            state = nil
+        }
     }
 }
 

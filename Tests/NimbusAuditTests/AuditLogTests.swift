@@ -518,6 +518,24 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         }
     }
 
+    /// The file being appended to is kept open; one deleted under it must not swallow records.
+    @Test func aLogFileDeletedBehindTheLogsBackIsNotWrittenInto() async throws {
+        try await withTemporaryAuditDirectory { directory in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let medium = try logMedium(directory)
+            let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base), events: medium)
+            try await log.record(makeEvent(at: base, name: "First"))
+            try await log.record(makeEvent(at: base, name: "Second"))
+            for file in try FileManager.default.contentsOfDirectory(atPath: medium.directory) {
+                try FileManager.default.removeItem(atPath: medium.directory + "/" + file)
+            }
+            await #expect(throws: (any Error).self) { try await log.record(makeEvent(at: base, name: "Lost")) }
+            try await log.record(makeEvent(at: base.addingTimeInterval(1), name: "Third"))
+            #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["Third"])
+            #expect(try medium.files().count == 1)
+        }
+    }
+
     @Test func anEphemeralLogKeepsTheNewestEvents() async throws {
         let clock = ManualClock(base)
         let medium = MemoryEventLogMedium()
