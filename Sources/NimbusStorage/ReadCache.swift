@@ -48,21 +48,28 @@ final class ReadCache: Sendable {
         var isEmpty: Bool { gets.isEmpty && scans.isEmpty }
     }
 
-    /// The keys a batch of writes changed; `everything` when a prefix or the whole store went.
+    /// The keys a batch of writes changed, in runs by namespace; `everything` when a prefix or the whole
+    /// store went.
+    ///
+    /// Runs, because CloudTrail's indexing writes thousands of keys per batch to namespaces nobody reads a
+    /// single key of: dropping them costs one lookup of the namespace per run, not one per key.
     final class Changes {
-        private(set) var keys: [Key] = []
+        private(set) var runs: [(namespace: String, keys: [String])] = []
         private(set) var everything = false
 
         func changed(_ namespace: String, _ key: String) {
-            if !everything { keys.append(Key(namespace: namespace, key: key)) }
+            guard !everything else { return }
+            if let last = runs.indices.last, runs[last].namespace == namespace {
+                runs[last].keys.append(key)
+            } else {
+                runs.append((namespace, [key]))
+            }
         }
 
         func changedEverything() {
             everything = true
-            keys = []
+            runs = []
         }
-
-        var isEmpty: Bool { !everything && keys.isEmpty }
     }
 
     /// Values (and scans) larger than this are left to SQLite: the cache is for the small records every
@@ -74,6 +81,8 @@ final class ReadCache: Sendable {
         var generation: UInt64 = 0
         /// `nil` values record that the key is absent, which is as common a question as any.
         var entries: [Key: [UInt8]?] = [:]
+        /// How many of `entries` each namespace has.
+        var entriesByNamespace: [String: Int] = [:]
         /// Scan results by namespace, dropped whole when any key of the namespace changes.
         var scans: [String: [Scan: [(key: String, value: [UInt8])]]] = [:]
         var scanCount = 0
@@ -138,7 +147,11 @@ final class ReadCache: Sendable {
                 let size = value?.count ?? 0
                 guard size <= Self.maxValueBytes, value != nil || !sharedNamespaces.contains(key.namespace) else { continue }
                 makeRoom(for: size, in: &state)
-                if let old = state.entries.updateValue(value, forKey: key) { state.bytes -= old?.count ?? 0 }
+                if let old = state.entries.updateValue(value, forKey: key) {
+                    state.bytes -= old?.count ?? 0
+                } else {
+                    state.entriesByNamespace[key.namespace, default: 0] += 1
+                }
                 state.bytes += size
             }
             // A scan of a shared namespace may miss what another process added.
@@ -160,6 +173,7 @@ final class ReadCache: Sendable {
     private func makeRoom(for size: Int, in state: inout State) {
         guard state.entries.count + state.scanCount >= maxEntries || state.bytes + size > maxBytes else { return }
         state.entries.removeAll(keepingCapacity: true)
+        state.entriesByNamespace.removeAll(keepingCapacity: true)
         state.scans.removeAll(keepingCapacity: true)
         state.scanCount = 0
         state.bytes = 0
@@ -184,17 +198,24 @@ final class ReadCache: Sendable {
     private static func drop(_ changes: Changes, from state: inout State) {
         if changes.everything {
             state.entries.removeAll(keepingCapacity: true)
+            state.entriesByNamespace.removeAll(keepingCapacity: true)
             state.scans.removeAll(keepingCapacity: true)
             state.scanCount = 0
             state.bytes = 0
             return
         }
-        for key in changes.keys {
-            if let old = state.entries.removeValue(forKey: key) { state.bytes -= old?.count ?? 0 }
-            if let scans = state.scans.removeValue(forKey: key.namespace) {
+        for run in changes.runs {
+            if let scans = state.scans.removeValue(forKey: run.namespace) {
                 state.scanCount -= scans.count
                 state.bytes -= scans.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.key.utf8.count + $1.value.count } }
             }
+            guard var count = state.entriesByNamespace[run.namespace] else { continue }
+            for key in run.keys {
+                guard let old = state.entries.removeValue(forKey: Key(namespace: run.namespace, key: key)) else { continue }
+                state.bytes -= old?.count ?? 0
+                count -= 1
+            }
+            state.entriesByNamespace[run.namespace] = count > 0 ? count : nil
         }
     }
 
@@ -202,6 +223,7 @@ final class ReadCache: Sendable {
     func close() {
         state.withLock { state in
             state.entries.removeAll()
+            state.entriesByNamespace.removeAll()
             state.scans.removeAll()
             state.scanCount = 0
             state.bytes = 0

@@ -51,6 +51,19 @@ import Testing
         }
     }
 
+    @Test func aBatchThatAlternatesNamespacesIsSeenWhole() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteMetadataStore(directory: directory)
+            let keys = [("a", "1"), ("b", "1"), ("a", "2"), ("c", "1"), ("a", "3")]
+            for _ in 0..<2 { _ = try await store.read { reader in try keys.map { try reader.get($0.0, $0.1) } } }
+            try await store.write { tx in
+                for (namespace, key) in keys { try tx.put(namespace, key, "\(namespace)\(key)".bytes) }
+            }
+            let values = try await store.read { reader in try keys.map { try reader.get($0.0, $0.1) } }
+            #expect(values == keys.map { "\($0.0)\($0.1)".bytes })
+        }
+    }
+
     @Test func scansSeeEveryChangeToTheirNamespace() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteMetadataStore(directory: directory)
