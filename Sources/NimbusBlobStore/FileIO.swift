@@ -8,6 +8,7 @@
 
 import Dispatch
 import Foundation
+import Synchronization
 
 // `package`: FileIO's signatures use C types, and NimbusAudit's event log uses FileIO.
 #if canImport(Glibc)
@@ -200,22 +201,26 @@ package enum FileIO {
             return
         }
         let firstError = FirstError()
+        let first = Int(nextQueue.wrappingAdd(UInt(jobs.count), ordering: .relaxed).oldValue % UInt(ioQueues.count))
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let group = DispatchGroup()
-            for job in jobs {
-                ioQueue.async(group: group) {
+            for (offset, job) in jobs.enumerated() {
+                ioQueues[(first + offset) % ioQueues.count].async(group: group) {
                     do { try job() } catch { firstError.record(error) }
                 }
             }
-            group.notify(queue: ioQueue) {
+            group.notify(queue: ioQueues[first % ioQueues.count]) {
                 if let error = firstError.error { continuation.resume(throwing: error) } else { continuation.resume() }
             }
         }
     }
 
-    /// A queue of our own: it targets an overcommitting root queue, so jobs blocked in `fsync` get
-    /// new threads rather than starving each other (or Swift's cooperative pool).
-    private static let ioQueue = DispatchQueue(label: "nimbus.blobstore.io", attributes: .concurrent)
+    /// Serial queues of our own, taken in turn. A serial queue targets libdispatch's overcommitting root
+    /// queue, which gives a job blocked in `fsync` a thread of its own. A concurrent queue targets the
+    /// non-overcommitting one instead, which runs no more jobs at once than there are CPUs: on two cores,
+    /// a PUT's three piece syncs ran one and then two, their waits added up.
+    private static let ioQueues = (0..<16).map { DispatchQueue(label: "nimbus.blobstore.io.\($0)") }
+    private static let nextQueue = Atomic<UInt>(0)
 
     private final class FirstError: @unchecked Sendable {
         // @unchecked: `stored` is only touched under `lock`.
