@@ -164,7 +164,15 @@ struct RequestPipeline: Sendable {
             input = decoded
             var provenKeys: [String: [String]] = [:]
             if let inputAuthenticator {
-                let identity = try await inputAuthenticator(decoded, context)
+                let identity: InputIdentity
+                do {
+                    identity = try await inputAuthenticator(decoded, context)
+                } catch let failure as InputAuthenticationFailure {
+                    // Recorded like a signed call that was refused, in the account the input addressed.
+                    context.principal = failure.claimed
+                    authenticated = true
+                    throw failure.underlying
+                }
                 context.principal = identity.principal
                 provenKeys = identity.conditionKeys
                 authenticated = true

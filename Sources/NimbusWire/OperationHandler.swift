@@ -173,8 +173,22 @@ public struct InputIdentity: Sendable {
     }
 }
 
+/// An input authenticator's refusal that is still to be recorded, as AWS records a refused
+/// `AssumeRoleWithWebIdentity` in the role's account: `claimed` is who the input said the caller was
+/// (unverified), and its account receives the event.
+public struct InputAuthenticationFailure: Error, Sendable {
+    public var underlying: any Error
+    public var claimed: Principal
+
+    public init(underlying: any Error, claimed: Principal) {
+        self.underlying = underlying
+        self.claimed = claimed
+    }
+}
+
 /// Establishes the caller from the decoded input, in place of the request's signature; throws the
-/// operation's own error (`InvalidIdentityToken`) when the proof does not hold.
+/// operation's own error (`InvalidIdentityToken`) when the proof does not hold, wrapped in an
+/// ``InputAuthenticationFailure`` when the refusal belongs in an account's CloudTrail.
 public typealias InputAuthenticator = @Sendable (ShapeValue, RequestContext) async throws -> InputIdentity
 
 /// A service: its model and a handler per implemented operation name.

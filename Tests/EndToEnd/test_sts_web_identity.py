@@ -296,3 +296,30 @@ def test_cloudtrail_records_the_exchange_without_the_token(setup):
     assert identity["principalId"] == f"{provider.location}:{CLIENT_ID}:{SUBJECT}"
     assert token not in json.dumps(event)
     assert event["requestParameters"]["roleSessionName"] == "audited"
+
+
+def test_cloudtrail_records_refused_tokens_in_the_roles_account(setup):
+    server, provider, role_arn = setup
+    account = role_arn.split(":")[4]
+    wrong_audience = provider.token(aud="someone-else")
+    assert error_of(lambda: assume(server, role_arn, wrong_audience, session="refused"))[0] == "InvalidIdentityToken"
+    assert error_of(lambda: assume(server, role_arn, "not-a-jwt", session="garbage"))[0] == "InvalidIdentityToken"
+    missing_role = f"arn:aws:iam::{account}:role/no-such-role"
+    assert error_of(lambda: assume(server, missing_role, "not-a-jwt", session="no-role"))[0] == "InvalidIdentityToken"
+
+    events = [json.loads(e["CloudTrailEvent"]) for e in server.all_events() if e["EventName"] == "AssumeRoleWithWebIdentity"]
+    by_session = {e["requestParameters"]["roleSessionName"]: e for e in events}
+    refused = by_session["refused"]
+    assert (refused["errorCode"], refused["errorMessage"]) == ("InvalidIdentityToken", "Incorrect token audience")
+    assert refused["recipientAccountId"] == account
+    # Who the token claimed to be: unverified, as AWS shows it.
+    assert refused["userIdentity"]["type"] == "WebIdentityUser"
+    assert refused["userIdentity"]["userName"] == SUBJECT
+    assert refused["userIdentity"]["identityProvider"] == provider.location
+    assert wrong_audience not in json.dumps(refused)
+    garbage = by_session["garbage"]
+    assert garbage["errorCode"] == "InvalidIdentityToken"
+    assert garbage["userIdentity"]["type"] == "WebIdentityUser"
+    # Only roles that exist have their refusals recorded.
+    assert "no-role" not in by_session
+    server.assert_healthy()

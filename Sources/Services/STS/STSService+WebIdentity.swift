@@ -95,9 +95,29 @@ extension STSService {
             if !token.authenticationMethods.isEmpty { keysForPolicy["\(location):amr"] = token.authenticationMethods }
             if let name = input["RoleSessionName"]?.stringValue { keysForPolicy["sts:RoleSessionName"] = [name] }
             return InputIdentity(principal: principal, conditionKeys: keysForPolicy)
-        } catch let error as WebIdentityError {
-            throw error.awsError
+        } catch {
+            let refusal = (error as? WebIdentityError)?.awsError ?? error
+            // AWS records the refused exchange in the role's account; for a role that is not there, nothing.
+            guard (try? await directory.role(arn: roleARN)) != nil else { throw refusal }
+            throw InputAuthenticationFailure(underlying: refusal, claimed: claimedCaller(compact, roleAccount: roleAccount))
         }
+    }
+
+    /// Who a refused token says its bearer is, for CloudTrail: unverified, as AWS shows it.
+    private static func claimedCaller(_ compact: String, roleAccount: String) -> Principal {
+        guard let token = try? WebIdentityToken(compact) else {
+            return Principal(kind: .webIdentity, accountID: roleAccount, arn: "", userID: "")
+        }
+        let location = token.providerLocation
+        let audience = token.authorizedParty ?? token.audiences.first ?? ""
+        var principal = Principal(
+            kind: .webIdentity,
+            accountID: roleAccount,
+            arn: "arn:aws:iam::\(roleAccount):oidc-provider/\(location)",
+            userID: "\(location):\(audience):\(token.subject)"
+        )
+        principal.federatedSubject = token.subject
+        return principal
     }
 
     @Sendable func assumeRoleWithWebIdentity(
