@@ -25,14 +25,31 @@ public struct ARN: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an ARN; nil when it does not have six colon-separated parts starting with `arn`.
     public init?(_ string: some StringProtocol) {
-        let parts = string.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[0] == "arn", !parts[1].isEmpty, !parts[2].isEmpty else { return nil }
+        self.init(String(string))
+    }
+
+    /// ``init(_:)`` on a `String`, colon by colon over its UTF-8: the generic `split` it replaced, called
+    /// from another module unspecialized, was over 1 % of a KMS call's CPU.
+    public init?(_ string: String) {
+        let utf8 = string.utf8
+        var fields: [Substring] = []
+        fields.reserveCapacity(5)
+        var start = utf8.startIndex
+        var index = start
+        while fields.count < 5, index < utf8.endIndex {
+            if utf8[index] == UInt8(ascii: ":") {
+                fields.append(string[start..<index])
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        guard fields.count == 5, fields[0] == "arn", !fields[1].isEmpty, !fields[2].isEmpty else { return nil }
         self.init(
-            partition: String(parts[1]),
-            service: String(parts[2]),
-            region: String(parts[3]),
-            accountID: String(parts[4]),
-            resource: String(parts[5])
+            partition: String(fields[1]),
+            service: String(fields[2]),
+            region: String(fields[3]),
+            accountID: String(fields[4]),
+            resource: String(string[start...])
         )
     }
 

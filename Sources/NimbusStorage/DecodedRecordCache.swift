@@ -15,7 +15,12 @@ import Synchronization
 /// of bytes seen before is skipped. Records read on every request (an S3 bucket, a KMS key) are decoded
 /// several times per request otherwise: by the authorizer, the resolver and the handler.
 public final class DecodedRecordCache<Value: Decodable & Sendable>: Sendable {
-    private let entries = Mutex<[String: (bytes: [UInt8], value: Value)]>([:])
+    private struct Key: Hashable {
+        var namespace: String
+        var key: String
+    }
+
+    private let entries = Mutex<[Key: (bytes: [UInt8], value: Value)]>([:])
     private let capacity: Int
 
     public init(capacity: Int = 4_096) {
@@ -25,8 +30,15 @@ public final class DecodedRecordCache<Value: Decodable & Sendable>: Sendable {
     /// The record stored under `key` in `namespace`, decoded, or nil when there is none.
     public func get(_ reader: any StoreReader, _ namespace: String, _ key: String) throws -> Value? {
         guard let bytes = try reader.get(namespace, key) else { return nil }
-        let cacheKey = namespace + "\u{0}" + key
-        if let hit = entries.withLock({ $0[cacheKey] }), hit.bytes == bytes { return hit.value }
+        let cacheKey = Key(namespace: namespace, key: key)
+        if let hit = entries.withLock({ $0[cacheKey] }), hit.bytes == bytes {
+            // The same bytes in another array (read again from SQLite): keep the store's copy, which the
+            // next read most likely returns again, so that comparing is a pointer check, not a `memcmp`.
+            if hit.bytes.withUnsafeBufferPointer({ $0.baseAddress }) != bytes.withUnsafeBufferPointer({ $0.baseAddress }) {
+                entries.withLock { $0[cacheKey]?.bytes = bytes }
+            }
+            return hit.value
+        }
         let value = try JSONDecoder().decode(Value.self, from: Data(bytes))
         entries.withLock {
             // Wholesale eviction keeps the bookkeeping trivial; a cold miss costs one decode.

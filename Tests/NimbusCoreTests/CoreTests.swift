@@ -15,6 +15,22 @@ import Testing
     func rejectsMalformed(_ s: String) {
         #expect(ARN(s) == nil)
     }
+
+    /// The byte-wise parser agrees with the obvious one (split at the first five colons) on every string
+    /// made of a few ARN-ish pieces, and on a `Substring`.
+    @Test func agreesWithSplittingAtTheFirstFiveColons() {
+        let pieces = ["arn", "aws", "", ":", "s3", "é", "key/1", "::", "x:y"]
+        var strings = [""]
+        for _ in 0..<4 { strings = strings.flatMap { s in pieces.map { s + $0 } } }
+        for string in strings + strings.map({ "arn:aws:" + $0 }) {
+            let parts = string.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            let expected = parts.count == 6 && parts[0] == "arn" && !parts[1].isEmpty && !parts[2].isEmpty
+                ? ARN(partition: String(parts[1]), service: String(parts[2]), region: String(parts[3]), accountID: String(parts[4]), resource: String(parts[5]))
+                : nil
+            #expect(ARN(string) == expected, "\(string)")
+            #expect(ARN(Substring("-" + string).dropFirst()) == expected, "\(string)")
+        }
+    }
 }
 
 @Suite struct IdentifierTests {

@@ -260,3 +260,28 @@ enum WireRequestFactory {
         )
     }
 }
+
+@Suite struct KeyIDShapeTests {
+    /// A key id is a UUID in its canonical lowercase form: what Foundation's UUID prints it as. (Its parser
+    /// alone is lenient: it takes `…-d32e6763bc 4`, which AWS calls an invalid key id.)
+    private func reference(_ s: String) -> Bool {
+        UUID(uuidString: s)?.uuidString.lowercased() == s
+    }
+
+    @Test func isACanonicalLowercaseUUID() {
+        var generator = SplitMix64(seed: 7)
+        let alphabet = Array("0123456789abcdefABCDEF-g é")
+        var samples = (0..<50).map { _ in UUID().uuidString.lowercased() }
+        samples += samples.map { $0.uppercased() }
+        samples += ["", "-", String(repeating: "a", count: 36), UUID().uuidString.lowercased() + "0", "1234567-89ab-cdef-0123-456789abcdef0"]
+        for _ in 0..<2_000 {
+            var id = Array(UUID().uuidString.lowercased())
+            let position = Int(generator.next() % UInt64(id.count))
+            id[position] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+            samples.append(String(id))
+        }
+        for sample in samples {
+            #expect(KMSService.isKeyID(sample) == reference(sample), "\(sample)")
+        }
+    }
+}

@@ -90,8 +90,23 @@ public final class KMSService: Sendable {
         return (parsed.accountID, parsed.region, String(parsed.resource.dropFirst(4)))
     }
 
+    /// A lowercase UUID (`8-4-4-4-12` hex digits), checked on bytes: Foundation's `UUID(uuidString:)` and a
+    /// lowercased copy showed in every KMS call's profile.
     static func isKeyID(_ s: String) -> Bool {
-        s.count == 36 && UUID(uuidString: s) != nil && s == s.lowercased()
+        var count = 0
+        for byte in s.utf8 {
+            switch count {
+            case 8, 13, 18, 23:
+                guard byte == UInt8(ascii: "-") else { return false }
+            default:
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) else {
+                    return false
+                }
+            }
+            count += 1
+            if count > 36 { return false }
+        }
+        return count == 36
     }
 
     /// The key a `KeyId` names: a key id, a key ARN, or (where `allowAlias`) an alias name or alias ARN.
