@@ -14,10 +14,12 @@
 /// profiles that was more of a request's time than the lookups themselves.
 ///
 /// Consistency comes from a sequence lock around every commit. ``SQLiteMetadataStore`` calls
-/// ``beginCommit(_:)`` before `COMMIT`, making the generation odd and dropping every key the batch touched,
-/// and ``endCommit(_:)`` after it, dropping them again and making the generation even. So:
-/// - A transaction's values are cached only when the generation was even when it began and is unchanged
-///   when it ends: no commit happened in between, so they are still what is committed.
+/// ``beginCommit(_:)`` before `COMMIT`, counting a commit in progress, moving the generation and dropping
+/// every key the batch touched, and ``endCommit(_:)`` after it, dropping them again and moving the
+/// generation again. So:
+/// - A transaction's values are cached only when no commit was in progress when it began and the
+///   generation is unchanged when it ends: no commit happened in between, so they are still what is
+///   committed.
 /// - A read served from the cache alone is accepted only on the same condition, so all the values it saw
 ///   were committed together, as a snapshot would show them. Otherwise it runs again in a transaction.
 /// - A writer's caller resumes after ``endCommit(_:)``, so a write that has returned is seen by every
@@ -77,8 +79,11 @@ final class ReadCache: Sendable {
     static let maxValueBytes = 16 * 1024
 
     private struct State {
-        /// Odd while a commit is in progress.
+        /// Moves at the start and at the end of every commit.
         var generation: UInt64 = 0
+        /// Commits between ``beginCommit(_:)`` and ``endCommit(_:)``: the writer's, or a reset's or a
+        /// migration's, which may overlap it.
+        var commitsInProgress = 0
         /// `nil` values record that the key is absent, which is as common a question as any.
         var entries: [Key: [UInt8]?] = [:]
         /// How many of `entries` each namespace has.
@@ -103,12 +108,10 @@ final class ReadCache: Sendable {
         self.maxBytes = maxBytes
     }
 
-    /// The generation when no commit is in progress, else nil.
+    /// The generation when no commit is in progress (and the store is open), else nil.
     func stableGeneration() -> UInt64? {
-        state.withLock { $0.generation & 1 == 0 ? $0.generation : nil }
+        state.withLock { $0.commitsInProgress == 0 && !$0.isClosed ? $0.generation : nil }
     }
-
-    func generation() -> UInt64 { state.withLock { $0.generation } }
 
     /// The cached value: `.some(nil)` when the key is known to be absent, nil when not cached.
     func lookup(_ key: Key) -> [UInt8]?? {
@@ -122,9 +125,9 @@ final class ReadCache: Sendable {
         }
     }
 
-    /// Whether no commit began since `generation` was read (and none was in progress then).
+    /// Whether no commit began or ended since `generation` was read (with none in progress then).
     func isCurrent(_ generation: UInt64) -> Bool {
-        state.withLock { $0.generation == generation && generation & 1 == 0 }
+        state.withLock { $0.generation == generation }
     }
 
     func lookup(_ namespace: String, _ scan: Scan) -> [(key: String, value: [UInt8])]? {
@@ -142,7 +145,7 @@ final class ReadCache: Sendable {
     func insert(_ reads: Reads, readAt generation: UInt64) {
         guard !reads.isEmpty else { return }
         state.withLock { state in
-            guard state.generation == generation, generation & 1 == 0 else { return }
+            guard state.generation == generation, state.commitsInProgress == 0, !state.isClosed else { return }
             for (key, value) in reads.gets {
                 let size = value?.count ?? 0
                 guard size <= Self.maxValueBytes, value != nil || !sharedNamespaces.contains(key.namespace) else { continue }
@@ -181,7 +184,8 @@ final class ReadCache: Sendable {
 
     func beginCommit(_ changes: Changes) {
         state.withLock { state in
-            if !state.isClosed { state.generation &+= 1 }
+            state.commitsInProgress += 1
+            state.generation &+= 1
             Self.drop(changes, from: &state)
         }
     }
@@ -190,8 +194,9 @@ final class ReadCache: Sendable {
     func endCommit(_ changes: Changes) {
         state.withLock { state in
             Self.drop(changes, from: &state)
-            // Not after `close()`, which leaves the generation odd for good.
-            if !state.isClosed { state.generation &+= 1 }
+            // An unmatched call (a batch that failed before `COMMIT` needs none) only moves the generation.
+            state.commitsInProgress = max(0, state.commitsInProgress - 1)
+            state.generation &+= 1
         }
     }
 
@@ -227,7 +232,6 @@ final class ReadCache: Sendable {
             state.scans.removeAll()
             state.scanCount = 0
             state.bytes = 0
-            state.generation |= 1
             state.isClosed = true
         }
     }

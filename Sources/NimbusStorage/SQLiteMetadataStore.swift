@@ -127,12 +127,12 @@ public final class SQLiteMetadataStore: MetadataStore {
         // Synchronous on purpose: a read is a few page-cache lookups, and GRDB's async read hops to the
         // reader's queue and back, two thread switches that cost more than the read (an S3 GET makes
         // three). The sync form runs the closure on this thread (`DispatchQueue.sync` on an idle queue).
-        let generation = cache.generation()
+        let generation = cache.stableGeneration()
         let (value, read) = try pool.read { db in
             let reader = RecordingReader(SQLiteTransaction(db))
             return (try body(reader), reader.reads)
         }
-        cache.insert(read, readAt: generation)
+        if let generation { cache.insert(read, readAt: generation) }
         return value
     }
 
@@ -173,6 +173,7 @@ public final class SQLiteMetadataStore: MetadataStore {
         var results: [Result<any Sendable, any Error>] = []
         results.reserveCapacity(batch.count)
         let changes = ReadCache.Changes()
+        var committing = false
         do {
             // Cached statements: parsing these five for every write showed in profiles.
             func run(_ sql: String) throws { try db.cachedStatement(sql: sql).execute() }
@@ -192,13 +193,15 @@ public final class SQLiteMetadataStore: MetadataStore {
                 }
             }
             cache.beginCommit(changes)
+            committing = true
             try run("COMMIT TRANSACTION")
         } catch {
             if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK TRANSACTION") }
             results = Array(repeating: .failure(error), count: batch.count)
         }
-        // Before any caller resumes: a write that has returned is seen by every later read.
-        cache.endCommit(changes)
+        // Before any caller resumes: a write that has returned is seen by every later read. (A batch that
+        // failed before `COMMIT` changed nothing.)
+        if committing { cache.endCommit(changes) }
         for (operation, result) in zip(batch, results) { operation.finish(result) }
     }
 

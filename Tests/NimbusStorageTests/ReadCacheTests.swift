@@ -163,6 +163,36 @@ import Testing
         }
     }
 
+    /// A reset's or a migration's commit may overlap the writer's: the cache is stable only when neither runs.
+    @Test func overlappingCommitsKeepTheCacheOutOfUseUntilBothEnd() {
+        let cache = ReadCache()
+        let key = ReadCache.Key(namespace: "ns", key: "k")
+        func readAndInsert() -> Bool {
+            guard let generation = cache.stableGeneration() else { return false }
+            cache.insert(ReadCache.Reads(gets: [(key, "v".bytes)]), readAt: generation)
+            return cache.lookup(key) != nil
+        }
+        let writer = ReadCache.Changes()
+        writer.changed("ns", "k")
+        let reset = ReadCache.Changes()
+        reset.changedEverything()
+        cache.beginCommit(writer)
+        cache.beginCommit(reset)
+        cache.endCommit(writer)
+        #expect(!readAndInsert())
+        cache.endCommit(reset)
+        #expect(readAndInsert())
+        // A batch that failed before COMMIT ends nothing it began; the cache stays usable.
+        cache.endCommit(ReadCache.Changes())
+        #expect(cache.stableGeneration() != nil)
+        // A read that straddles a commit is not cached.
+        let generation = cache.stableGeneration()!
+        cache.beginCommit(writer)
+        cache.endCommit(writer)
+        cache.insert(ReadCache.Reads(gets: [(key, "stale".bytes)]), readAt: generation)
+        #expect(cache.lookup(key) == nil)
+    }
+
     @Test func largeValuesAreLeftToSQLite() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteMetadataStore(directory: directory)
