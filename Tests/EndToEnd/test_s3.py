@@ -355,6 +355,21 @@ def test_listing(s3, bucket):
     assert err["Code"] == "InvalidArgument"
 
 
+@pytest.mark.parametrize("count", [-1, 2**31, 10**11])
+def test_list_counts_outside_s3s_32_bit_range_are_invalid_arguments(s3, bucket, count):
+    err, status = error_of(lambda: s3.list_objects_v2(Bucket=bucket, MaxKeys=count))
+    assert (err["Code"], err["Message"], status) == ("InvalidArgument", "Provided max-keys not an integer or within integer range", 400)
+    err, status = error_of(lambda: s3.list_objects(Bucket=bucket, MaxKeys=count))
+    assert err["Code"] == "InvalidArgument"
+    err, status = error_of(lambda: s3.list_multipart_uploads(Bucket=bucket, MaxUploads=count))
+    assert (err["Code"], err["Message"], status) == ("InvalidArgument", "Argument max-uploads must be an integer between 0 and 2147483647", 400)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="counted")["UploadId"]
+    err, status = error_of(lambda: s3.list_parts(Bucket=bucket, Key="counted", UploadId=upload, MaxParts=count))
+    assert (err["Code"], err["Message"], status) == ("InvalidArgument", "Argument max-parts must be an integer between 0 and 2147483647", 400)
+    # The largest count S3 reads is fine.
+    assert s3.list_objects_v2(Bucket=bucket, MaxKeys=2**31 - 1)["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
 def test_copy_object(s3, bucket):
     s3.put_object(Bucket=bucket, Key="orig", Body=b"data", ContentType="text/x-orig", Metadata={"a": "1"})
     s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "orig"})

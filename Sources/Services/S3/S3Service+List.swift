@@ -72,10 +72,20 @@ extension S3Service {
 
     static func maxKeys(_ input: ShapeValue) throws -> Int {
         guard let value = input["MaxKeys"]?.integerValue else { return 1000 }
-        guard value >= 0 else {
+        // S3 reads the count as a 32-bit integer: beyond it is an error, as a negative count is.
+        guard (0...Int64(Int32.max)).contains(value) else {
             throw AWSError.invalidArgument("Provided max-keys not an integer or within integer range", name: "max-keys", value: String(value))
         }
         return Int(min(value, 1000))
+    }
+
+    /// `max-parts` or `max-uploads`: 0 through 2³¹−1 (S3's 32-bit integer), 1000 when absent.
+    static func countArgument(_ input: ShapeValue, member: String, parameter: String) throws -> Int {
+        guard let value = input[member]?.integerValue else { return 1000 }
+        guard (0...Int64(Int32.max)).contains(value) else {
+            throw AWSError.invalidArgument("Argument \(parameter) must be an integer between 0 and 2147483647", name: parameter, value: String(value))
+        }
+        return Int(value)
     }
 
     static func encodingType(_ input: ShapeValue) throws -> Bool {

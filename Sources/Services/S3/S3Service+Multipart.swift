@@ -257,8 +257,7 @@ extension S3Service {
         let key = try Self.objectKey(input)
         let upload = try await upload(input, bucket: bucket.name, key: key)
         let marker = Int(input["PartNumberMarker"]?.stringValue ?? "") ?? Int(input["PartNumberMarker"]?.integerValue ?? 0)
-        let maxParts = Int(input["MaxParts"]?.integerValue ?? 1000)
-        guard maxParts >= 0 else { throw AWSError.invalidArgument("Argument max-parts must be an integer between 0 and 2147483647", name: "max-parts") }
+        let maxParts = try Self.countArgument(input, member: "MaxParts", parameter: "max-parts")
         let prefix = bucket.name + "/" + upload.uploadID + "/"
         let parts = try await store.read { tx in
             try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: prefix, after: marker > 0 ? S3Keys.part(bucket.name, upload.uploadID, marker) : nil,
@@ -293,7 +292,7 @@ extension S3Service {
         let prefix = input["Prefix"]?.stringValue ?? ""
         let keyMarker = input["KeyMarker"]?.stringValue
         let uploadMarker = input["UploadIdMarker"]?.stringValue
-        let maxUploads = Int(input["MaxUploads"]?.integerValue ?? 1000)
+        let maxUploads = try Self.countArgument(input, member: "MaxUploads", parameter: "max-uploads")
         let all = try await store.read { tx in try tx.scanJSON(UploadRecord.self, S3Keys.uploads, prefix: bucket.name + "/").map(\.value) }
         let sorted = all.filter { $0.key.hasPrefix(prefix) }.sorted { ($0.key, $0.initiated) < ($1.key, $1.initiated) }
         var start = 0
