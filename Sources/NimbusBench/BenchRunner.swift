@@ -304,10 +304,10 @@ struct Exchange: BenchTransport {
             return await perform(request, signed: signed, over: lean)
         }
 
-        var http = HTTPClientRequest(url: target.base + request.path + (request.query.isEmpty ? "" : "?" + request.query))
+        var http = HTTPClientRequest(url: target.base + request.pathAndQuery)
         http.method = HTTPMethod(rawValue: request.method)
         for (name, value) in signed.headers { http.headers.add(name: name, value: value) }
-        if !request.body.isEmpty || request.method == "PUT" || request.method == "POST" {
+        if request.sendsBody {
             http.body = .bytes(request.body)
         }
         do {
@@ -324,11 +324,9 @@ struct Exchange: BenchTransport {
                 return .success(BenchResponse(status: status, headers: headers, body: body, bytes: bytes + request.body.count))
             }
             let body = try await response.body.collect(upTo: 1 << 20)
-            let text = String(buffer: body)
-            let code = ErrorCode.extract(headerType: response.headers.first(name: "x-amzn-errortype"), body: text) ?? "HTTP \(status)"
-            return .failure(BenchFailure(code: code, message: ErrorCode.message(in: text) ?? "", status: status))
+            return .failure(ErrorCode.failure(status: status, headers: response.headers, body: String(buffer: body)))
         } catch {
-            return .failure(BenchFailure(code: "transport: \(Self.describe(error))", message: Self.describe(error), status: nil))
+            return .failure(Self.transportFailure(error))
         }
     }
 
@@ -336,20 +334,13 @@ struct Exchange: BenchTransport {
         var headers = HTTPHeaders()
         headers.reserveCapacity(signed.headers.count + 1)
         for (name, value) in signed.headers { headers.add(name: name, value: value) }
-        let hasBody = !request.body.isEmpty || request.method == "PUT" || request.method == "POST"
-        if hasBody { headers.add(name: "Content-Length", value: String(request.body.count)) }
-        let head = HTTPRequestHead(
-            version: .http1_1,
-            method: HTTPMethod(rawValue: request.method),
-            uri: request.path + (request.query.isEmpty ? "" : "?" + request.query),
-            headers: headers
-        )
+        if request.sendsBody { headers.add(name: "Content-Length", value: String(request.body.count)) }
+        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: request.pathAndQuery, headers: headers)
         do {
-            let response = try await lean.execute(head, body: hasBody ? ByteBuffer(bytes: request.body) : nil, keepBody: request.keepsResponseBody)
-            let text = response.status < 300 ? "" : String(buffer: response.body)
+            let body = request.sendsBody ? ByteBuffer(bytes: request.body) : nil
+            let response = try await lean.execute(head, body: body, keepBody: request.keepsResponseBody)
             guard response.status < 300 else {
-                let code = ErrorCode.extract(headerType: response.headers.first(name: "x-amzn-errortype"), body: text) ?? "HTTP \(response.status)"
-                return .failure(BenchFailure(code: code, message: ErrorCode.message(in: text) ?? "", status: response.status))
+                return .failure(ErrorCode.failure(status: response.status, headers: response.headers, body: String(buffer: response.body)))
             }
             return .success(
                 BenchResponse(
@@ -360,8 +351,13 @@ struct Exchange: BenchTransport {
                 )
             )
         } catch {
-            return .failure(BenchFailure(code: "transport: \(Self.describe(error))", message: Self.describe(error), status: nil))
+            return .failure(Self.transportFailure(error))
         }
+    }
+
+    /// Nothing (or nothing whole) came back.
+    private static func transportFailure(_ error: any Error) -> BenchFailure {
+        BenchFailure(code: "transport: \(describe(error))", message: describe(error), status: nil)
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -374,8 +370,22 @@ struct Exchange: BenchTransport {
     }
 }
 
+extension BenchRequest {
+    /// The request target: the path and, when there is one, the query.
+    var pathAndQuery: String { query.isEmpty ? path : path + "?" + query }
+
+    /// Whether a body (perhaps empty, with `Content-Length: 0`) goes with the request, as SDKs send one.
+    var sendsBody: Bool { !body.isEmpty || method == "PUT" || method == "POST" }
+}
+
 /// Pulls AWS's error code out of an error response, whatever the protocol.
 enum ErrorCode {
+    /// An error answer as a failure: its code (`HTTP <status>` when it names none) and message.
+    static func failure(status: Int, headers: HTTPHeaders, body: String) -> BenchFailure {
+        let code = extract(headerType: headers.first(name: "x-amzn-errortype"), body: body) ?? "HTTP \(status)"
+        return BenchFailure(code: code, message: message(in: body) ?? "", status: status)
+    }
+
     /// `x-amzn-errortype` (`Code:http://…`), JSON `__type` (`ns#Code`), or the first XML `<Code>`.
     static func extract(headerType: String?, body: String) -> String? {
         if let header = headerType, let code = header.split(separator: ":").first, !code.isEmpty { return String(code) }
