@@ -304,6 +304,8 @@ def test_cloudtrail_records_refused_tokens_in_the_roles_account(setup):
     wrong_audience = provider.token(aud="someone-else")
     assert error_of(lambda: assume(server, role_arn, wrong_audience, session="refused"))[0] == "InvalidIdentityToken"
     assert error_of(lambda: assume(server, role_arn, "not-a-jwt", session="garbage"))[0] == "InvalidIdentityToken"
+    oversized = provider.token(aud="someone-else", sub="s" * 5000)
+    assert error_of(lambda: assume(server, role_arn, oversized, session="oversized"))[0] == "InvalidIdentityToken"
     missing_role = f"arn:aws:iam::{account}:role/no-such-role"
     assert error_of(lambda: assume(server, missing_role, "not-a-jwt", session="no-role"))[0] == "InvalidIdentityToken"
 
@@ -320,6 +322,9 @@ def test_cloudtrail_records_refused_tokens_in_the_roles_account(setup):
     garbage = by_session["garbage"]
     assert garbage["errorCode"] == "InvalidIdentityToken"
     assert garbage["userIdentity"]["type"] == "WebIdentityUser"
+    # Unsigned claims beyond the model's sizes are not copied into the record.
+    assert by_session["oversized"]["userIdentity"] == garbage["userIdentity"]
+    assert "s" * 256 not in json.dumps(by_session["oversized"])
     # Only roles that exist have their refusals recorded.
     assert "no-role" not in by_session
     server.assert_healthy()

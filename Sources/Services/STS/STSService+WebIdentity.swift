@@ -104,12 +104,15 @@ extension STSService {
     }
 
     /// Who a refused token says its bearer is, for CloudTrail: unverified, as AWS shows it.
+    ///
+    /// Anyone can send such a token, unsigned: claims longer than the model allows a subject (255) or a
+    /// provider URL (2048) are not recorded, so that they cannot make the event and its lookup keys large.
     private static func claimedCaller(_ compact: String, roleAccount: String) -> Principal {
-        guard let token = try? WebIdentityToken(compact) else {
-            return Principal(kind: .webIdentity, accountID: roleAccount, arn: "", userID: "")
-        }
+        let unknown = Principal(kind: .webIdentity, accountID: roleAccount, arn: "", userID: "")
+        guard let token = try? WebIdentityToken(compact) else { return unknown }
         let location = token.providerLocation
         let audience = token.authorizedParty ?? token.audiences.first ?? ""
+        guard token.subject.utf8.count <= 255, location.utf8.count <= 2048, audience.utf8.count <= 2048 else { return unknown }
         var principal = Principal(
             kind: .webIdentity,
             accountID: roleAccount,
