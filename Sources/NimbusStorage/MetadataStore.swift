@@ -35,7 +35,7 @@ public protocol StoreWriter: StoreReader {
 /// The one persistence seam of Nimbus: an ordered key-value store with namespaces and transactions.
 ///
 /// Every service keeps its state here, so the contract is strict:
-/// - ``read(_:)`` sees one consistent snapshot of committed data.
+/// - ``read(_:)`` sees one consistent snapshot of committed data; its closure may run more than once.
 /// - ``write(_:)`` runs its closure atomically. If the closure throws, none of its changes are kept
 ///   and the error is rethrown. When `write` returns, the change is durable: it survives `kill -9`
 ///   and power loss. Backends coalesce concurrent writes into one commit ("group commit"), so the
@@ -48,6 +48,9 @@ public protocol StoreWriter: StoreReader {
 /// strings, ordered by UTF-8 bytes; values are opaque bytes.
 public protocol MetadataStore: Sendable {
     /// Runs `body` against a consistent snapshot of committed data.
+    ///
+    /// `body` may run more than once (a backend may try an answer from memory first and abandon it), so it
+    /// must have no effect outside its result but idempotent ones, such as filling a cache.
     func read<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) async throws -> T
 
     /// Runs `body` atomically; when it returns, the change is durable (fsync'ed).
