@@ -1,5 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
+#if os(Linux)
+import Glibc
+#endif
 
 // Every target opts into the same strictness: explicit `any`, imports that say what they export.
 let swiftSettings: [SwiftSetting] = [
@@ -7,6 +10,39 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+// How the `nimbus` binary is linked on Linux. Most of an idle server's memory is the binary's own pages
+// (docs/ARCHITECTURE.md, "Linking"), so these flags trade nothing at run time for less of it resident:
+// - lld, the toolchain's linker, for the options below that gold lacks;
+// - no `--export-dynamic` (which swiftc adds for executables): nothing looks our symbols up at run time, and
+//   exporting 50,000 of them made every symbol the dynamic linker resolves for libc search them too;
+// - the functions that start-up runs placed together (link/text-order.txt, made by scripts/order-text.py;
+//   scripts/build-release compiles with function sections so that the order applies per function);
+// - packed relative relocations (`DT_RELR`): the dynamic linker reads a few KiB of them at start instead of
+//   megabytes of `.rela.dyn`. Only where the C library building the binary has them (glibc 2.36+): an older
+//   dynamic linker would ignore them and run the binary unrelocated.
+let linkDirectory = Context.packageDirectory + "/link"
+var nimbusLinkerFlags = [
+    "-use-ld=lld",
+    "-Xlinker", "--no-export-dynamic",
+    "-Xlinker", "--symbol-ordering-file=\(linkDirectory)/text-order.txt", "-Xlinker", "--no-warn-symbol-ordering",
+    "-Xlinker", "\(linkDirectory)/text-order.ld",
+]
+#if os(Linux)
+if glibcHasPackedRelocations() {
+    nimbusLinkerFlags += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+}
+
+func glibcHasPackedRelocations() -> Bool {
+    var buffer = [UInt8](repeating: 0, count: 64)  // "glibc 2.36"
+    let written = buffer.withUnsafeMutableBufferPointer { confstr(Int32(_CS_GNU_LIBC_VERSION), $0.baseAddress, $0.count) }
+    guard written > 1, written <= buffer.count,
+        let version = String(decoding: buffer[..<(written - 1)], as: UTF8.self).split(separator: " ").last
+    else { return false }
+    let numbers = version.split(separator: ".").compactMap { Int($0) }
+    return numbers.count >= 2 && (numbers[0], numbers[1]) >= (2, 36)
+}
+#endif
 
 let package = Package(
     name: "nimbus",
@@ -168,7 +204,8 @@ let package = Package(
                 "NimbusBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [.unsafeFlags(nimbusLinkerFlags, .when(platforms: [.linux]))]
         ),
         .testTarget(
             name: "NimbusBenchTests",

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+##===----------------------------------------------------------------------===##
+##
+## This source file is part of the Nimbus project.
+## Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+## SPDX-License-Identifier: Apache-2.0
+##
+##===----------------------------------------------------------------------===##
+"""Regenerate link/text-order.txt: the functions a starting and idle nimbus runs, for lld to place together.
+
+Usage (Linux, as root, with valgrind and perf installed; after scripts/build-release):
+    scripts/order-text.py [--rounds N] [--scratch-path .build]
+
+Why: an idle server's memory is mostly the binary's own code pages. Each page fault maps the 64 KiB around
+it, so code that start-up touches scattered over 35 MB of `.text` kept most of it resident. Placing the
+functions that run first makes them a few contiguous megabytes (docs/ARCHITECTURE.md, "Linking").
+
+How:
+1. Relinks the release binary from SwiftPM's own link command (`.build/release.yaml`), with a link map.
+2. Runs it under valgrind's callgrind (start, `GET /`, 2 s idle; with --ephemeral and with a data dir) for
+   the functions that ran.
+3. Orders their input sections: small or mostly-hot sections first, then sections that hold a little hot
+   code among much cold code (objects built without function sections), smallest first.
+4. Repeats: relinks with that order, records the executable's instruction-fetch page faults during the same
+   start (perf's `exceptions:page_fault_user`), and adds every section faulted outside the ordered region.
+   This catches what callgrind cannot see (code chosen by CPU features valgrind does not emulate).
+
+Functions without a symbol (`.text..L__unnamed_*`) cannot be named in an ordering file; link/text-order.ld
+gathers them in front of `.text` instead. A stale order costs only memory: lld ignores symbols it no longer
+finds, and code new since the last run is placed after the ordered code.
+"""
+
+import argparse
+import bisect
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ORDER = os.path.join(ROOT, "link", "text-order.txt")
+WORK = tempfile.mkdtemp(prefix="nimbus-order-")
+EXE = os.path.join(WORK, "nimbus")
+MAP = os.path.join(WORK, "nimbus.map")
+
+
+def link_command(build_path):
+    """SwiftPM's link of the release `nimbus`, writing EXE, with a map and without the committed order."""
+    yaml = os.path.join(build_path, "release.yaml")
+    lines = open(yaml).read().split("\n")
+    for i, line in enumerate(lines):
+        if line.strip().startswith('"C.nimbus-') and line.strip().endswith('-release.exe":'):
+            for candidate in lines[i:i + 10]:
+                if candidate.strip().startswith("args:"):
+                    args = json.loads(candidate.split("args:", 1)[1])
+                    for i in reversed(range(1, len(args))):  # the committed order, as "-Xlinker" "--symbol-ordering-file=…"
+                        if args[i].startswith("--symbol-ordering-file="):
+                            del args[i - 1:i + 1]
+                    args[args.index("-o") + 1] = EXE
+                    return args + ["-Xlinker", "--no-demangle", "-Xlinker", f"-Map={MAP}"]
+    sys.exit("no release link of nimbus in .build/release.yaml: run scripts/build-release first")
+
+
+def link(args, order):
+    path = os.path.join(WORK, "order.txt")
+    with open(path, "w") as f:
+        f.writelines(symbol + "\n" for symbol in order)
+    subprocess.run(args + ["-Xlinker", f"--symbol-ordering-file={path}", "-Xlinker", "--no-warn-symbol-ordering"],
+                   check=True, capture_output=True)
+
+
+def text_sections():
+    """[(address, size, input section, [(address, symbol)])] of the output sections named .text*."""
+    sections, in_text = [], False
+    row = re.compile(r"^\s*([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+(\d+)( +)(.*)$")
+    for line in open(MAP):
+        m = row.match(line.rstrip("\n"))
+        if not m:
+            continue
+        address, _, size, _, indent, name = m.groups()
+        if len(indent) == 1:  # an output section
+            in_text = name.startswith(".text")
+        elif in_text and len(indent) > 9:  # a symbol in the last input section
+            if sections:
+                sections[-1][3].append((int(address, 16), name))
+        elif in_text:
+            sections.append([int(address, 16), int(size, 16), name, []])
+    return sections
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_server(prefix, ephemeral):
+    """Starts EXE under `prefix` (a profiler), answers one GET /, idles 2 s, stops it with SIGINT."""
+    port, data = free_port(), tempfile.mkdtemp(dir=WORK)
+    store = ["--ephemeral"] if ephemeral else ["--data-dir", os.path.join(data, "n")]
+    server = subprocess.Popen(prefix + [EXE, "serve", "--port", str(port), "--tls-port", "0", "--log-level", "warning"] + store,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                if s.recv(1):
+                    break
+        except OSError:
+            time.sleep(0.05)
+    time.sleep(2)
+    server.send_signal(2)
+    server.wait(timeout=120)
+    shutil.rmtree(data)
+
+
+def functions_that_ran():
+    stripped = EXE + ".nodebug"  # valgrind's DWARF reader gives up on the toolchain's debug info
+    subprocess.run(["objcopy", "--strip-debug", EXE, stripped], check=True)
+    shutil.copy(stripped, EXE)
+    ran = set()
+    for ephemeral in (True, False):
+        out = os.path.join(WORK, "callgrind.out")
+        run_server(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}"], ephemeral)
+        objects, names, current = {}, {}, None
+        for line in open(out, errors="replace"):
+            m = re.match(r"^(c?ob|c?fn)=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
+            if not m:
+                continue
+            kind, ident, name = m.groups()
+            if name:
+                (objects if kind.endswith("ob") else names)[ident] = re.sub(r"'\d+$", "", name)
+            if kind == "ob":
+                current = objects.get(ident)
+            elif kind == "fn" and current == EXE:
+                ran.add(names[ident])
+    return ran
+
+
+def initial_order(ran):
+    tight, loose = [], []
+    for start, size, _, inside in text_sections():
+        hot = [(a, n) for a, n in inside if n in ran]
+        if not hot:
+            continue
+        ends = sorted(a for a, _ in inside) + [start + size]
+        hot_bytes = sum(min(e for e in ends if e > a) - a for a, _ in hot)
+        (tight if size <= 4096 or 2 * hot_bytes >= size else loose).append((size, hot[0][1]))
+    loose.sort()
+    return [n for _, n in tight], [n for _, n in loose]
+
+
+def faults():
+    """Addresses (link-time) of the instruction-fetch faults in EXE's code over both runs."""
+    addresses = []
+    for ephemeral in (True, False):
+        data = os.path.join(WORK, "faults.data")
+        run_server(["perf", "record", "-q", "-e", "exceptions:page_fault_user", "-o", data, "--"], ephemeral)
+        script = subprocess.run(["perf", "script", "-i", data, "--show-mmap-events"], capture_output=True, text=True).stdout
+        m = re.search(r"\[(0x[0-9a-f]+)\((0x[0-9a-f]+)\) @ (0x[0-9a-f]+) [^\]]*\]: r-xp " + re.escape(EXE), script)
+        low, length, offset = (int(g, 16) for g in m.groups())
+        for line in subprocess.run(["readelf", "-lW", EXE], capture_output=True, text=True).stdout.splitlines():
+            p = line.split()
+            if p and p[0] == "LOAD" and "E" in p[-2]:
+                file_offset, virtual = int(p[1], 16), int(p[2], 16)
+        for a in re.findall(r"address=(0x[0-9a-f]+) ip=\S+ error_code=0x([0-9a-f]+)", script):
+            address = int(a[0], 16)
+            if low <= address < low + length and int(a[1], 16) & 0x10:
+                addresses.append(address - low + offset - file_offset + virtual)
+    return addresses
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--scratch-path", default=os.path.join(ROOT, ".build"), help="the build's --scratch-path")
+    options = parser.parse_args()
+    for tool in ("valgrind", "perf", "objcopy", "readelf"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is needed")
+    args = link_command(options.scratch_path)
+    subprocess.run(args, check=True, capture_output=True)
+    ran = functions_that_ran()
+    subprocess.run(args, check=True, capture_output=True)  # the run above replaced EXE with a stripped copy
+    tight, loose = initial_order(ran)
+    print(f"callgrind: {len(ran)} functions ran; {len(tight)} small and {len(loose)} large sections hold them")
+    for round in range(options.rounds):
+        link(args, tight + loose)
+        sections = text_sections()
+        starts = [s[0] for s in sections]
+        ordered = set(tight) | set(loose)
+        # The ordered sections (and the unnamed ones before them) come first; anything faulted past them was missed.
+        placed = [any(n in ordered for _, n in s[3]) for s in sections]
+        ordered_bytes = sum(s[1] for s, p in zip(sections, placed) if p or "..L__unnamed_" in s[2])
+        end = sections[0][0] + ordered_bytes + 65536
+        added = 0
+        for address in faults():
+            i = bisect.bisect_right(starts, address) - 1
+            if i < 0 or address < end or not sections[i][3] or placed[i]:
+                continue
+            placed[i] = True
+            symbol = sections[i][3][0][1]
+            (tight if sections[i][1] <= 4096 else loose).append(symbol)
+            added += 1
+        print(f"round {round}: {added} sections faulted beyond the first {ordered_bytes:,} bytes", flush=True)
+        if added == 0:
+            break
+    with open(ORDER, "w") as f:
+        f.writelines(symbol + "\n" for symbol in tight + loose)
+    print(f"wrote {ORDER}: {len(tight) + len(loose)} symbols")
+    shutil.rmtree(WORK)
+
+
+if __name__ == "__main__":
+    main()
