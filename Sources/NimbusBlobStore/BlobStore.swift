@@ -17,10 +17,15 @@ public struct BlobStoreConfiguration: Sendable {
     public var directories: [URL]
     /// Plaintext bytes per encrypted segment: the unit of encryption, verification and range reads.
     public var segmentSize: Int
+    /// Whether a write returns only once its pieces and their names are on stable storage. False for
+    /// a store that dies with its process (`nimbus serve --ephemeral`): a crash loses it whole anyway,
+    /// and the flushes were most of an S3 PUT's time.
+    public var durable: Bool
 
-    public init(directories: [URL], segmentSize: Int = 1 << 20) {
+    public init(directories: [URL], segmentSize: Int = 1 << 20, durable: Bool = true) {
         self.directories = directories
         self.segmentSize = segmentSize
+        self.durable = durable
     }
 
     /// The default: three directories `<data-dir>/blobs/d0`, `d1` and `d2`.
@@ -50,7 +55,8 @@ public struct BlobStoreConfiguration: Sendable {
 /// from the others, on read or by ``scrub(bytesPerSecond:)``, and rewritten in place.
 ///
 /// **Durability.** ``write(_:key:checksums:maxBytes:)`` returns only when every piece is fsync'ed
-/// under its final name and the directories are fsync'ed; until then the pieces are temporary
+/// under its final name and the directories are fsync'ed (unless the store is not
+/// ``BlobStoreConfiguration/durable``); until then the pieces are temporary
 /// files that vanish on error or cancellation (and stray ones left by a crash are removed later).
 ///
 /// File I/O is blocking and runs on the calling task's thread, as the other stores do.
@@ -87,7 +93,7 @@ public final class BlobStore: Sendable {
             try FileIO.makeDirectory(root + "/tmp")
             // The prefix directories (`00`…`ff`) are made as pieces first land in them: making all 768 of a
             // fresh store here was a third of the server's start-up time.
-            try FileIO.syncDirectory(root)
+            if configuration.durable { try FileIO.syncDirectory(root) }
             removeStaleTemporaryFiles(root: root, olderThan: 3600)
         }
     }

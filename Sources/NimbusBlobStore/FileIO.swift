@@ -131,14 +131,14 @@ package enum FileIO {
         guard fsync(fd) == 0 else { throw failure("fsync", path) }
     }
 
-    /// Renames, first making the destination's directory (durably) when it does not exist yet: the 256
-    /// prefix directories of a root are made as pieces first land in them, not all at start.
-    static func renameMakingDirectory(_ from: String, _ to: String) throws {
+    /// Renames, first making the destination's directory (durably, if asked) when it does not exist yet:
+    /// the 256 prefix directories of a root are made as pieces first land in them, not all at start.
+    static func renameMakingDirectory(_ from: String, _ to: String, durable: Bool) throws {
         if systemRename(from, to) == 0 { return }
         guard errno == ENOENT, let slash = to.lastIndex(of: "/"), slash > to.startIndex else { throw failure("rename", from) }
         let directory = String(to[..<slash])
         try makeDirectory(directory)
-        if let parentSlash = directory.lastIndex(of: "/"), parentSlash > directory.startIndex {
+        if durable, let parentSlash = directory.lastIndex(of: "/"), parentSlash > directory.startIndex {
             try syncDirectory(String(directory[..<parentSlash]))
         }
         try rename(from, to)

@@ -106,7 +106,7 @@ extension BlobStore {
         defer { close(fd) }
         let offset = layout.fileLength - Int64(BlobLayout.footerSize)
         try layout.footer().withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: offset, path: path) }
-        try FileIO.syncData(fd, path: path)
+        if configuration.durable { try FileIO.syncData(fd, path: path) }
     }
 
     /// Rewrites record `k` of piece `piece` in place with a rebuilt payload, durably.
@@ -117,6 +117,6 @@ extension BlobStore {
         var record = payload
         withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { record.append(contentsOf: $0) }
         try record.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: layout.recordOffset(k), path: path) }
-        try FileIO.syncData(fd, path: path)
+        if configuration.durable { try FileIO.syncData(fd, path: path) }
     }
 }

@@ -92,13 +92,14 @@ final class PieceWriter {
         let jobs = pieces.indices.map { slot in
             buffers[slot] += footer
             let (descriptor, path, bytes, root, store) = (descriptors[slot], temporaryPaths[slot], buffers[slot], root(slot), store)
+            let durable = store.configuration.durable
             descriptors[slot] = -1
             buffers[slot] = []
             return { @Sendable in
                 let fd = descriptor >= 0 ? descriptor : try store.openTemporary(path, root: root)
                 defer { close(fd) }
                 try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
-                try FileIO.syncData(fd, path: path)
+                if durable { try FileIO.syncData(fd, path: path) }
             }
         }
         try await FileIO.inParallel(jobs)
@@ -124,13 +125,14 @@ final class PieceWriter {
                     }
                 }
                 for slot in pieces.indices {
-                    try FileIO.renameMakingDirectory(temporaryPaths[slot], finalPaths[slot])
+                    try FileIO.renameMakingDirectory(temporaryPaths[slot], finalPaths[slot], durable: store.configuration.durable)
                     renamed.append(finalPaths[slot])
                 }
                 return true
             }
             guard proceed else { return false }
             published = true
+            guard store.configuration.durable else { return true }
             let directories = Set(pieces.map { store.pieceDirectory(layout: layout, piece: $0) })
             try await FileIO.inParallel(directories.map { directory in { @Sendable in try FileIO.syncDirectory(directory) } })
         } catch {

@@ -104,9 +104,11 @@ import Testing
         }
     }
 
-    @Test func flippedByteIsReadAroundAndRepaired() async throws {
+    /// Also for a store that does not flush (an ephemeral server's): it writes, reads and repairs the same.
+    @Test(arguments: [true, false])
+    func flippedByteIsReadAroundAndRepaired(durable: Bool) async throws {
         try await withTemporaryDirectory { root in
-            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let store = try makeStore(in: root, segmentSize: Self.segment, durable: durable)
             let data = randomBytes(300_000, seed: 11)
             let key = BlobKey.random()
             let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
@@ -125,9 +127,10 @@ import Testing
         }
     }
 
-    @Test func missingDirectoryPieceIsReadAroundAndScrubRepairsIt() async throws {
+    @Test(arguments: [true, false])
+    func missingDirectoryPieceIsReadAroundAndScrubRepairsIt(durable: Bool) async throws {
         try await withTemporaryDirectory { root in
-            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let store = try makeStore(in: root, segmentSize: Self.segment, durable: durable)
             let data = randomBytes(200_000, seed: 12)
             let key = BlobKey.random()
             let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)

@@ -18,10 +18,11 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
 }
 
 /// A store of `count` directories under `root`.
-func makeStore(in root: URL, directories count: Int = 3, segmentSize: Int = 1 << 20) throws -> BlobStore {
+func makeStore(in root: URL, directories count: Int = 3, segmentSize: Int = 1 << 20, durable: Bool = true) throws -> BlobStore {
     try BlobStore(configuration: BlobStoreConfiguration(
         directories: (0..<count).map { root.appendingPathComponent("d\($0)") },
-        segmentSize: segmentSize
+        segmentSize: segmentSize,
+        durable: durable
     ))
 }
 
