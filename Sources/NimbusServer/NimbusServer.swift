@@ -35,6 +35,8 @@ public struct NimbusState: Sendable {
     public let dataDirectory: URL?
     /// Object data (S3).
     public let blobs: BlobStore
+    /// Where an ephemeral server's object data lives; removed with the last copy of this state.
+    let scratch: EphemeralDirectory?
 
     public static func open(_ configuration: ServerConfiguration, clock: WallClock = .system) async throws -> NimbusState {
         let dataDirectory = configuration.ephemeral ? nil : configuration.dataDirectory.standardizedFileURL
@@ -42,13 +44,24 @@ public struct NimbusState: Sendable {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         // Object data always lives on disk; an ephemeral server keeps it in a directory of its own under
-        // the system's temporary directory.
-        let blobRoot = dataDirectory?.appendingPathComponent("blobs")
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-ephemeral-\(UUID().uuidString)")
-        let blobDirectories = configuration.blobDirectories ?? (0..<3).map { blobRoot.appendingPathComponent("d\($0)") }
+        // the system's temporary directory, without flushes (it dies with the process), and clears away
+        // what ephemeral servers killed before it left there, off the path to the first request.
+        var scratch: EphemeralDirectory?
+        var blobDirectories = configuration.blobDirectories
+        if blobDirectories == nil {
+            let blobRoot: URL
+            if let dataDirectory {
+                blobRoot = dataDirectory.appendingPathComponent("blobs")
+            } else {
+                let directory = try EphemeralDirectory.make()
+                Task.detached(priority: .background) { EphemeralDirectory.sweep() }
+                (scratch, blobRoot) = (directory, directory.url)
+            }
+            blobDirectories = (0..<3).map { blobRoot.appendingPathComponent("d\($0)") }
+        }
         // The blob directories, the root key and the metadata store do not depend on one another, and
         // each waits for its own fsyncs on a first start: made side by side, their waits overlap.
-        async let blobs = BlobStore(configuration: BlobStoreConfiguration(directories: blobDirectories))
+        async let blobs = BlobStore(configuration: BlobStoreConfiguration(directories: blobDirectories!, durable: dataDirectory != nil))
         async let rootKey = dataDirectory.map { try RootKey.loadOrCreate(in: $0) } ?? RootKey.ephemeral()
         let store: any MetadataStore = try dataDirectory.map {
             try SQLiteMetadataStore(
@@ -73,7 +86,8 @@ public struct NimbusState: Sendable {
                 maxEvents: dataDirectory == nil ? configuration.ephemeralMaxEvents : nil
             ),
             dataDirectory: dataDirectory,
-            blobs: try await blobs
+            blobs: try await blobs,
+            scratch: scratch
         )
     }
 }

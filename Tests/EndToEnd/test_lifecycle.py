@@ -133,6 +133,56 @@ def test_ephemeral_keeps_nothing_across_restart(fresh_server):
     assert not before & {e["EventId"] for e in server.all_events()}
 
 
+def test_ephemeral_object_data_is_gone_after_stop_and_after_kill_9(fresh_server, tmp_path):
+    """An ephemeral server keeps object data in a directory of its own under TMPDIR: removed when it stops,
+    and, when it was killed, by the next ephemeral server to start."""
+    scratch_parent = tmp_path / "tmp"
+    scratch_parent.mkdir()
+
+    def scratch_dirs():
+        return sorted(p.name for p in scratch_parent.iterdir() if p.name.startswith("nimbus-ephemeral-"))
+
+    def piece_files():
+        return [p for p in scratch_parent.rglob("*") if p.is_file() and p.name != ".lock"]
+
+    server = fresh_server
+    server.extra_args = ["--ephemeral"]
+    server.extra_env["TMPDIR"] = str(scratch_parent)
+    server.start()
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="scratch")
+    s3.put_object(Bucket="scratch", Key="k", Body=b"x" * 10_000)
+    first = scratch_dirs()
+    assert len(first) == 1 and piece_files(), "object data is not under TMPDIR"
+    assert server.stop() == 0, server.log_text()[-3000:]
+    assert scratch_dirs() == [], "a stopped ephemeral server left its object data behind"
+
+    server.start()
+    s3.create_bucket(Bucket="scratch")
+    s3.put_object(Bucket="scratch", Key="k", Body=b"x" * 10_000)
+    killed = scratch_dirs()
+    assert len(killed) == 1
+    server.kill()
+    assert scratch_dirs() == killed, "kill -9 cannot clean up after itself"
+
+    server.start()  # the next ephemeral server sweeps what the killed one left
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and killed[0] in scratch_dirs():
+        time.sleep(0.05)
+    remaining = scratch_dirs()
+    assert killed[0] not in remaining, "the killed server's object data is still there"
+    assert len(remaining) == 1, remaining  # the running server's own
+    assert not _bucket_exists(s3, "scratch"), "an ephemeral server kept a bucket across a restart"
+
+
+def _bucket_exists(s3, name):
+    try:
+        s3.head_bucket(Bucket=name)
+        return True
+    except ClientError:
+        return False
+
+
 def test_ephemeral_server_keeps_the_newest_events_up_to_its_limit(fresh_server):
     server = fresh_server
     server.extra_args = ["--ephemeral"]
