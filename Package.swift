@@ -20,7 +20,12 @@ let swiftSettings: [SwiftSetting] = [
 //   scripts/build-release compiles with function sections so that the order applies per function);
 // - packed relative relocations (`DT_RELR`): the dynamic linker reads a few KiB of them at start instead of
 //   megabytes of `.rela.dyn`. Only where the C library building the binary has them (glibc 2.36+): an older
-//   dynamic linker would ignore them and run the binary unrelocated.
+//   dynamic linker would ignore them and run the binary unrelocated;
+// - libstdc++ (which the Swift runtime and ICU use) linked in from its static archive, as the runtime and
+//   Foundation are: `-lstdc++` finds link/libstdc++/libstdc++.so first, a linker script that names
+//   `libstdc++.a` from the compiler's own library path. Only the few objects the runtime needs are then in
+//   the binary, instead of the shared library's 1.4 MiB resident and its symbols resolved at every start.
+//   Only where the archive is installed (`staticLibstdcxxIsInstalled`).
 let linkDirectory = Context.packageDirectory + "/link"
 var nimbusLinkerFlags = [
     "-use-ld=lld",
@@ -29,8 +34,19 @@ var nimbusLinkerFlags = [
     "-Xlinker", "\(linkDirectory)/text-order.ld",
 ]
 #if os(Linux)
+if staticLibstdcxxIsInstalled() {
+    nimbusLinkerFlags += ["-L", "\(linkDirectory)/libstdc++"]
+}
 if glibcHasPackedRelocations() {
     nimbusLinkerFlags += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+}
+
+// Debian's and Ubuntu's libstdc++-N-dev ship the archive beside the shared library; Fedora's and RHEL's put it in
+// libstdc++-static. Without it, nimbus links the shared library as before.
+func staticLibstdcxxIsInstalled() -> Bool {
+    var found = glob_t()
+    defer { globfree(&found) }
+    return glob("/usr/lib/gcc/*/*/libstdc++.a", 0, nil, &found) == 0 && found.gl_pathc > 0
 }
 
 func glibcHasPackedRelocations() -> Bool {
