@@ -11,9 +11,26 @@ import Foundation
 import Logging
 import NimbusServer
 
+/// The entry point: runs the command on Swift's concurrent executor and parks the main thread.
+///
+/// Not `@main` on the command itself: an async `main` gives the main thread to libdispatch, whose
+/// `dispatch_main` ends it with `pthread_exit`, and that thread's forced unwind reads the binary's unwind
+/// tables (about half a megabyte of `.eh_frame_hdr` and `.eh_frame` kept resident in every idle server).
+/// Nothing in Nimbus or its dependencies runs on the main actor, so the main thread has nothing to drain.
+@main
+enum Entry {
+    static func main() {
+        // Detached: a task made here would inherit the main actor, which nothing will ever run again.
+        Task.detached {
+            await Nimbus.main()  // exits by itself on an error
+            exit(EXIT_SUCCESS)
+        }
+        while true { pause() }
+    }
+}
+
 // Every command names itself: ArgumentParser otherwise derives the name from `String(describing:)` of
 // the type, whose protocol-conformance lookups cost milliseconds at every start.
-@main
 struct Nimbus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nimbus",
@@ -69,6 +86,11 @@ struct Serve: AsyncParsableCommand {
     var auth: String?
 
     func run() async throws {
+        // Nimbus reckons in UTC, as AWS does. Without TZ, Foundation finds the host's zone for the first Calendar
+        // (Hummingbird makes one at start for the Date header) by asking ICU to canonicalise its name, which maps
+        // half a megabyte of ICU's data into every idle server; "GMT" is the one name it knows without ICU. Logs
+        // then carry UTC timestamps (with their offset); a TZ the user set is kept.
+        if getenv("TZ") == nil { setenv("TZ", "GMT", 1) }
         let env = ProcessInfo.processInfo.environment
         var configuration = ServerConfiguration()
         configuration.host = host ?? env["NIMBUS_HOST"] ?? configuration.host

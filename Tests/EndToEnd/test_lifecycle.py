@@ -1,6 +1,7 @@
 """Process lifecycle: durability across restart and kill -9, graceful shutdown, secrets kept out of logs."""
 
 import json
+import re
 import signal
 import time
 
@@ -227,3 +228,21 @@ def test_port_in_use_fails_fast_with_message(fresh_server):
         assert "address" in out or "in use" in out or str(server.port) in out, out[-2000:]
     finally:
         blocker.close()
+
+
+@pytest.mark.parametrize("tz, offset", [(None, "+0000"), ("JST-9", "+0900")])
+def test_log_timestamps_are_utc_unless_tz_is_set(fresh_server, monkeypatch, tz, offset):
+    # Nimbus reckons in UTC, as AWS does; a TZ the user set is kept (a POSIX rule here, needing no tz database).
+    if tz is None:
+        monkeypatch.delenv("TZ", raising=False)
+    else:
+        fresh_server.extra_env["TZ"] = tz
+    server = fresh_server.start()
+    server.client("sts").get_caller_identity()
+    deadline = time.monotonic() + 3
+    stamps = []
+    while time.monotonic() < deadline and not stamps:
+        stamps = re.findall(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d{4}) ", server.log_text(), re.MULTILINE)
+        time.sleep(0.05)
+    assert stamps, server.log_text()[-2000:]
+    assert set(stamps) == {offset}, stamps
