@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -30,11 +31,12 @@ final class EphemeralDirectory: Sendable {
     static let lockName = ".lock"
 
     let url: URL
-    private let lock: CInt
+    /// The locked file's descriptor, nil once removed.
+    private let lock: Mutex<CInt?>
 
     private init(url: URL, lock: CInt) {
         self.url = url
-        self.lock = lock
+        self.lock = Mutex(lock)
     }
 
     /// Makes a new, locked directory in `parent`.
@@ -53,11 +55,21 @@ final class EphemeralDirectory: Sendable {
         return EphemeralDirectory(url: url, lock: fd)
     }
 
-    /// Removes the directory, then lets go of the lock (the other order would let a sweep race us).
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-        close(lock)
+    /// Removes the directory, then lets go of the lock (the other order would let a sweep race us). Only
+    /// the first call does anything.
+    ///
+    /// `serve` calls this when it stops: a deinit alone is not enough, because the process exits as soon
+    /// as the command returns, while a task that has not yet finished may still hold the last reference.
+    func remove() {
+        lock.withLock { fd in
+            guard let held = fd else { return }
+            try? FileManager.default.removeItem(at: url)
+            close(held)
+            fd = nil
+        }
     }
+
+    deinit { remove() }
 
     /// Removes the directories in `parent` whose owner is gone; returns how many. Directories without a
     /// lock file (made by a Nimbus before this one, or not by Nimbus at all) are left alone.

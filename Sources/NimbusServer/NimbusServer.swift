@@ -203,6 +203,8 @@ public enum NimbusServer {
                 logger: appLogger
             )
         )
+        // However serve ends, an ephemeral server's object data goes with it.
+        defer { state.scratch?.remove() }
         try await group.run()
     }
 }

@@ -39,6 +39,22 @@ struct EphemeralDirectoryTests {
         }
     }
 
+    /// `serve` removes it when it stops, while a task may still hold the state; letting go later is harmless.
+    @Test func removedOnRequestWhileStillHeld() throws {
+        try withParent { parent in
+            var directory: EphemeralDirectory? = try EphemeralDirectory.make(in: parent)
+            let url = directory!.url
+            try Data("sealed".utf8).write(to: url.appendingPathComponent("piece"))
+            directory!.remove()
+            #expect(!exists(url))
+            directory!.remove()
+            // Letting go afterwards touches nothing, not even a directory made since.
+            let other = try EphemeralDirectory.make(in: parent)
+            directory = nil
+            #expect(exists(other.url))
+        }
+    }
+
     /// What a `kill -9` leaves: the directory and its lock file, with nobody holding the lock.
     @Test func sweepRemovesAbandonedDirectoriesOnly() throws {
         try withParent { parent in
