@@ -38,10 +38,17 @@ REGION = "us-east-1"
 START_TIMEOUT = 10.0
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n: int) -> list[int]:
+    """n distinct free ports. Held open together while chosen: one at a time, the kernel may hand out the
+    port it just got back, and a server asked to listen twice on one port fails to start."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def random_account_id() -> str:
@@ -116,8 +123,7 @@ class NimbusServer:
         self.tls = tls
         self.account_id = random_account_id()
         self.root = Creds(random_access_key_id(), random_secret(), self.account_id)
-        self.port = free_port()
-        self.tls_port = free_port() if tls else 0
+        self.port, self.tls_port = free_ports(2) if tls else (free_ports(1)[0], 0)
         self.proc: subprocess.Popen | None = None
         self.log_dir = self.data_dir.parent / (self.data_dir.name + "-logs")
         self.log_dir.mkdir(parents=True, exist_ok=True)
