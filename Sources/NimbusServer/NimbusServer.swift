@@ -108,6 +108,12 @@ public enum NimbusServer {
         ]
     }
 
+    /// Parses the models `services` registers. Each is otherwise parsed on first use, which is most of a
+    /// start's CPU once the state is open (about 15 ms); see `NimbusRuntime.make`.
+    static func loadModels() {
+        _ = [ServiceModel.sts, .cloudtrail, .iam, .s3, .s3control, .kms]
+    }
+
     public static func run(_ configuration: ServerConfiguration) async throws {
         let startedAt = ContinuousClock.now
         let logger = {
@@ -228,6 +234,9 @@ public struct NimbusRuntime: Sendable {
         clock: WallClock = .system,
         startedAt: ContinuousClock.Instant = .now
     ) async throws -> NimbusRuntime {
+        // Opening the state is mostly waiting: for fsyncs on a first start, for the disk on a later one.
+        // The models, which nothing here needs until the services are made, are parsed meanwhile.
+        let models = Task.detached(priority: .high) { NimbusServer.loadModels() }
         let state = try await NimbusState.open(configuration, clock: clock)
         let (account, secret) = try await state.accounts.ensureDefault(
             accountID: configuration.accountID,
@@ -259,6 +268,7 @@ public struct NimbusRuntime: Sendable {
                 defaultAccountID: account.accountID
             )
         )
+        await models.value
         let services = NimbusServer.services(state: state, iam: iam, sts: sts, s3: s3, kms: kms)
         let pipeline = RequestPipeline(
             services: services,
