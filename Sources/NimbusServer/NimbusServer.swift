@@ -69,11 +69,10 @@ public struct NimbusState: Sendable {
                 sharedNamespaces: AccountDirectory.namespacesAddedByOtherProcesses
             )
         } ?? MemoryMetadataStore()
-        try await store.migrate(module: "accounts", AccountDirectory.migrations)
-        try await store.migrate(module: "iam", IAMService.migrations)
-        try await store.migrate(module: "sts", STSService.migrations)
-        try await store.migrate(module: "s3", S3Service.migrations)
-        try await store.migrate(module: "kms", KMSService.migrations)
+        try await store.migrate([
+            ("accounts", AccountDirectory.migrations), ("iam", IAMService.migrations), ("sts", STSService.migrations),
+            ("s3", S3Service.migrations), ("kms", KMSService.migrations),
+        ])
         let key = try await rootKey
         return NimbusState(
             store: store,

@@ -38,18 +38,19 @@ public final class MemoryMetadataStore: MetadataStore {
         }
     }
 
-    public func migrate(module: String, _ migrations: [StoreMigration]) async throws {
+    public func migrate(_ modules: [(module: String, migrations: [StoreMigration])]) async throws {
         try state.withLock { state in
-            let applied = state.migrations[module, default: []]
-            let pending = try pendingMigrations(module: module, applied: applied, declared: migrations)
+            let pending = try pendingMigrations(modules) { state.migrations[$0, default: []] }
             let transaction = MemoryTransaction(state: state)
             do {
-                for migration in pending { try migration.apply(transaction) }
+                for (_, migrations) in pending {
+                    for migration in migrations { try migration.apply(transaction) }
+                }
             } catch {
                 transaction.rollback()
                 throw error
             }
-            state.migrations[module, default: []].append(contentsOf: pending.map(\.identifier))
+            for (module, migrations) in pending { state.migrations[module, default: []].append(contentsOf: migrations.map(\.identifier)) }
         }
     }
 
@@ -59,6 +60,21 @@ public final class MemoryMetadataStore: MetadataStore {
 }
 
 /// The checked list of migrations still to apply, shared by every backend.
+/// Each module's pending migrations, all checked before any runs (a batch that does not fit applies nothing).
+/// A module named twice in one batch is a mismatch too: both entries would apply the same migrations.
+func pendingMigrations(
+    _ modules: [(module: String, migrations: [StoreMigration])],
+    applied: (String) throws -> [String]
+) throws -> [(module: String, pending: ArraySlice<StoreMigration>)] {
+    var named = Set<String>()
+    return try modules.map { module, migrations in
+        guard named.insert(module).inserted else {
+            throw StorageError(.migrationMismatch, "module \(module) is named twice in one migration")
+        }
+        return (module, try pendingMigrations(module: module, applied: try applied(module), declared: migrations))
+    }
+}
+
 func pendingMigrations(module: String, applied: [String], declared: [StoreMigration]) throws -> ArraySlice<StoreMigration> {
     let identifiers = declared.map(\.identifier)
     guard Set(identifiers).count == identifiers.count else {

@@ -66,8 +66,19 @@ public protocol MetadataStore: Sendable {
     /// applies nothing. All pending migrations of one call run in one transaction.
     func migrate(module: String, _ migrations: [StoreMigration]) async throws
 
+    /// ``migrate(module:_:)`` for several modules, in one transaction: a first start commits (and syncs)
+    /// once instead of once per module. A mismatch or a failing migration in any module, or a module named
+    /// twice, applies nothing.
+    func migrate(_ modules: [(module: String, migrations: [StoreMigration])]) async throws
+
     /// Deletes every key of every namespace. Recorded migrations stay applied.
     func reset() async throws
+}
+
+extension MetadataStore {
+    public func migrate(module: String, _ migrations: [StoreMigration]) async throws {
+        try await migrate([(module, migrations)])
+    }
 }
 
 /// One versioned step of a module's data layout, applied once by ``MetadataStore/migrate(module:_:)``.

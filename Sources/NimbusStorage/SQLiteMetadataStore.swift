@@ -205,32 +205,31 @@ public final class SQLiteMetadataStore: MetadataStore {
         for (operation, result) in zip(batch, results) { operation.finish(result) }
     }
 
-    public func migrate(module: String, _ migrations: [StoreMigration]) async throws {
+    public func migrate(_ modules: [(module: String, migrations: [StoreMigration])]) async throws {
+        @Sendable func pending(_ db: Database) throws -> [(module: String, pending: ArraySlice<StoreMigration>)] {
+            try pendingMigrations(modules) { module in
+                try String.fetchAll(db, sql: "SELECT identifier FROM migrations WHERE module = ? ORDER BY position", arguments: [module])
+            }
+        }
         // Every start migrates every module, and usually nothing is pending: finding that out is a read,
         // without the write transaction's fsync. The write below checks again under the writer's lock.
-        let applied = try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT identifier FROM migrations WHERE module = ? ORDER BY position", arguments: [module])
-        }
-        if try pendingMigrations(module: module, applied: applied, declared: migrations).isEmpty { return }
+        if try await pool.read({ db in try pending(db).allSatisfy(\.pending.isEmpty) }) { return }
         let changes = ReadCache.Changes()
         changes.changedEverything()
         cache.beginCommit(changes)
         defer { cache.endCommit(changes) }
         try await pool.write { db in
-            let applied = try String.fetchAll(
-                db,
-                sql: "SELECT identifier FROM migrations WHERE module = ? ORDER BY position",
-                arguments: [module]
-            )
-            let pending = try pendingMigrations(module: module, applied: applied, declared: migrations)
             let transaction = SQLiteTransaction(db)
             let now = Date().formatted(.iso8601)
-            for (position, migration) in zip(pending.indices, pending) {
-                try migration.apply(transaction)
-                try db.execute(
-                    sql: "INSERT INTO migrations (module, position, identifier, applied_at) VALUES (?, ?, ?, ?)",
-                    arguments: [module, position, migration.identifier, now]
-                )
+            // Every module is checked before any migration runs, so that a mismatch applies nothing.
+            for (module, pending) in try pending(db) {
+                for (position, migration) in zip(pending.indices, pending) {
+                    try migration.apply(transaction)
+                    try db.execute(
+                        sql: "INSERT INTO migrations (module, position, identifier, applied_at) VALUES (?, ?, ?, ?)",
+                        arguments: [module, position, migration.identifier, now]
+                    )
+                }
             }
         }
     }

@@ -277,14 +277,49 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func severalModulesMigrateTogether(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try backend.open(in: directory)
+            let log = StepLog()
+            let step = { (id: String) in StoreMigration.logging(id, to: log) }
+            try await store.migrate(module: "iam", [step("iam-1")])
+            try await store.migrate([("iam", [step("iam-1"), step("iam-2")]), ("s3", [step("s3-1")]), ("kms", [])])
+            try await store.migrate([("iam", [step("iam-1"), step("iam-2")]), ("s3", [step("s3-1")])])
+            #expect(log.steps == ["iam-1", "iam-2", "s3-1"])
+            // What the batch recorded is what a single module's call finds applied.
+            try await store.migrate(module: "s3", [step("s3-1"), step("s3-2")])
+            #expect(log.steps == ["iam-1", "iam-2", "s3-1", "s3-2"])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aMismatchInOneModuleAppliesNoneOfTheBatch(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try backend.open(in: directory)
+            let log = StepLog()
+            let step = { (id: String) in StoreMigration.logging(id, to: log) }
+            try await store.migrate(module: "kms", [step("a"), step("b")])
+            await #expect(throws: StorageError(.migrationMismatch)) {
+                try await store.migrate([("iam", [step("iam-1")]), ("kms", [step("b"), step("a")])])
+            }
+            await #expect(throws: Boom.self) {
+                try await store.migrate([("iam", [step("iam-1")]), ("s3", [StoreMigration("bad") { _ in throw Boom() }])])
+            }
+            await #expect(throws: StorageError(.migrationMismatch)) {
+                try await store.migrate([("iam", [step("iam-1")]), ("iam", [step("iam-1"), step("iam-2")])])
+            }
+            #expect(try await store.read { try $0.get("m", "iam-1") } == nil)
+            try await store.migrate(module: "iam", [step("iam-1")])
+            #expect(log.steps == ["a", "b", "iam-1", "iam-1"])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func aFailingMigrationIsNotRecorded(_ backend: Backend) async throws {
         try await withTemporaryDirectory { directory in
             let store = try backend.open(in: directory)
             let log = StepLog()
-            let ok = StoreMigration("ok") { w in
-                log.append("ok")
-                try w.put("m", "ok", [])
-            }
+            let ok = StoreMigration.logging("ok", to: log)
             let bad = StoreMigration("bad") { _ in
                 log.append("bad")
                 throw Boom()
@@ -314,6 +349,16 @@ import Testing
             #expect(log.steps == ["v1"])
             try await store.write { try $0.put("a", "1", "after".bytes) }
             #expect(try await store.read { try $0.get("a", "1") } == "after".bytes)
+        }
+    }
+}
+
+extension StoreMigration {
+    /// A migration that logs its identifier and leaves a key of that name in namespace `m`.
+    static func logging(_ id: String, to log: StepLog) -> StoreMigration {
+        StoreMigration(id) { w in
+            log.append(id)
+            try w.put("m", id, [])
         }
     }
 }
