@@ -52,6 +52,9 @@ public final class AuditLog: Sendable {
     public let maxEvents: Int?
     /// Events this process indexed, less those it trimmed (for ``maxEvents``).
     private let indexedCount = Atomic<Int>(0)
+    /// Set while a trim runs. Trims side by side (the background indexer's and lookups') each computed the
+    /// same excess and deleted it, down to no events at all.
+    private let trimming = Atomic<Bool>(false)
     private let log: EventLog
     /// Whether the next indexing reads the log after the checkpoint: at first (what the last run left
     /// unindexed), and after an indexing transaction failed (the records it had taken).
@@ -268,6 +271,9 @@ public final class AuditLog: Sendable {
     /// Deletes the oldest events beyond ``maxEvents`` (those this process indexed), oldest first.
     private func trimToMaxEvents() async throws {
         guard let maxEvents else { return }
+        // Indexing that finds a trim running leaves the excess to it, or to the next one.
+        guard trimming.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
+        defer { trimming.store(false, ordering: .releasing) }
         let excess = indexedCount.load(ordering: .relaxed) - maxEvents
         guard excess > 0 else { return }
         let purged = try await purgeOldest(limit: excess) { _ in true }

@@ -559,6 +559,38 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         #expect(oldestKept.event.eventName == kept.last)
     }
 
+    @Test(arguments: 0..<5)
+    func concurrentIndexingNeverTrimsBelowTheLimit(_ attempt: Int) async throws {
+        // The background indexer and every lookup index (and trim) at once; each used to compute the same
+        // excess and delete it, leaving fewer events than the limit.
+        // SQLite's writes suspend (group commit), so the trims interleave as they do in a server.
+        try await withTemporaryAuditDirectory { directory in
+            let clock = ManualClock(base)
+            let log = try AuditLog(
+                store: try SQLiteMetadataStore(directory: directory), clock: clock.wallClock, events: MemoryEventLogMedium(),
+                maxEvents: 40, maxEventFileSize: 4096
+            )
+            for i in 0..<40 {
+                try await log.record(makeEvent(at: clock.wallClock.now, name: "Call\(i)"))
+                clock.advance(by: 0.01)
+            }
+            try await log.indexPending()
+            for round in 0..<5 {
+                for i in 0..<10 {
+                    try await log.record(makeEvent(at: clock.wallClock.now, name: "Call\(round)-\(i)"))
+                    clock.advance(by: 0.01)
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<8 { group.addTask { try await log.indexPending() } }
+                    try await group.waitForAll()
+                }
+                let kept = try await lookupAll(log, LookupQuery(recipientAccountId: accountA))
+                #expect(kept.count >= 40, "round \(round): \(kept.count) events kept")
+                #expect(kept.count <= 60, "round \(round): \(kept.count) events kept")
+            }
+        }
+    }
+
     @Test func aFileGoesOnceItsRecordsAreAllOlderThanTheCutoff() async throws {
         let medium = MemoryEventLogMedium()
         for file: Int64 in [1_000, 2_000, 3_000] { try medium.create(file, header: EventLog.header) }
