@@ -104,6 +104,12 @@ public final class AuditLog: Sendable {
         try await log.append(event.cloudTrailJSONBytes, keys: keys)
     }
 
+    /// Gets the log ready for the first record in the background (a server calls this as it starts), so
+    /// that the first request does not wait for a new file's fsyncs.
+    public func prepareForRecording() {
+        log.prepareFile()
+    }
+
     // MARK: Indexing
 
     /// Writes the index entries of every durable record not indexed yet; returns how many.

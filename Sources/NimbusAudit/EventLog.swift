@@ -131,6 +131,19 @@ final class EventLog: Sendable {
         }
     }
 
+    /// Makes the file the next records go to now, in the background, unless there is one: making a file
+    /// waits for three fsyncs (the file, its directory and the directory's own entry), which the first
+    /// request of every process would otherwise wait for. On the writer's queue, so a batch written
+    /// meanwhile waits for it and then uses it.
+    func prepareFile() {
+        guard medium.writesBlock else { return }
+        queue.async { [self] in
+            let current = state.withLock { $0.current }
+            // A failure leaves no file; the first batch then tries again and reports it.
+            _ = try? fileForWriting(current)
+        }
+    }
+
     /// `append` without a queue, for media that do not block: one frame, written under the state's lock
     /// so that frames stay in the order of their locations.
     private func appendInline(_ record: [UInt8], keys: EventKeys) throws {

@@ -237,6 +237,7 @@ public struct NimbusRuntime: Sendable {
         // The models, which nothing here needs until the services are made, are parsed meanwhile.
         let models = Task.detached(priority: .high) { NimbusServer.loadModels() }
         let state = try await NimbusState.open(configuration, clock: clock)
+        state.audit.prepareForRecording()
         let (account, secret) = try await state.accounts.ensureDefault(
             accountID: configuration.accountID,
             accessKeyID: configuration.rootAccessKeyID,

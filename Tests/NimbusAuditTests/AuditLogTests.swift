@@ -518,6 +518,25 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         }
     }
 
+    /// A server makes its first file as it starts, so that its first request waits only for its own record.
+    @Test func aPreparedLogWritesItsFirstRecordsToTheFileMadeAhead() async throws {
+        try await withTemporaryAuditDirectory { directory in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let medium = try logMedium(directory)
+            let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base), events: medium)
+            log.prepareForRecording()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try medium.files().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            let made = try medium.files()
+            #expect(made.count == 1)
+            log.prepareForRecording()  // there is a file: nothing more
+            try await log.record(makeEvent(at: base, name: "First"))
+            try await log.record(makeEvent(at: base.addingTimeInterval(1), name: "Second"))
+            #expect(try medium.files() == made)
+            #expect(try await log.lookup(LookupQuery(recipientAccountId: accountA)).events.map(\.eventName) == ["Second", "First"])
+        }
+    }
+
     /// The file being appended to is kept open; one deleted under it must not swallow records.
     @Test func aLogFileDeletedBehindTheLogsBackIsNotWrittenInto() async throws {
         try await withTemporaryAuditDirectory { directory in
