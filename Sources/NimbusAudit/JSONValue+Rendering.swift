@@ -37,7 +37,7 @@ extension JSONValue {
             } else {
                 output.append(contentsOf: "\(n)".utf8)
             }
-        case .string(let s): Self.writeString(s, to: &output)
+        case .string(let s): JSONString.append(s, to: &output)
         case .array(let items):
             output.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
@@ -49,7 +49,7 @@ extension JSONValue {
             output.append(UInt8(ascii: "{"))
             for (i, (key, value)) in members.enumerated() {
                 if i > 0 { output.append(UInt8(ascii: ",")) }
-                Self.writeString(key, to: &output)
+                JSONString.append(key, to: &output)
                 output.append(UInt8(ascii: ":"))
                 value.write(to: &output)
             }
@@ -57,42 +57,12 @@ extension JSONValue {
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// A JSON string: runs of bytes that need no escape are copied whole.
-    static func writeString(_ s: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { bytes in
-            var runStart = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-                runStart = i + 1
-                output.append(UInt8(ascii: "\\"))
-                switch b {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(b)
-                case 0x0A: output.append(UInt8(ascii: "n"))
-                case 0x0D: output.append(UInt8(ascii: "r"))
-                case 0x09: output.append(UInt8(ascii: "t"))
-                case 0x08: output.append(UInt8(ascii: "b"))
-                case 0x0C: output.append(UInt8(ascii: "f"))
-                default:
-                    output.append(contentsOf: "u00".utf8)
-                    output.append(hexDigits[Int(b >> 4)])
-                    output.append(hexDigits[Int(b & 0x0F)])
-                }
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
-        }
-        output.append(UInt8(ascii: "\""))
-    }
-
     /// A JSON array of strings, as ``compactJSON()`` writes `.array(strings.map(JSONValue.string))`.
     static func compactJSONBytes(strings: [String]) -> [UInt8] {
         var output: [UInt8] = [UInt8(ascii: "[")]
         for (i, string) in strings.enumerated() {
             if i > 0 { output.append(UInt8(ascii: ",")) }
-            writeString(string, to: &output)
+            JSONString.append(string, to: &output)
         }
         output.append(UInt8(ascii: "]"))
         return output

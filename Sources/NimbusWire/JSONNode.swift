@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import NimbusCore
+
 /// A parsed JSON document that keeps object members in order and numbers as written.
 ///
 /// Used for the API models (whose member order the XML serializers follow) and for request bodies,
@@ -330,7 +332,7 @@ package struct JSONWriter {
         case .null: append("null")
         case .bool(let b): append(b ? "true" : "false")
         case .number(let n): append(n)
-        case .string(let s): writeString(s)
+        case .string(let s): JSONString.append(s, to: &bytes)
         case .array(let items):
             bytes.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
@@ -342,7 +344,7 @@ package struct JSONWriter {
             bytes.append(UInt8(ascii: "{"))
             for (i, (k, v)) in members.enumerated() {
                 if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                writeString(k)
+                JSONString.append(k, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
                 write(v)
             }
@@ -351,28 +353,6 @@ package struct JSONWriter {
     }
 
     private mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8) }
-
-    private mutating func writeString(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case 0x22: append("\\\"")
-            case 0x5C: append("\\\\")
-            case 0x0A: append("\\n")
-            case 0x0D: append("\\r")
-            case 0x09: append("\\t")
-            case 0x08: append("\\b")
-            case 0x0C: append("\\f")
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                append("\\u00")
-                bytes.append(hex[Int(b >> 4)])
-                bytes.append(hex[Int(b & 0xF)])
-            default: bytes.append(b)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
 
     package static func encode(_ node: JSONNode) -> [UInt8] {
         var w = JSONWriter()

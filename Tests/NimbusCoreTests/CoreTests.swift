@@ -140,3 +140,22 @@ import Testing
         #expect("ÄB".lowercasedASCII() == "Äb")
     }
 }
+
+@Suite struct JSONStringTests {
+    private func quoted(_ s: String) -> String {
+        var out: [UInt8] = []
+        JSONString.append(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func escapesOnlyWhatJSONRequires() throws {
+        #expect(quoted("") == #""""#)
+        #expect(quoted("plain/ascii") == #""plain/ascii""#)
+        #expect(quoted("a\"b\\c\nd\re\tf\u{8}g\u{C}h\u{1}i\u{1F}") == #""a\"b\\c\nd\re\tf\bg\fh\u0001i\u001f""#)
+        #expect(quoted("caf\u{E9} \u{1F600}") == "\"caf\u{E9} \u{1F600}\"")
+        // What Foundation's parser reads back is the string itself.
+        let tricky = "\"\\\u{0}x\u{7F}\u{2028}é\"end\\"
+        let parsed = try JSONSerialization.jsonObject(with: Data(quoted(tricky).utf8), options: .fragmentsAllowed) as? String
+        #expect(parsed == tricky)
+    }
+}
