@@ -273,26 +273,37 @@ package struct XMLWriter {
 
     package mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
+    // Byte by byte rather than by concatenating strings: every element of every response passes here, and
+    // each `"<" + name` was an allocation.
     package mutating func open(_ name: String, attributes: [(String, String)] = []) {
-        raw("<" + name)
-        for (k, v) in attributes {
-            raw(" \(k)=\"")
-            escape(v)
-            raw("\"")
-        }
-        raw(">")
+        startTag(name, attributes)
+        bytes.append(UInt8(ascii: ">"))
     }
 
-    package mutating func close(_ name: String) { raw("</\(name)>") }
+    package mutating func close(_ name: String) {
+        bytes.append(UInt8(ascii: "<"))
+        bytes.append(UInt8(ascii: "/"))
+        raw(name)
+        bytes.append(UInt8(ascii: ">"))
+    }
 
     package mutating func empty(_ name: String, attributes: [(String, String)] = []) {
-        raw("<" + name)
+        startTag(name, attributes)
+        bytes.append(UInt8(ascii: "/"))
+        bytes.append(UInt8(ascii: ">"))
+    }
+
+    private mutating func startTag(_ name: String, _ attributes: [(String, String)]) {
+        bytes.append(UInt8(ascii: "<"))
+        raw(name)
         for (k, v) in attributes {
-            raw(" \(k)=\"")
+            bytes.append(UInt8(ascii: " "))
+            raw(k)
+            bytes.append(UInt8(ascii: "="))
+            bytes.append(UInt8(ascii: "\""))
             escape(v)
-            raw("\"")
+            bytes.append(UInt8(ascii: "\""))
         }
-        raw("/>")
     }
 
     package mutating func element(_ name: String, _ text: String) {
@@ -301,16 +312,26 @@ package struct XMLWriter {
         close(name)
     }
 
+    /// Appends `text` with `&`, `<`, `>`, `"` and CR escaped; runs that need no escape are copied whole.
     package mutating func escape(_ text: String) {
-        for c in text.utf8 {
-            switch c {
-            case UInt8(ascii: "&"): raw("&amp;")
-            case UInt8(ascii: "<"): raw("&lt;")
-            case UInt8(ascii: ">"): raw("&gt;")
-            case UInt8(ascii: "\""): raw("&quot;")
-            case 0x0D: raw("&#xD;")
-            default: bytes.append(c)
+        var text = text
+        text.withUTF8 { utf8 in
+            var runStart = 0
+            for (i, c) in utf8.enumerated() {
+                let entity: StaticString
+                switch c {
+                case UInt8(ascii: "&"): entity = "&amp;"
+                case UInt8(ascii: "<"): entity = "&lt;"
+                case UInt8(ascii: ">"): entity = "&gt;"
+                case UInt8(ascii: "\""): entity = "&quot;"
+                case 0x0D: entity = "&#xD;"
+                default: continue
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+                bytes.append(contentsOf: UnsafeBufferPointer(start: entity.utf8Start, count: entity.utf8CodeUnitCount))
+                runStart = i + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
     }
 }

@@ -342,3 +342,22 @@ extension RestXMLProtocolTests {
         #expect(input == .structure(["KeyId": .string("k"), "Plaintext": .blob(Array("hi".utf8)), "EncryptionContext": .map(["a": .string("b")])]))
     }
 }
+
+@Suite struct XMLWriterTests {
+    @Test func escapesTextAndAttributesAndReadsBack() throws {
+        var w = XMLWriter(declaration: true)
+        let text = "a&b<c>d\"e\rf 'g' é/\u{1F600}"
+        w.open("Root", attributes: [("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/"), ("note", text)])
+        w.element("Key", text)
+        w.element("Empty", "")
+        w.empty("Marker", attributes: [("v", "<&>")])
+        w.close("Root")
+        let xml = String(decoding: w.bytes, as: UTF8.self)
+        #expect(xml == #"<?xml version="1.0" encoding="UTF-8"?><Root xmlns="http://s3.amazonaws.com/doc/2006-03-01/" note="a&amp;b&lt;c&gt;d&quot;e&#xD;f 'g' é/😀">"#
+            + #"<Key>a&amp;b&lt;c&gt;d&quot;e&#xD;f 'g' é/😀</Key><Empty></Empty><Marker v="&lt;&amp;&gt;"/></Root>"#)
+        let root = try XMLTreeParser().parse(w.bytes)
+        #expect(root.attributes["note"] == text)
+        #expect(root.children.first?.text == text)
+        #expect(root.children.last?.attributes["v"] == "<&>")
+    }
+}
