@@ -124,8 +124,9 @@ public enum NimbusServer {
         let clock = offset == 0 ? WallClock.system : WallClock { Date().addingTimeInterval(offset) }
         let runtime = try await NimbusRuntime.make(configuration, logger: logger, clock: clock, startedAt: startedAt)
         let state = runtime.state
-        if let dir = state.dataDirectory {
-            try CredentialsFile.write(accessKeyID: runtime.account.rootAccessKeyID, secret: runtime.secret, region: configuration.region, in: dir)
+        // Written while the CA is loaded or made (each file write waits for its fsync); awaited before the banner.
+        async let credentialsWritten: Void? = state.dataDirectory.map {
+            try CredentialsFile.write(accessKeyID: runtime.account.rootAccessKeyID, secret: runtime.secret, region: configuration.region, in: $0)
         }
 
         var appLogger = logger
@@ -142,13 +143,9 @@ public enum NimbusServer {
         listeners.append((plain, "http listener"))
         var caPath: String?
         if configuration.tlsPort > 0 {
-            let ca = try TLSMaterial.certificateAuthority(state: state)
+            let ca = try await TLSMaterial.certificateAuthority(state: state)
             let tls = try ca.serverTLSConfiguration(extraNames: [configuration.host])
-            if let dir = state.dataDirectory {
-                let url = dir.appendingPathComponent("ca.pem")
-                try Data(try ca.certificatePEM.utf8).write(to: url, options: .atomic)
-                caPath = url.path
-            }
+            caPath = state.dataDirectory?.appendingPathComponent("ca.pem").path
             let secure = Application(
                 responder: NimbusResponder(
                     pipeline: runtime.pipeline, admin: runtime.admin, isSecure: true, maxBufferedBody: configuration.maxBufferedBody
@@ -190,6 +187,7 @@ public enum NimbusServer {
                 logger.error("audit retention sweep failed", metadata: ["error": "\(error)"])
             })
         )
+        _ = try await credentialsWritten
         Banner.print(
             configuration: configuration, account: runtime.account, secret: runtime.secret,
             dataDirectory: state.dataDirectory, caPath: caPath

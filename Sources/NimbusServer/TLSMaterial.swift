@@ -13,7 +13,8 @@ import X509
 
 /// Where the local CA lives: `ca.pem` in the clear for clients, its key sealed under the root key.
 enum TLSMaterial {
-    static func certificateAuthority(state: NimbusState) throws -> LocalCertificateAuthority {
+    /// The CA of the data dir, made (and both files written) at the first start or when it nears its end.
+    static func certificateAuthority(state: NimbusState) async throws -> LocalCertificateAuthority {
         guard let dir = state.dataDirectory else { return try .create() }
         let keyURL = dir.appendingPathComponent("ca.key.sealed")
         let pemURL = dir.appendingPathComponent("ca.pem")
@@ -26,7 +27,10 @@ enum TLSMaterial {
         }
         let ca = try LocalCertificateAuthority.create()
         let sealed = try state.rootKey.seal(Array(ca.caKey.rawRepresentation), context: "local-ca-key")
-        try FileSystem.writePrivate(Data(sealed), to: keyURL)
+        // Each write waits for its fsync (Foundation syncs what it writes); side by side, the waits overlap.
+        async let keyWritten: Void = FileSystem.writePrivate(Data(sealed), to: keyURL)
+        async let pemWritten: Void = Data(try ca.certificatePEM.utf8).write(to: pemURL, options: .atomic)
+        _ = try await (keyWritten, pemWritten)
         return ca
     }
 }

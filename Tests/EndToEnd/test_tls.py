@@ -90,3 +90,21 @@ def test_health_over_https(server):
     r = requests.get(server.tls_url + "/_nimbus/health", verify=str(server.data_dir / "ca.pem"), timeout=10)
     assert r.status_code == 200
     assert "sts" in r.json()["services"]
+
+
+def test_ca_survives_a_restart_and_a_lost_ca_pem_brings_a_new_ca(fresh_server):
+    import requests
+    server = fresh_server.start()
+    ca_pem = server.data_dir / "ca.pem"
+    first = ca_pem.read_bytes()
+    server.restart()
+    assert ca_pem.read_bytes() == first, "a restart replaced the CA that clients trust"
+    assert requests.get(server.tls_url + "/_nimbus/health", verify=str(ca_pem), timeout=10).status_code == 200
+    # Without its certificate the sealed key is of no use to clients: a new CA is made, both files written.
+    server.stop()
+    ca_pem.unlink()
+    server.start()
+    assert ca_pem.read_bytes() != first
+    assert requests.get(server.tls_url + "/_nimbus/health", verify=str(ca_pem), timeout=10).status_code == 200
+    assert oct((server.data_dir / "ca.key.sealed").stat().st_mode & 0o777) == "0o600"
+    assert "aws_secret_access_key" in (server.data_dir / "credentials").read_text()
