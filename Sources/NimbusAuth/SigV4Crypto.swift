@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 package import Crypto
+import NimbusCore
 import Synchronization
 package import Foundation
 
@@ -44,22 +45,8 @@ package enum SigV4Crypto {
         return key
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     package static func hex(_ bytes: some ContiguousBytes) -> String {
-        bytes.withUnsafeBytes { hex($0) }
-    }
-
-    package static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
-            var i = 0
-            for byte in bytes {
-                buffer[i] = hexDigits[Int(byte >> 4)]
-                buffer[i + 1] = hexDigits[Int(byte & 0x0F)]
-                i += 2
-            }
-            return i
-        }
+        bytes.withUnsafeBytes { Hex.encode($0) }
     }
 
     /// Compares in time that depends only on the lengths, never on where the first difference is.

@@ -159,3 +159,13 @@ import Testing
         #expect(parsed == tricky)
     }
 }
+
+@Suite struct HexTests {
+    @Test func writesLowercasePairs() {
+        #expect(Hex.encode([UInt8]()) == "")
+        #expect(Hex.encode([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+        #expect(Hex.encode((0...255).map(UInt8.init)) == (0...255).map { String(format: "%02x", $0) }.joined())
+        // A sequence without contiguous storage takes the other path, to the same answer.
+        #expect(Hex.encode(stride(from: UInt8(250), through: 255, by: 1)) == "fafbfcfdfeff")
+    }
+}

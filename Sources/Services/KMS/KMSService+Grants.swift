@@ -85,7 +85,7 @@ extension KMSService {
         }
         try Self.dryRunCheck(input.DryRun)
         let prefix = KMSKeys.key(key.account, key.region, key.keyID) + "/"
-        let grantID = KeyMaterial.randomBytes(32).map { String(format: "%02x", $0) }.joined()
+        let grantID = Hex.encode(KeyMaterial.randomBytes(32))
         let token = Self.grantToken(storeKeyPrefix: prefix, grantID: grantID)
         let grant = GrantRecord(
             KeyId: key.arn, GrantId: grantID, Name: input.Name, CreationDate: clock.now,
@@ -110,7 +110,7 @@ extension KMSService {
 
     /// An opaque token naming the grant: base64 of its store key and 16 random bytes.
     static func grantToken(storeKeyPrefix: String, grantID: String) -> String {
-        let nonce = KeyMaterial.randomBytes(16).map { String(format: "%02x", $0) }.joined()
+        let nonce = Hex.encode(KeyMaterial.randomBytes(16))
         return Data("\(storeKeyPrefix)\(grantID)#\(nonce)".utf8).base64EncodedString()
     }
 

@@ -73,7 +73,7 @@ extension KMSService {
         let wrapping = try _RSA.Signing.PrivateKey(keySize: size)
         var privateDER = [UInt8](wrapping.pkcs8DERRepresentation)
         defer { wipe(&privateDER) }
-        let tokenID = KeyMaterial.randomBytes(24).map { String(format: "%02x", $0) }.joined()
+        let tokenID = Hex.encode(KeyMaterial.randomBytes(24))
         let validTo = clock.now.addingTimeInterval(Self.importParametersLifetime)
         let record = ImportParametersRecord(
             tokenID: tokenID, wrappingAlgorithm: input.WrappingAlgorithm, wrappingKeySpec: input.WrappingKeySpec,
@@ -210,7 +210,7 @@ extension KMSService {
     /// A commitment to imported material, so a re-import must bring the same material, as AWS requires.
     /// Domain-separated SHA-256 over the key id and material: it identifies, and does not reveal, the key.
     static func importFingerprint(keyID: String, material: [UInt8]) -> String {
-        SHA256.hash(data: Array("nimbus-kms-import-fingerprint/\(keyID)/".utf8) + material).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array("nimbus-kms-import-fingerprint/\(keyID)/".utf8) + material))
     }
 
     struct DeleteImportedKeyMaterialInput: Decodable, Sendable {

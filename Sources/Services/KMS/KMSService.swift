@@ -248,6 +248,6 @@ public final class KMSService: Sendable {
 /// Hex of a SHA-256, for identifiers.
 enum SHA256Hex {
     static func hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: bytes))
     }
 }

@@ -201,7 +201,7 @@ public final class S3Service: Sendable {
 
     /// The canonical user id S3 shows as an owner's `ID`: stable per account, 64 hex digits.
     static func canonicalUserID(_ account: String) -> String {
-        SHA256.hash(data: Array("nimbus-canonical-user:\(account)".utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array("nimbus-canonical-user:\(account)".utf8)))
     }
 
     static func owner(_ account: String) -> ShapeValue {
