@@ -273,7 +273,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "NimbusS3Tests", dependencies: ["NimbusS3", "NimbusCore", "NimbusWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "NimbusS3Tests", dependencies: ["NimbusS3", "NimbusBlobStore", "NimbusCore", "NimbusWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusBlobStoreTests",
             dependencies: ["NimbusBlobStore", "NimbusCore", .product(name: "Crypto", package: "swift-crypto")],

@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import NimbusCore
+
 /// How a blob's pieces protect it.
 public enum BlobRedundancy: String, Sendable, Codable, Hashable {
     /// Two data shards and their XOR parity in three directories: 1.5× the bytes, survives the loss
@@ -55,11 +57,37 @@ public struct StoredBlob: Sendable, Codable, Hashable {
     }
 
     /// The MD5 in lowercase hex, the form of an ETag.
-    public var md5Hex: String {
-        md5.map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
-        }.joined()
+    public var md5Hex: String { Hex.encode(md5) }
+}
+
+// The MD5 is stored as base64 (see `encodeBytes`); the other members as synthesized.
+extension StoredBlob {
+    private enum CodingKeys: String, CodingKey {
+        case id, size, md5, checksums, redundancy, segmentSize, placement
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id),
+            size: try c.decode(Int64.self, forKey: .size),
+            md5: try c.decodeBytes(forKey: .md5),
+            checksums: try c.decode([ChecksumAlgorithm: String].self, forKey: .checksums),
+            redundancy: try c.decode(BlobRedundancy.self, forKey: .redundancy),
+            segmentSize: try c.decode(Int.self, forKey: .segmentSize),
+            placement: try c.decode([Int].self, forKey: .placement)
+        )
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(size, forKey: .size)
+        try c.encodeBytes(md5, forKey: .md5)
+        try c.encode(checksums, forKey: .checksums)
+        try c.encode(redundancy, forKey: .redundancy)
+        try c.encode(segmentSize, forKey: .segmentSize)
+        try c.encode(placement, forKey: .placement)
     }
 }
 

@@ -353,3 +353,30 @@ import Testing
         }
     }
 }
+
+@Suite struct StoredBlobCodingTests {
+    let blob = StoredBlob(
+        id: "0123456789abcdef0123456789abcdef",
+        size: 4096,
+        md5: Array(Insecure.MD5.hash(data: Array("body".utf8))),
+        checksums: [.crc32c: "yZRlqg=="],
+        redundancy: .xorParity,
+        segmentSize: 65536,
+        placement: [2, 0, 1]
+    )
+
+    @Test func md5IsStoredAsBase64() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(blob), as: UTF8.self)
+        #expect(json == #"{"checksums":{"CRC32C":"yZRlqg=="},"id":"0123456789abcdef0123456789abcdef","md5":"hBotaJrYa9FhFEdFPCLG/A==","placement":[2,0,1],"redundancy":"xor-2+1","segmentSize":65536,"size":4096}"#)
+        #expect(try JSONDecoder().decode(StoredBlob.self, from: Data(json.utf8)) == blob)
+        #expect(blob.md5Hex == "841a2d689ad86bd1611447453c22c6fc")
+    }
+
+    /// Records written before the MD5 was base64 keep working.
+    @Test func readsTheMD5AsANumberArray() throws {
+        let old = #"{"checksums":{"CRC32C":"yZRlqg=="},"id":"0123456789abcdef0123456789abcdef","md5":[132,26,45,104,154,216,107,209,97,20,71,69,60,34,198,252],"placement":[2,0,1],"redundancy":"xor-2+1","segmentSize":65536,"size":4096}"#
+        #expect(try JSONDecoder().decode(StoredBlob.self, from: Data(old.utf8)) == blob)
+    }
+}

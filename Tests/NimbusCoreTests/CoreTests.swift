@@ -169,3 +169,53 @@ import Testing
         #expect(Hex.encode(stride(from: UInt8(250), through: 255, by: 1)) == "fafbfcfdfeff")
     }
 }
+
+@Suite struct BytesCodingTests {
+    private struct Record: Codable, Equatable {
+        var digest: [UInt8]
+        var sealed: [UInt8]?
+
+        enum CodingKeys: String, CodingKey { case digest, sealed }
+
+        init(digest: [UInt8], sealed: [UInt8]?) {
+            self.digest = digest
+            self.sealed = sealed
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            digest = try c.decodeBytes(forKey: .digest)
+            sealed = try c.decodeBytesIfPresent(forKey: .sealed)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeBytes(digest, forKey: .digest)
+            try c.encodeBytesIfPresent(sealed, forKey: .sealed)
+        }
+    }
+
+    @Test func writesBase64AndReadsItBack() throws {
+        let record = Record(digest: [0, 1, 2, 0xfe, 0xff], sealed: nil)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(record), as: UTF8.self)
+        #expect(json == #"{"digest":"AAEC\/v8="}"#)
+        #expect(try JSONDecoder().decode(Record.self, from: Data(json.utf8)) == record)
+        let both = Record(digest: [], sealed: Array(repeating: 7, count: 60))
+        #expect(try JSONDecoder().decode(Record.self, from: try encoder.encode(both)) == both)
+    }
+
+    @Test func readsRecordsWrittenAsNumberArrays() throws {
+        let old = #"{"digest":[0,1,2,254,255],"sealed":[9,8]}"#
+        #expect(try JSONDecoder().decode(Record.self, from: Data(old.utf8)) == Record(digest: [0, 1, 2, 254, 255], sealed: [9, 8]))
+        let absent = #"{"digest":[],"sealed":null}"#
+        #expect(try JSONDecoder().decode(Record.self, from: Data(absent.utf8)) == Record(digest: [], sealed: nil))
+    }
+
+    @Test func refusesWhatIsNeither() {
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Record.self, from: Data(#"{"digest":"not base64!"}"#.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Record.self, from: Data(#"{"digest":[256]}"#.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Record.self, from: Data(#"{"digest":{}}"#.utf8)) }
+    }
+}

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import NimbusBlobStore
 import NimbusCore
 import NimbusWire
 import Testing
@@ -97,5 +98,32 @@ import Testing
         #expect(try S3Service.requestedGrants(.structure(["ACL": .string("bucket-owner-full-control")]), bucketOwner: "1") == [])
         #expect(try S3Service.requestedGrants(.empty, bucketOwner: "1") == nil)
         #expect(throws: AWSError.self) { try S3Service.requestedGrants(.structure(["ACL": .string("nope")]), bucketOwner: "1") }
+    }
+}
+
+@Suite struct ObjectRecordCodingTests {
+    /// An object record as a data dir made before the piece's byte fields were base64.
+    static let legacy = #"""
+    {"encryption":"AES256","etag":"\"841a2d689ad86bd1611447453c22c6fc\"","key":"k","lastModified":785000000,"metadata":{},"owner":"123456789012",
+     "pieces":[{"blob":{"checksums":{},"id":"0123456789abcdef0123456789abcdef","md5":[132,26,45,104,154,216,107,209,97,20,71,69,60,34,198,252],
+     "placement":[0,1],"redundancy":"mirror-2","segmentSize":65536,"size":4},"sealedKey":[1,2,3,250]}],"size":4}
+    """#
+
+    @Test func readsPiecesWrittenAsNumberArraysAndWritesBase64() throws {
+        let record = try JSONDecoder().decode(ObjectRecord.self, from: Data(Self.legacy.utf8))
+        #expect(record.pieces.count == 1)
+        #expect(record.pieces[0].sealedKey == [1, 2, 3, 250])
+        #expect(record.pieces[0].kmsKey == nil)
+        #expect(record.pieces[0].blob.md5Hex == "841a2d689ad86bd1611447453c22c6fc")
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(record), as: UTF8.self)
+        #expect(json.contains(#""sealedKey":"AQID+g==""#))
+        #expect(json.contains(#""md5":"hBotaJrYa9FhFEdFPCLG/A==""#))
+        #expect(!json.contains("kmsKey"))
+        let again = try JSONDecoder().decode(ObjectRecord.self, from: Data(json.utf8))
+        #expect(again.pieces[0].sealedKey == [1, 2, 3, 250])
+        #expect(again.pieces[0].blob == record.pieces[0].blob)
     }
 }

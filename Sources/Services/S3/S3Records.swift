@@ -8,6 +8,7 @@
 
 import Foundation
 import NimbusBlobStore
+import NimbusCore
 
 /// Where S3 keeps its metadata. Bucket names are global (as in AWS), so buckets are keyed by name alone.
 enum S3Keys {
@@ -87,6 +88,29 @@ struct DataPiece: Codable, Sendable {
     var kmsKey: [UInt8]? = nil
     /// SSE-KMS with a bucket key: the salt that derives this piece's key from the bucket key.
     var bucketKeySalt: [UInt8]? = nil
+}
+
+// The byte fields are stored as base64 (see `encodeBytes`).
+extension DataPiece {
+    private enum CodingKeys: String, CodingKey {
+        case blob, sealedKey, kmsKey, bucketKeySalt
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        blob = try c.decode(StoredBlob.self, forKey: .blob)
+        sealedKey = try c.decodeBytesIfPresent(forKey: .sealedKey)
+        kmsKey = try c.decodeBytesIfPresent(forKey: .kmsKey)
+        bucketKeySalt = try c.decodeBytesIfPresent(forKey: .bucketKeySalt)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(blob, forKey: .blob)
+        try c.encodeBytesIfPresent(sealedKey, forKey: .sealedKey)
+        try c.encodeBytesIfPresent(kmsKey, forKey: .kmsKey)
+        try c.encodeBytesIfPresent(bucketKeySalt, forKey: .bucketKeySalt)
+    }
 }
 
 struct ObjectRecord: Codable, Sendable {

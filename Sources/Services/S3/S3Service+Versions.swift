@@ -41,13 +41,12 @@ extension S3Service {
         build: @escaping @Sendable (any StoreWriter) throws -> (ObjectRecord, [DataPiece])
     ) async throws -> ObjectRecord {
         let now = clock.now
-        let versionID = Self.newVersionID()
         let result: (ObjectRecord, [DataPiece])
         do {
             result = try await store.write { tx in
-                guard let bucketRecord = try tx.getJSON(BucketRecord.self, S3Keys.buckets, bucket) else { throw AWSError.noSuchBucket(bucket) }
+                guard let bucketRecord = try Self.bucketRecords.get(tx, S3Keys.buckets, bucket) else { throw AWSError.noSuchBucket(bucket) }
                 let current = S3Keys.object(bucket, key)
-                let existing = try tx.getJSON(ObjectRecord.self, S3Keys.objects, current)
+                let existing = try Self.objectRecords.get(tx, S3Keys.objects, current)
                 try condition?.check(existing)
                 var (record, discarded) = try build(tx)
                 Self.applyDefaultRetention(bucketRecord, to: &record, now: now)
@@ -56,7 +55,7 @@ extension S3Service {
                     record.versionID = nil
                     if let existing { discarded += existing.pieces }
                 case "Enabled"?:
-                    record.versionID = versionID
+                    record.versionID = Self.newVersionID()
                     try Self.putVersion(record, bucket: bucket, at: now, in: tx)
                 default:
                     record.versionID = nil
@@ -75,9 +74,10 @@ extension S3Service {
     }
 
     static func newVersionID() -> String {
-        // 32 URL-safe characters, like S3's.
-        let bytes = SymmetricKey(size: .bits192).withUnsafeBytes { Data($0) }
-        return bytes.base64EncodedString().replacingOccurrences(of: "+", with: ".").replacingOccurrences(of: "/", with: "_")
+        // 32 URL-safe characters, like S3's: base64 of 24 random bytes (no padding) with `.` and `_`
+        // for `+` and `/`.
+        let base64 = SymmetricKey(size: .bits192).withUnsafeBytes { Data($0) }.base64EncodedData()
+        return String(decoding: base64.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: ".") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
     }
 
     /// Where a version written at `date` sorts among its key's versions: newest first.
