@@ -129,11 +129,13 @@ let package = Package(
         // Object data: encrypted, checksummed, spread redundantly over fault domains, scrubbed and repaired.
         .target(
             name: "NimbusBlobStore",
-            dependencies: ["NimbusCore", "CNimbusCRC", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["NimbusCore", "CNimbusCRC", "CNimbusSystem", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // CRC-32C with the CPU's instruction (SSE4.2, ARMv8 CRC32), which Swift cannot reach.
         .target(name: "CNimbusCRC"),
+        // Linux calls that Swift's Glibc module does not import (fallocate's zero range).
+        .target(name: "CNimbusSystem"),
         // CloudTrail events: recording (durable, group-committed) and lookup.
         .target(name: "NimbusAudit", dependencies: ["NimbusCore", "NimbusStorage", "NimbusBlobStore"], swiftSettings: swiftSettings),
         .target(

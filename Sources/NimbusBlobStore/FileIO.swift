@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import CNimbusSystem
 import Dispatch
 import Foundation
 import Synchronization
@@ -114,6 +115,26 @@ package enum FileIO {
         let result = fsync(fd)
         #endif
         guard result == 0 else { throw failure("fsync", path) }
+    }
+
+    /// Makes the file at `path` read as zeros, keeping its size and its blocks (allocated, so that the
+    /// next write into them allocates nothing); false where the file system cannot (then nothing changed).
+    static func zeroKeepingBlocks(_ path: String) -> Bool {
+        guard let fd = try? open(path, O_WRONLY) else { return false }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return false }
+        while nimbus_zero_range(fd, Int64(status.st_size)) != 0 {
+            guard errno == EINTR else { return false }
+        }
+        return true
+    }
+
+    /// Cuts the file to `length` bytes (retrying on EINTR).
+    package static func truncate(_ fd: CInt, to length: Int64, path: String) throws {
+        while ftruncate(fd, off_t(length)) != 0 {
+            guard errno == EINTR else { throw failure("ftruncate", path) }
+        }
     }
 
     /// Asks the kernel to start writing `count` bytes at `offset` back now, so the final sync finds

@@ -29,6 +29,8 @@ final class PieceWriter {
     let pieces: [Int]
     private let temporaryPaths: [String]
     private var descriptors: [CInt]
+    /// Whether the file in each slot is a spare, which may be longer than what this writer puts in it.
+    private var reused: [Bool]
     private var buffers: [[UInt8]]
     private var offsets: [Int64]
     private var lastWriteback: [Int64]
@@ -45,6 +47,7 @@ final class PieceWriter {
         let suffix = String(temporaryCounter.add(1, ordering: .relaxed).newValue)
         temporaryPaths = pieces.map { store.temporaryPath(layout: layout, piece: $0, suffix: suffix) }
         descriptors = Array(repeating: -1, count: pieces.count)
+        reused = Array(repeating: false, count: pieces.count)
         buffers = pieces.map { layout.header(piece: $0) }
         offsets = Array(repeating: 0, count: pieces.count)
         lastWriteback = Array(repeating: 0, count: pieces.count)
@@ -74,7 +77,7 @@ final class PieceWriter {
     func flush() throws {
         for slot in pieces.indices where !buffers[slot].isEmpty {
             if descriptors[slot] < 0 {
-                descriptors[slot] = try store.openTemporary(temporaryPaths[slot], root: root(slot))
+                (descriptors[slot], reused[slot]) = try store.openTemporary(temporaryPaths[slot], root: root(slot))
             }
             try buffers[slot].withUnsafeBytes { try FileIO.writeAll(descriptors[slot], $0, path: temporaryPaths[slot]) }
             offsets[slot] += Int64(buffers[slot].count)
@@ -91,14 +94,17 @@ final class PieceWriter {
     func finish(footer: [UInt8]) async throws {
         let jobs = pieces.indices.map { slot in
             buffers[slot] += footer
-            let (descriptor, path, bytes, root, store) = (descriptors[slot], temporaryPaths[slot], buffers[slot], root(slot), store)
+            let (descriptor, reused, path, bytes, root, store) = (descriptors[slot], reused[slot], temporaryPaths[slot], buffers[slot], root(slot), store)
+            let length = offsets[slot] + Int64(bytes.count)
             let durable = store.configuration.durable
             descriptors[slot] = -1
             buffers[slot] = []
             return { @Sendable in
-                let fd = descriptor >= 0 ? descriptor : try store.openTemporary(path, root: root)
+                let (fd, spare) = descriptor >= 0 ? (descriptor, reused) : try store.openTemporary(path, root: root)
                 defer { close(fd) }
                 try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+                // A spare's zeros past the new end go: the footer must be the file's last bytes.
+                if spare { try FileIO.truncate(fd, to: length, path: path) }
                 if durable { try FileIO.syncData(fd, path: path) }
             }
         }

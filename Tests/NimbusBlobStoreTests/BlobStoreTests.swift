@@ -270,8 +270,8 @@ import Testing
             let blob = try await store.write(body(randomBytes(70_000)), key: key, checksums: [], maxBytes: 1 << 30)
             #expect(files(under: root).count == 3)
             try await store.delete(blob)
-            // Nothing of the blob is left: its piece files are gone or kept empty as spares.
-            #expect(files(under: root).allSatisfy { $0.lastPathComponent.hasPrefix("spare-") && fileSize($0) == 0 })
+            // Nothing of the blob is left: its piece files are gone or kept as spares that read as zeros.
+            #expect(files(under: root).allSatisfy { $0.lastPathComponent.hasPrefix("spare-") && readsAsZeros($0) })
             try await store.delete(blob)  // already gone: fine
             await #expect(throws: BlobStoreError.notFound(blob.id)) { try await collect(store.read(blob, key: key, range: nil)) }
             #expect(try await store.scrub(bytesPerSecond: nil).blobsChecked == 0)
@@ -288,11 +288,33 @@ import Testing
             #expect(files(under: root).count == 3)
             let data = randomBytes(50_000)
             let new = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
-            // The new pieces are the old files, emptied and written again; no spare is left.
+            // The new pieces are the old files, zeroed, written again and trimmed; no spare is left.
             #expect(Set((0..<3).map { inode(piecePath(root, new, piece: $0)) }) == oldInodes)
             #expect(files(under: root).count == 3)
             #expect(try await collect(store.read(new, key: key, range: nil)) == data)
             #expect(try await store.scrub(bytesPerSecond: nil).corruptPieces == 0)
+        }
+    }
+
+    /// Spares are any size: pieces longer and shorter than the files they reuse read back whole, and
+    /// the scrubber finds every file the length its footer says.
+    @Test(arguments: [(1_000, 200_000), (200_000, 1_000), (70_000, 70_000)])
+    func sparesOfAnySizeAreWrittenAgain(_ sizes: (old: Int, new: Int)) async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let key = BlobKey.random()
+            let old = try await store.write(body(randomBytes(sizes.old, seed: 1)), key: key, checksums: [], maxBytes: 1 << 30)
+            let oldLengths = (0..<3).map { fileSize(piecePath(root, old, piece: $0)) }
+            try await store.delete(old)
+            #expect(files(under: root).allSatisfy { readsAsZeros($0) })
+            let data = randomBytes(sizes.new, seed: 2)
+            let new = try await store.write(body(data), key: key, checksums: [.crc32c], maxBytes: 1 << 30)
+            #expect(try await collect(store.read(new, key: key, range: nil)) == data)
+            let report = try await store.scrub(bytesPerSecond: nil)
+            #expect(report.corruptPieces == 0 && report.missingPieces == 0)
+            if sizes.old == sizes.new {
+                #expect((0..<3).map { fileSize(piecePath(root, new, piece: $0)) } == oldLengths)
+            }
         }
     }
 
@@ -305,7 +327,7 @@ import Testing
             }
             for blob in blobs { try await store.delete(blob) }
             let spares = files(under: root)
-            #expect(spares.allSatisfy { $0.lastPathComponent.hasPrefix("spare-") && fileSize($0) == 0 })
+            #expect(spares.allSatisfy { $0.lastPathComponent.hasPrefix("spare-") && readsAsZeros($0) })
             // Each blob has a piece in each of the three directories.
             #expect(spares.count == 3 * BlobStore.sparesPerRoot)
         }

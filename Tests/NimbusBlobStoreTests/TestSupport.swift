@@ -92,6 +92,12 @@ func fileSize(_ url: URL) -> Int {
     (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? -1
 }
 
+/// Whether every byte of the file reads as zero (an empty file does); false when it cannot be read.
+func readsAsZeros(_ url: URL) -> Bool {
+    guard let data = try? Data(contentsOf: url) else { return false }
+    return data.allSatisfy { $0 == 0 }
+}
+
 /// The inode number of a file (0 when it cannot be read): the same file after a rename has the same one.
 func inode(_ url: URL) -> UInt64 {
     ((try? FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber]) as? NSNumber)?.uint64Value ?? 0

@@ -1,0 +1,27 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#define _GNU_SOURCE
+#include "CNimbusSystem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#if defined(__linux__)
+#include <linux/falloc.h>
+#endif
+
+int nimbus_zero_range(int fd, int64_t length) {
+#if defined(__linux__) && defined(FALLOC_FL_ZERO_RANGE)
+    return fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, (off_t)length);
+#else
+    (void)fd;
+    (void)length;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
