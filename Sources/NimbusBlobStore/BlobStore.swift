@@ -245,17 +245,15 @@ public final class BlobStore: Sendable {
         return true
     }
 
-    /// Opens a new temporary file for writing at `path`: a spare of `root` renamed there (`reused`: it
-    /// may be longer than what is written, and the writer trims it), or a new, empty file.
-    func openTemporary(_ path: String, root: String) throws -> (fd: CInt, reused: Bool) {
+    /// Opens a temporary file to write a piece into: a spare of `root` where there is one, as it is and
+    /// under its own name (`reused`: it may be longer than what is written, and the writer trims it),
+    /// else a new, empty file at `path`. Returns where the file is.
+    func openTemporary(_ path: String, root: String) throws -> (fd: CInt, path: String, reused: Bool) {
         while let spare = spares.withLock({ $0[root]?.popLast() }) {
             // The scrubber's sweep of old temporary files may have taken it: then try the next one.
-            guard (try? FileIO.rename(spare, path)) != nil else { continue }
-            if let fd = try? FileIO.open(path, O_WRONLY) { return (fd, true) }
-            _ = try? FileIO.unlinkIfExists(path)
-            break
+            if let fd = try? FileIO.open(spare, O_WRONLY) { return (fd, spare, true) }
         }
-        return (try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600), false)
+        return (try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600), path, false)
     }
 
     // MARK: Statistics

@@ -27,7 +27,8 @@ final class PieceWriter {
     private let layout: BlobLayout
     /// The pieces this writer produces.
     let pieces: [Int]
-    private let temporaryPaths: [String]
+    /// Where each piece is written before it is published: a new name, or the spare the piece reuses.
+    private var temporaryPaths: [String]
     private var descriptors: [CInt]
     /// Whether the file in each slot is a spare, which may be longer than what this writer puts in it.
     private var reused: [Bool]
@@ -77,7 +78,7 @@ final class PieceWriter {
     func flush() throws {
         for slot in pieces.indices where !buffers[slot].isEmpty {
             if descriptors[slot] < 0 {
-                (descriptors[slot], reused[slot]) = try store.openTemporary(temporaryPaths[slot], root: root(slot))
+                (descriptors[slot], temporaryPaths[slot], reused[slot]) = try store.openTemporary(temporaryPaths[slot], root: root(slot))
             }
             try buffers[slot].withUnsafeBytes { try FileIO.writeAll(descriptors[slot], $0, path: temporaryPaths[slot]) }
             offsets[slot] += Int64(buffers[slot].count)
@@ -92,19 +93,21 @@ final class PieceWriter {
     /// Appends the footer (which holds the size, known only now), then writes, syncs and closes
     /// every file, all pieces at once (they are on different disks; on one, the syncs share a flush).
     func finish(footer: [UInt8]) async throws {
+        for slot in pieces.indices where descriptors[slot] < 0 {
+            (descriptors[slot], temporaryPaths[slot], reused[slot]) = try store.openTemporary(temporaryPaths[slot], root: root(slot))
+        }
         let jobs = pieces.indices.map { slot in
             buffers[slot] += footer
-            let (descriptor, reused, path, bytes, root, store) = (descriptors[slot], reused[slot], temporaryPaths[slot], buffers[slot], root(slot), store)
+            let (fd, reused, path, bytes) = (descriptors[slot], reused[slot], temporaryPaths[slot], buffers[slot])
             let length = offsets[slot] + Int64(bytes.count)
             let durable = store.configuration.durable
             descriptors[slot] = -1
             buffers[slot] = []
             return { @Sendable in
-                let (fd, spare) = descriptor >= 0 ? (descriptor, reused) : try store.openTemporary(path, root: root)
                 defer { close(fd) }
                 try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
                 // A spare's zeros past the new end go: the footer must be the file's last bytes.
-                if spare { try FileIO.truncate(fd, to: length, path: path) }
+                if reused { try FileIO.truncate(fd, to: length, path: path) }
                 if durable { try FileIO.syncData(fd, path: path) }
             }
         }
