@@ -8,6 +8,7 @@
 
 import Crypto
 import Foundation
+import NimbusCore
 
 /// Where the bytes of one blob are, and the on-disk format of its pieces.
 ///
@@ -196,18 +197,7 @@ enum BlobID {
     static func random() -> (String, [UInt8]) {
         // BoringSSL's generator: seeded from the OS, then no system call per id.
         let bytes = SymmetricKey(size: .init(bitCount: 128)).withUnsafeBytes { Array($0) }
-        return (hex(bytes), bytes)
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return (Hex.encode(bytes), bytes)
     }
 
     /// The bytes of a well-formed id, nil for anything else (which keeps ids from naming other files).

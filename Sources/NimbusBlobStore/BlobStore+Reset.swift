@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import NimbusCore
 
 extension BlobStore {
     /// Removes every piece of every blob (the server's `/_nimbus/reset`, after the metadata that referred
@@ -15,7 +16,7 @@ extension BlobStore {
         let files = FileManager.default
         for root in Set(roots) {
             for prefix in 0..<256 {
-                let directory = root + "/" + BlobID.hex([UInt8(prefix)])
+                let directory = root + "/" + Hex.encode([UInt8(prefix)])
                 for name in (try? files.contentsOfDirectory(atPath: directory)) ?? [] {
                     try files.removeItem(atPath: directory + "/" + name)
                 }

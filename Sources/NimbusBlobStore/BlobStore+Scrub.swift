@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import NimbusCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -27,7 +29,7 @@ extension BlobStore {
         var pacer = Pacer(bytesPerSecond: bytesPerSecond)
         for root in Set(roots) { removeStaleTemporaryFiles(root: root, olderThan: 3600) }
         for prefix in 0..<256 {
-            let name = BlobID.hex([UInt8(prefix)])
+            let name = Hex.encode([UInt8(prefix)])
             // id → piece → directory
             var found: [String: [Int: Int]] = [:]
             var seen: Set<String> = []

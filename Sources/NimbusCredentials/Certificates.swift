@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Crypto
+import NimbusCore
 public import Foundation
 public import NimbusCore
 import SwiftASN1
@@ -215,7 +216,7 @@ func describeKey(_ key: Certificate.PublicKey) -> (String, Int) {
     return ("unknown", 0)
 }
 
+/// Lowercase hex, each byte's two digits apart from the next byte's by `separator` (`aa:bb` for SSH fingerprints).
 func hex(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
-    let digits = Array("0123456789abcdef")
-    return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]]) }.joined(separator: separator)
+    separator.isEmpty ? Hex.encode(bytes) : bytes.map { Hex.encode(CollectionOfOne($0)) }.joined(separator: separator)
 }

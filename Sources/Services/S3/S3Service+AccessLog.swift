@@ -511,7 +511,7 @@ extension S3Service {
             throw error
         }
         var record = ObjectRecord(
-            key: key, size: blob.size, etag: "\"" + Self.hex(blob.md5) + "\"", lastModified: clock.now, contentType: contentType,
+            key: key, size: blob.size, etag: "\"" + Hex.encode(blob.md5) + "\"", lastModified: clock.now, contentType: contentType,
             metadata: [:], encryption: .s3, pieces: [piece], owner: owner
         )
         Self.applyEncryption(plan, into: &record)

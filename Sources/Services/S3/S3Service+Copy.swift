@@ -98,7 +98,7 @@ extension S3Service {
         let pieceKey = try await newPieceKey(plan, context: context)
         let blob = try await writeBlob(data, key: pieceKey.key, checksums: algorithms, maxBytes: Self.maxSinglePut)
         record.size = blob.size
-        record.etag = "\"" + Self.hex(blob.md5) + "\""
+        record.etag = "\"" + Hex.encode(blob.md5) + "\""
         record.pieces = [try piece(blob, key: pieceKey, plan: plan)]
         record.partsCount = nil
         record.checksums = Self.checksumStrings(blob)

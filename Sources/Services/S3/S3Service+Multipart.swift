@@ -92,7 +92,7 @@ extension S3Service {
             guard blob.size == declared else { throw AWSError.incompleteBodyS3 }
             try digests.verify(blob, trailers: body.trailers)
             part = PartRecord(
-                number: number, etag: "\"" + Self.hex(blob.md5) + "\"", size: blob.size, lastModified: clock.now,
+                number: number, etag: "\"" + Hex.encode(blob.md5) + "\"", size: blob.size, lastModified: clock.now,
                 piece: try piece(blob, key: pieceKey, plan: plan), checksums: Self.checksumStrings(blob)
             )
         } catch {
@@ -154,7 +154,7 @@ extension S3Service {
         let algorithms: Set<ChecksumAlgorithm> = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:)).map { [$0] } ?? []
         let blob = try await writeBlob(data, key: pieceKey.key, checksums: algorithms, maxBytes: Self.maxSinglePut)
         let part = PartRecord(
-            number: number, etag: "\"" + Self.hex(blob.md5) + "\"", size: blob.size, lastModified: clock.now,
+            number: number, etag: "\"" + Hex.encode(blob.md5) + "\"", size: blob.size, lastModified: clock.now,
             piece: try piece(blob, key: pieceKey, plan: plan), checksums: Self.checksumStrings(blob)
         )
         let replaced = try await storePart(part, upload: upload)
@@ -205,7 +205,7 @@ extension S3Service {
             record.partsCount = chosen.count
             var md5s: [UInt8] = []
             for part in chosen { md5s += Self.unhex(part.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) }
-            record.etag = "\"" + Self.hex(Array(Insecure.MD5.hash(data: md5s))) + "-\(chosen.count)\""
+            record.etag = "\"" + Hex.encode(Array(Insecure.MD5.hash(data: md5s))) + "-\(chosen.count)\""
             if let name = upload.checksumAlgorithm, let algorithm = ChecksumAlgorithm(rawValue: name) {
                 var composite = StreamingChecksum(algorithm)
                 var complete = true

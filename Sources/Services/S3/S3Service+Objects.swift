@@ -45,7 +45,7 @@ extension S3Service {
             guard declared == nil || blob.size == declared else { throw AWSError.incompleteBodyS3 }
             try digests.verify(blob, trailers: body.trailers)
             record.size = blob.size
-            record.etag = "\"" + Self.hex(blob.md5) + "\""
+            record.etag = "\"" + Hex.encode(blob.md5) + "\""
             record.pieces = [try piece(blob, key: pieceKey, plan: plan)]
             record.checksums = Self.checksumStrings(blob)
             record.checksumType = record.checksums == nil ? nil : "FULL_OBJECT"
@@ -369,17 +369,6 @@ extension S3Service {
     }
 
     // MARK: Helpers
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 
     static func httpDate(_ value: ShapeValue?) -> String? {
         switch value {
