@@ -74,6 +74,8 @@ public final class BlobStore: Sendable {
     /// Piece files of deleted blobs, by root, for the next pieces written there (see ``recycle(_:root:)``).
     private let spares = Mutex<[String: [String]]>([:])
     private let spareCounter = Atomic<UInt64>(0)
+    /// Roots whose file system cannot zero a range in place; their spares are emptied instead.
+    private let zeroingUnsupported = Mutex<Set<String>>([])
     /// Spare files kept per root; more are unlinked.
     package static let sparesPerRoot = 64
 
@@ -232,7 +234,7 @@ public final class BlobStore: Sendable {
         guard spares.withLock({ $0[root, default: []].count < Self.sparesPerRoot }) else { return false }
         let spare = root + "/tmp/spare-" + String(spareCounter.add(1, ordering: .relaxed).newValue)
         guard (try? FileIO.rename(path, spare)) != nil else { return false }
-        guard FileIO.zeroKeepingBlocks(spare) || truncate(spare, 0) == 0 else {
+        guard zeroInPlace(spare, root: root) || truncate(spare, 0) == 0 else {
             _ = try? FileIO.unlinkIfExists(spare)
             return true
         }
@@ -243,6 +245,19 @@ public final class BlobStore: Sendable {
         }
         if !kept { _ = try? FileIO.unlinkIfExists(spare) }
         return true
+    }
+
+    /// Zeroes a spare in place, unless `root`'s file system was found not to support it (then every
+    /// deletion would open, stat and close a file for nothing before truncating it anyway).
+    private func zeroInPlace(_ spare: String, root: String) -> Bool {
+        guard !zeroingUnsupported.withLock({ $0.contains(root) }) else { return false }
+        switch FileIO.zeroKeepingBlocks(spare) {
+        case .zeroed: return true
+        case .failed: return false
+        case .unsupported:
+            zeroingUnsupported.withLock { _ = $0.insert(root) }
+            return false
+        }
     }
 
     /// Opens a temporary file to write a piece into: a spare of `root` where there is one, as it is and

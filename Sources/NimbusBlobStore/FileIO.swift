@@ -117,17 +117,24 @@ package enum FileIO {
         guard result == 0 else { throw failure("fsync", path) }
     }
 
+    enum ZeroingResult { case zeroed, unsupported, failed }
+
     /// Makes the file at `path` read as zeros, keeping its size and its blocks (allocated, so that the
-    /// next write into them allocates nothing); false where the file system cannot (then nothing changed).
-    static func zeroKeepingBlocks(_ path: String) -> Bool {
-        guard let fd = try? open(path, O_WRONLY) else { return false }
+    /// next write into them allocates nothing). Unless `.zeroed`, nothing changed: `.unsupported` where
+    /// the file system (or the platform) has no zero range, `.failed` for anything else.
+    static func zeroKeepingBlocks(_ path: String) -> ZeroingResult {
+        guard let fd = try? open(path, O_WRONLY) else { return .failed }
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { return false }
+        guard fstat(fd, &status) == 0 else { return .failed }
         while nimbus_zero_range(fd, Int64(status.st_size)) != 0 {
-            guard errno == EINTR else { return false }
+            switch errno {
+            case EINTR: continue
+            case EOPNOTSUPP, ENOSYS: return .unsupported
+            default: return .failed
+            }
         }
-        return true
+        return .zeroed
     }
 
     /// Cuts the file to `length` bytes (retrying on EINTR).

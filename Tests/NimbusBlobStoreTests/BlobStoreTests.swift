@@ -318,6 +318,25 @@ import Testing
         }
     }
 
+    /// Where the file system cannot zero a range in place (tmpfs), spares are emptied instead, every time,
+    /// and written again just the same.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/shm")))
+    func sparesOnAFileSystemWithoutZeroRange() async throws {
+        let root = URL(fileURLWithPath: "/dev/shm").appendingPathComponent("nimbus-blob-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let store = try makeStore(in: root, segmentSize: Self.segment)
+        let key = BlobKey.random()
+        for round in 0..<3 {
+            let data = randomBytes(20_000 + round * 5_000, seed: UInt64(round) + 1)
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            try await store.delete(blob)
+            #expect(files(under: root).allSatisfy { $0.lastPathComponent.hasPrefix("spare-") && readsAsZeros($0) })
+        }
+        #expect(try await store.scrub(bytesPerSecond: nil).blobsChecked == 0)
+    }
+
     @Test func sparesAreBoundedPerDirectory() async throws {
         try await withTemporaryDirectory { root in
             let store = try makeStore(in: root, segmentSize: Self.segment)
