@@ -59,7 +59,6 @@ public final class MemoryMetadataStore: MetadataStore {
     }
 }
 
-/// The checked list of migrations still to apply, shared by every backend.
 /// Each module's pending migrations, all checked before any runs (a batch that does not fit applies nothing).
 /// A module named twice in one batch is a mismatch too: both entries would apply the same migrations.
 func pendingMigrations(
@@ -75,6 +74,7 @@ func pendingMigrations(
     }
 }
 
+/// The checked list of migrations still to apply, shared by every backend.
 func pendingMigrations(module: String, applied: [String], declared: [StoreMigration]) throws -> ArraySlice<StoreMigration> {
     let identifiers = declared.map(\.identifier)
     guard Set(identifiers).count == identifiers.count else {
