@@ -243,6 +243,8 @@ struct SegmentCipher {
     func seal(_ plaintext: UnsafeRawBufferPointer, index: Int, into sealed: inout [UInt8]) throws {
         let box = try AES.GCM.seal(plaintext, using: key, nonce: Self.nonce(index))
         sealed.removeAll(keepingCapacity: true)
+        // Room for the tag too: appending it to a buffer the ciphertext filled would double its capacity.
+        sealed.reserveCapacity(plaintext.count + BlobLayout.tagSize)
         sealed.append(contentsOf: box.ciphertext)
         sealed.append(contentsOf: box.tag)
     }
@@ -274,6 +276,8 @@ enum Shards {
     static func appendRecord(piece: Int, of sealed: UnsafeRawBufferPointer, _ redundancy: BlobRedundancy, to out: inout [UInt8]) {
         let start = out.count
         let count = sealed.count
+        // The whole record at once: the CRC appended to a buffer the payload filled would double its capacity.
+        out.reserveCapacity(start + BlobLayout.payloadLength(sealed: count, redundancy) + BlobLayout.crcSize)
         switch (redundancy, piece) {
         case (.mirror, _):
             out.append(contentsOf: sealed)

@@ -135,15 +135,15 @@ public final class BlobStore: Sendable {
                     let take = min(segmentSize - segment.count, chunk.count - offset)
                     if segment.isEmpty && take == segmentSize {
                         // A whole segment inside the chunk: no copy.
-                        digests = try await process(chunk[offset..<offset + take], index: index, digests: digests, cipher: cipher, writer: writer, sealed: &sealed)
-                        try writer.flush()
+                        digests = try await process(chunk[offset..<offset + take], index: index, digests: digests, cipher: cipher, sealed: &sealed)
+                        try writer.write(sealed: sealed)
                         index += 1
                     } else {
                         if segment.capacity < segmentSize { segment.reserveCapacity(segmentSize) }
                         segment.append(contentsOf: chunk[offset..<offset + take])
                         if segment.count == segmentSize {
-                            digests = try await process(segment[...], index: index, digests: digests, cipher: cipher, writer: writer, sealed: &sealed)
-                            try writer.flush()
+                            digests = try await process(segment[...], index: index, digests: digests, cipher: cipher, sealed: &sealed)
+                            try writer.write(sealed: sealed)
                             index += 1
                             segment.removeAll(keepingCapacity: true)
                         }
@@ -152,7 +152,9 @@ public final class BlobStore: Sendable {
                 }
             }
             if !segment.isEmpty || index == 0 {
-                digests = try await process(segment[...], index: index, digests: digests, cipher: cipher, writer: writer, sealed: &sealed)
+                digests = try await process(segment[...], index: index, digests: digests, cipher: cipher, sealed: &sealed)
+                // The last segment stays in the writer's buffers, to go out with the footer in `finish`.
+                writer.append(sealed: sealed)
             }
             try Task.checkCancellation()
             layout = BlobLayout(id: id, idBytes: idBytes, redundancy: redundancy, segmentSize: segmentSize, size: size, placement: placement)
@@ -174,13 +176,12 @@ public final class BlobStore: Sendable {
         )
     }
 
-    /// Seals one segment into the writer's buffers while another task hashes its plaintext.
+    /// Seals one segment into `sealed` while another task hashes its plaintext.
     private func process(
         _ plaintext: ArraySlice<UInt8>,
         index: Int,
         digests: PlaintextDigests,
         cipher: SegmentCipher,
-        writer: PieceWriter,
         sealed: inout [UInt8]
     ) async throws -> PlaintextDigests {
         // Below this, a child task costs more than it saves.
@@ -190,12 +191,10 @@ public final class BlobStore: Sendable {
                 digests.update(raw)
                 try cipher.seal(raw, index: index, into: &sealed)
             }
-            writer.append(sealed: sealed)
             return digests
         }
         async let hashed = digests.updating(plaintext)
         try plaintext.withUnsafeBytes { try cipher.seal($0, index: index, into: &sealed) }
-        writer.append(sealed: sealed)
         return await hashed
     }
 

@@ -58,6 +58,36 @@ package enum FileIO {
         }
     }
 
+    /// Writes `parts` one after another with as few `writev` calls as the kernel allows (at most 8 parts).
+    static func writeAll(_ fd: CInt, parts: [UnsafeRawBufferPointer], path: String) throws {
+        precondition(parts.count <= 8)
+        try withUnsafeTemporaryAllocation(of: iovec.self, capacity: parts.count) { vectors in
+            var count = 0
+            for part in parts where part.count > 0 {
+                vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: part.baseAddress), iov_len: part.count)
+                count += 1
+            }
+            var first = 0
+            while first < count {
+                let n = writev(fd, vectors.baseAddress! + first, CInt(count - first))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw failure("writev", path)
+                }
+                // Skips what went out: whole vectors, then the front of a partly written one.
+                var written = n
+                while first < count, written >= vectors[first].iov_len {
+                    written -= vectors[first].iov_len
+                    first += 1
+                }
+                if written > 0 {
+                    vectors[first].iov_base += written
+                    vectors[first].iov_len -= written
+                }
+            }
+        }
+    }
+
     package static func pwriteAll(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, offset: Int64, path: String) throws {
         guard var p = bytes.baseAddress else { return }
         var left = bytes.count

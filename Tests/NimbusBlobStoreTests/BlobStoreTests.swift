@@ -68,6 +68,33 @@ import Testing
         }
     }
 
+    /// A 999-byte segment seals to 1,015 bytes: XOR parity pads the second half with a zero byte, written
+    /// after the record's bytes for every segment but the last, and appended with them for the last.
+    @Test(arguments: [3, 2])
+    func segmentsOfOddSealedLength(directories: Int) async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, directories: directories, segmentSize: 999)
+            let data = randomBytes(5_000, seed: 9)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data, chunkSize: 777), key: key, checksums: [], maxBytes: 1 << 30)
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            #expect(try await collect(store.read(blob, key: key, range: 998...2000)) == Array(data[998...2000]))
+            // Read as written, not around a bad piece.
+            #expect(store.statistics == BlobStoreStatistics())
+            let clean = try await store.scrub(bytesPerSecond: nil)
+            #expect(clean.corruptPieces == 0 && clean.missingPieces == 0)
+            // Every piece is rebuilt byte for byte from the others.
+            for piece in 0..<blob.redundancy.pieceCount {
+                let path = piecePath(root, blob, piece: piece)
+                let original = try Data(contentsOf: path)
+                try FileManager.default.removeItem(at: path)
+                let report = try await store.scrub(bytesPerSecond: nil)
+                #expect(report.missingPieces == 1 && report.repaired == 1)
+                #expect(try Data(contentsOf: path) == original)
+            }
+        }
+    }
+
     @Test func rangeReads() async throws {
         try await withTemporaryDirectory { root in
             let segment = 1000
