@@ -84,14 +84,18 @@ package final class SigningKeyCache: Sendable {
     }
 
     private let capacity: Int
-    private let entries = Mutex<[Key: SymmetricKey]>([:])
+    private let entries = Mutex<[Key: DerivedSigningKey]>([:])
 
     package init(capacity: Int = 1024) { self.capacity = max(1, capacity) }
 
     package func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+        derivedKey(secret: secret, date: date, region: region, service: service).key
+    }
+
+    package func derivedKey(secret: String, date: String, region: String, service: String) -> DerivedSigningKey {
         let key = Key(secret: secret, date: date, region: region, service: service)
         if let hit = entries.withLock({ $0[key] }) { return hit }
-        let derived = SigV4Crypto.signingKey(secret: secret, date: date, region: region, service: service)
+        let derived = DerivedSigningKey(SigV4Crypto.signingKey(secret: secret, date: date, region: region, service: service))
         entries.withLock {
             if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
             $0[key] = derived
@@ -100,4 +104,24 @@ package final class SigningKeyCache: Sendable {
     }
 
     package var count: Int { entries.withLock { $0.count } }
+}
+
+/// A signing key with its HMAC keyed once: `HMAC(key:)` hashes the key's inner and outer pads, which
+/// each request would otherwise repeat. The digests copy on write, so a copy signs without touching this one.
+package struct DerivedSigningKey: Sendable {
+    package let key: SymmetricKey
+    private let keyed: HMAC<SHA256>
+
+    package init(_ key: SymmetricKey) {
+        self.key = key
+        keyed = HMAC<SHA256>(key: key)
+    }
+
+    /// The hex signature of `stringToSign`: `SigV4Crypto.signature(key, stringToSign)`.
+    package func signature(_ stringToSign: String) -> String {
+        var mac = keyed
+        var string = stringToSign
+        string.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return SigV4Crypto.hex(mac.finalize())
+    }
 }

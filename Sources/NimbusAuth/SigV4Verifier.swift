@@ -83,7 +83,7 @@ public struct SigV4Verifier: Sendable {
         let credential = try await credentials.activeCredential(for: parsed.scope.accessKeyID, unknown: .unknownAccessKey(flavor))
         try Self.checkToken(parsed.securityToken, of: credential, now: now, flavor: flavor)
 
-        let key = keys.signingKey(
+        let derived = keys.derivedKey(
             secret: credential.secretAccessKey,
             date: parsed.scope.date,
             region: parsed.scope.region,
@@ -106,13 +106,13 @@ public struct SigV4Verifier: Sendable {
                 canonicalRequest: canonical
             )
             if first == nil { first = (canonical, stringToSign) }
-            guard SigV4Crypto.constantTimeEqual(SigV4Crypto.signature(key, stringToSign), parsed.signature) else { continue }
+            guard SigV4Crypto.constantTimeEqual(derived.signature(stringToSign), parsed.signature) else { continue }
             let authenticated = AuthenticatedRequest(
                 credential: credential,
                 scope: parsed.scope,
                 signedAt: parsed.signedAt,
                 isPresigned: parsed.isPresigned,
-                payload: try Self.payloadMode(variant.payload.kind, key: key, parsed: parsed, request: request, flavor: flavor)
+                payload: try Self.payloadMode(variant.payload.kind, key: derived.key, parsed: parsed, request: request, flavor: flavor)
             )
             return (.authenticated(authenticated), canonical, stringToSign)
         }

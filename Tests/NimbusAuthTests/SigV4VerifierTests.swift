@@ -432,6 +432,15 @@ struct SigningKeyCacheTests {
         #expect(cache.count <= 4)
     }
 
+    @Test("a derived key's kept HMAC signs each string afresh")
+    func derivedKeySignsRepeatedly() {
+        let key = SigV4Crypto.signingKey(secret: "s", date: "20130524", region: "us-east-1", service: "s3")
+        let derived = SigningKeyCache().derivedKey(secret: "s", date: "20130524", region: "us-east-1", service: "s3")
+        for text in ["x", "a longer string to sign", "x", ""] {
+            #expect(derived.signature(text) == SigV4Crypto.signature(key, text))
+        }
+    }
+
     @Test("AWS's documented signing key for the IAM example")
     func documentedKey() {
         // docs.aws.amazon.com, "Examples of how to derive a signing key for Signature Version 4".
