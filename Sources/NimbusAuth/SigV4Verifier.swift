@@ -316,7 +316,17 @@ extension SigV4Verifier {
 
     /// `AKID/20150830/us-east-1/service/aws4_request`.
     static func parseCredential(_ credential: some StringProtocol, flavor: SigningFlavor, presigned: Bool) throws(AWSError) -> SigningScope {
-        let parts = Substring(credential).utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
+        // Cut by hand: `split` and `map` made two arrays per call, and every request parses its credential twice
+        // (to identify the service, then to authenticate).
+        let text = Substring(credential)
+        var parts: [Substring] = []
+        parts.reserveCapacity(5)
+        var start = text.utf8.startIndex
+        while parts.count < 5, let slash = text.utf8[start...].firstIndex(of: UInt8(ascii: "/")) {
+            parts.append(text[start..<slash])
+            start = text.utf8.index(after: slash)
+        }
+        parts.append(text[start...])
         guard parts.count == 5, !parts[0].isEmpty, parts[1].utf8.count == 8, parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             !parts[2].isEmpty, !parts[3].isEmpty
         else {
