@@ -183,7 +183,7 @@ let package = Package(
         .target(
             name: "NimbusServer",
             dependencies: [
-                "NimbusCore", "NimbusAuth", "NimbusWire", "NimbusStorage", "NimbusAudit", "NimbusPolicy",
+                "NimbusCore", "NimbusAuth", "NimbusWire", "NimbusStorage", "NimbusAudit", "NimbusPolicy", "CNimbusSystem",
                 "NimbusSTS", "NimbusCloudTrail", "NimbusIAM", "NimbusS3", "NimbusKMS", "NimbusBlobStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

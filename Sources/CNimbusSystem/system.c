@@ -14,6 +14,9 @@
 #if defined(__linux__)
 #include <linux/falloc.h>
 #endif
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 int nimbus_zero_range(int fd, int64_t length) {
 #if defined(__linux__) && defined(FALLOC_FL_ZERO_RANGE)
@@ -23,5 +26,11 @@ int nimbus_zero_range(int fd, int64_t length) {
     (void)length;
     errno = EOPNOTSUPP;
     return -1;
+#endif
+}
+
+void nimbus_release_free_memory(void) {
+#if defined(__GLIBC__)
+    (void)malloc_trim(0);
 #endif
 }

@@ -182,6 +182,8 @@ public enum NimbusServer {
                 ])
             }
         }
+        let heap = HeapTrimmer(metrics: runtime.pipeline.metrics)
+        let heapTrim = PeriodicTask(name: "heap trim", interval: .seconds(1), logger: logger) { heap.tick() }
         let retention = AuditRetentionLifecycle(
             service: AuditRetentionService(log: state.audit, onError: { error in
                 logger.error("audit retention sweep failed", metadata: ["error": "\(error)"])
@@ -197,7 +199,7 @@ public enum NimbusServer {
         // (the listeners hold the whole runtime), which took milliseconds of every start.
         let named: [(any Service, String)] = listeners + [
             (retention, "audit retention"), (auditIndexing, auditIndexing.name), (kmsMaintenance, kmsMaintenance.name), (scrubber, scrubber.name),
-            (s3Lifecycle, s3Lifecycle.name), (s3Logs, s3Logs.name), (stsPurge, stsPurge.name),
+            (s3Lifecycle, s3Lifecycle.name), (s3Logs, s3Logs.name), (stsPurge, stsPurge.name), (heapTrim, heapTrim.name),
         ]
         let group = ServiceGroup(
             configuration: .init(

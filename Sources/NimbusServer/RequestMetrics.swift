@@ -38,6 +38,7 @@ struct RequestMetrics: Sendable {
     private let instruments = InstrumentTable()
 
     private final class InstrumentTable: Sendable {
+        let served = Atomic<UInt64>(0)
         let entries = Mutex<[InstrumentKey: (counter: Counter, latency: DurationHistogram)]>([:])
         func withLock<R>(_ body: (inout [InstrumentKey: (counter: Counter, latency: DurationHistogram)]) -> R) -> R {
             entries.withLock { body(&$0) }
@@ -56,6 +57,7 @@ struct RequestMetrics: Sendable {
 
     func record(service: String, operation: String, status: Int, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
+        instruments.served.add(1, ordering: .relaxed)
         let key = InstrumentKey(service: service, operation: operation, status: status)
         let found = instruments.withLock { $0[key] }
         let pair = found ?? makeInstruments(key)
@@ -79,6 +81,9 @@ struct RequestMetrics: Sendable {
         instruments.withLock { $0[key] = pair }
         return pair
     }
+
+    /// Requests recorded since the server started.
+    var served: UInt64 { instruments.served.load(ordering: .relaxed) }
 
     /// The Prometheus text exposition of every metric.
     func render() -> [UInt8] {

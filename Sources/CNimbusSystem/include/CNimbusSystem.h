@@ -16,4 +16,8 @@
 /// 0, or -1 with `errno` set (`EOPNOTSUPP` where the file system or the platform cannot).
 int nimbus_zero_range(int fd, int64_t length);
 
+/// Returns the whole free pages of every malloc arena to the system (glibc's `malloc_trim(0)`, from `malloc.h`,
+/// which Swift's Glibc module does not import). Does nothing with other C libraries.
+void nimbus_release_free_memory(void);
+
 #endif
