@@ -34,3 +34,13 @@ void nimbus_release_free_memory(void) {
     (void)malloc_trim(0);
 #endif
 }
+
+void nimbus_set_malloc_thresholds(int mmap_threshold, int trim_threshold) {
+#if defined(__GLIBC__)
+    (void)mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    (void)mallopt(M_TRIM_THRESHOLD, trim_threshold);
+#else
+    (void)mmap_threshold;
+    (void)trim_threshold;
+#endif
+}

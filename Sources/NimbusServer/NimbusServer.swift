@@ -115,6 +115,7 @@ public enum NimbusServer {
 
     public static func run(_ configuration: ServerConfiguration) async throws {
         let startedAt = ContinuousClock.now
+        HeapTrimPolicy.setThresholds()
         let logger = {
             var logger = Logger(label: "nimbus")
             logger.logLevel = configuration.logLevel

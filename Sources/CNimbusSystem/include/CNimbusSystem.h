@@ -20,4 +20,9 @@ int nimbus_zero_range(int fd, int64_t length);
 /// which Swift's Glibc module does not import). Does nothing with other C libraries.
 void nimbus_release_free_memory(void);
 
+/// Fixes glibc's thresholds for serving an allocation with its own `mmap` and for returning the free top of a heap
+/// (`mallopt`'s `M_MMAP_THRESHOLD` and `M_TRIM_THRESHOLD`), which glibc otherwise moves as the process frees memory.
+/// Does nothing with other C libraries.
+void nimbus_set_malloc_thresholds(int mmap_threshold, int trim_threshold);
+
 #endif
