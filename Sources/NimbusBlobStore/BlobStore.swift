@@ -78,6 +78,9 @@ public final class BlobStore: Sendable {
     private let zeroingUnsupported = Mutex<Set<String>>([])
     /// Spare files kept per root; more are unlinked.
     package static let sparesPerRoot = 64
+    /// Spares up to this size keep their blocks; larger ones are emptied, so that deleting a large object
+    /// frees its disk space. At most `sparesPerRoot` × this stays allocated per root.
+    package static let maxSpareSizeKeepingBlocks: Int64 = 256 << 10
 
     /// Opens (creating if needed) the directories of a store.
     public init(configuration: BlobStoreConfiguration) throws {
@@ -227,8 +230,9 @@ public final class BlobStore: Sendable {
     /// zeros from now on, as an unlinked file's could not be read, but its blocks stay allocated: the
     /// next piece overwrites them and ``PieceWriter`` trims what is left. Emptying the file (a truncate)
     /// freed the blocks only for the next piece to allocate them again, and cost three times as much
-    /// per piece on ext4 (more with `discard`). Where zeroing in place is not supported, the spare is
-    /// emptied. Spares left by a crash are temporary files like any other, removed after an hour.
+    /// per piece on ext4 (more with `discard`). A spare over ``maxSpareSizeKeepingBlocks``, or where
+    /// zeroing in place is not supported, is emptied: deleting a large object must give its disk space
+    /// back. Spares left by a crash are temporary files like any other, removed after an hour.
     func recycle(_ path: String, root: String) -> Bool {
         guard spares.withLock({ $0[root, default: []].count < Self.sparesPerRoot }) else { return false }
         let spare = root + "/tmp/spare-" + String(spareCounter.add(1, ordering: .relaxed).newValue)
@@ -250,9 +254,9 @@ public final class BlobStore: Sendable {
     /// deletion would open, stat and close a file for nothing before truncating it anyway).
     private func zeroInPlace(_ spare: String, root: String) -> Bool {
         guard !zeroingUnsupported.withLock({ $0.contains(root) }) else { return false }
-        switch FileIO.zeroKeepingBlocks(spare) {
+        switch FileIO.zeroKeepingBlocks(spare, limit: Self.maxSpareSizeKeepingBlocks) {
         case .zeroed: return true
-        case .failed: return false
+        case .tooLarge, .failed: return false
         case .unsupported:
             zeroingUnsupported.withLock { _ = $0.insert(root) }
             return false

@@ -147,16 +147,18 @@ package enum FileIO {
         guard result == 0 else { throw failure("fsync", path) }
     }
 
-    enum ZeroingResult { case zeroed, unsupported, failed }
+    enum ZeroingResult { case zeroed, unsupported, tooLarge, failed }
 
     /// Makes the file at `path` read as zeros, keeping its size and its blocks (allocated, so that the
     /// next write into them allocates nothing). Unless `.zeroed`, nothing changed: `.unsupported` where
-    /// the file system (or the platform) has no zero range, `.failed` for anything else.
-    static func zeroKeepingBlocks(_ path: String) -> ZeroingResult {
+    /// the file system (or the platform) has no zero range, `.tooLarge` for a file over `limit` bytes,
+    /// `.failed` for anything else.
+    static func zeroKeepingBlocks(_ path: String, limit: Int64) -> ZeroingResult {
         guard let fd = try? open(path, O_WRONLY) else { return .failed }
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { return .failed }
+        guard Int64(status.st_size) <= limit else { return .tooLarge }
         while nimbus_zero_range(fd, Int64(status.st_size)) != 0 {
             switch errno {
             case EINTR: continue

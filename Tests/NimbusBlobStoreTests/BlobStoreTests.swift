@@ -345,6 +345,25 @@ import Testing
         }
     }
 
+    /// Deleting a large object gives its disk space back: its spares are emptied, not zeroed in place.
+    @Test func largeSparesFreeTheirBlocks() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let key = BlobKey.random()
+            let size = Int(BlobStore.maxSpareSizeKeepingBlocks) * 3
+            let blob = try await store.write(body(randomBytes(size, seed: 4)), key: key, checksums: [], maxBytes: 1 << 30)
+            #expect((0..<3).allSatisfy { fileSize(piecePath(root, blob, piece: $0)) > Int(BlobStore.maxSpareSizeKeepingBlocks) })
+            try await store.delete(blob)
+            let spares = files(under: root)
+            #expect(spares.count == 3)
+            #expect(spares.allSatisfy { fileSize($0) == 0 && allocatedBytes($0) == 0 })
+            // And they are written again like any other spare.
+            let data = randomBytes(5_000, seed: 5)
+            let next = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            #expect(try await collect(store.read(next, key: key, range: nil)) == data)
+        }
+    }
+
     /// Where the file system cannot zero a range in place (tmpfs), spares are emptied instead, every time,
     /// and written again just the same.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/shm")))

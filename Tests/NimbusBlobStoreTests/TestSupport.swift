@@ -92,6 +92,13 @@ func fileSize(_ url: URL) -> Int {
     (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? -1
 }
 
+/// The bytes of disk the file holds (its blocks), -1 when it cannot be read.
+func allocatedBytes(_ url: URL) -> Int {
+    var status = stat()
+    guard stat(url.path, &status) == 0 else { return -1 }
+    return Int(status.st_blocks) * 512
+}
+
 /// Whether every byte of the file reads as zero (an empty file does); false when it cannot be read.
 func readsAsZeros(_ url: URL) -> Bool {
     guard let data = try? Data(contentsOf: url) else { return false }
