@@ -272,30 +272,50 @@ struct SegmentCipher {
 
 /// Splitting a sealed segment into records, and rebuilding one record from the others.
 enum Shards {
-    /// Appends piece `piece`'s record (payload ‖ CRC-32C) of a sealed segment to `out`.
-    static func appendRecord(piece: Int, of sealed: UnsafeRawBufferPointer, _ redundancy: BlobRedundancy, to out: inout [UInt8]) {
-        let start = out.count
+    /// Calls `body` with piece `piece`'s payload of a sealed segment, and whether a zero byte follows it in
+    /// the record (the second half of an odd-length segment under XOR parity). Parity is made in `parity`.
+    static func withPayload<R>(
+        piece: Int,
+        of sealed: UnsafeRawBufferPointer,
+        _ redundancy: BlobRedundancy,
+        parity: inout [UInt8],
+        _ body: (_ payload: UnsafeRawBufferPointer, _ padded: Bool) throws -> R
+    ) rethrows -> R {
         let count = sealed.count
-        // The whole record at once: the CRC appended to a buffer the payload filled would double its capacity.
-        out.reserveCapacity(start + BlobLayout.payloadLength(sealed: count, redundancy) + BlobLayout.crcSize)
+        let half = (count + 1) / 2
         switch (redundancy, piece) {
         case (.mirror, _):
-            out.append(contentsOf: sealed)
+            return try body(sealed, false)
         case (.xorParity, 0):
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: sealed[0..<(count + 1) / 2]))
+            return try body(UnsafeRawBufferPointer(rebasing: sealed[0..<half]), false)
         case (.xorParity, 1):
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: sealed[(count + 1) / 2..<count]))
-            if count % 2 == 1 { out.append(0) }
+            return try body(UnsafeRawBufferPointer(rebasing: sealed[half..<count]), count % 2 == 1)
         default:
-            let h = (count + 1) / 2
-            out.append(contentsOf: repeatElement(0, count: h))
-            out.withUnsafeMutableBytes { raw in
-                let parity = UnsafeMutableRawBufferPointer(rebasing: raw[start..<start + h])
-                xor(UnsafeRawBufferPointer(rebasing: sealed[0..<h]), UnsafeRawBufferPointer(rebasing: sealed[h..<count]), into: parity)
+            if parity.count != half { parity = [UInt8](repeating: 0, count: half) }
+            parity.withUnsafeMutableBytes { out in
+                xor(UnsafeRawBufferPointer(rebasing: sealed[0..<half]), UnsafeRawBufferPointer(rebasing: sealed[half..<count]), into: out)
             }
+            return try parity.withUnsafeBytes { try body($0, false) }
         }
-        let crc = out.withUnsafeBytes { CRC.crc32c(UnsafeRawBufferPointer(rebasing: $0[start...])) }
-        withUnsafeBytes(of: crc.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    /// The CRC-32C a record ends with: of its payload, and of the pad byte when there is one.
+    static func recordCRC(_ payload: UnsafeRawBufferPointer, padded: Bool) -> UInt32 {
+        var state = CRC.crc32cUpdate(~0, payload)
+        if padded { state = withUnsafeBytes(of: UInt8(0)) { CRC.crc32cUpdate(state, $0) } }
+        return ~state
+    }
+
+    /// Appends piece `piece`'s record (payload ‖ CRC-32C) of a sealed segment to `out`.
+    static func appendRecord(piece: Int, of sealed: UnsafeRawBufferPointer, _ redundancy: BlobRedundancy, to out: inout [UInt8]) {
+        var parity: [UInt8] = []
+        withPayload(piece: piece, of: sealed, redundancy, parity: &parity) { payload, padded in
+            // The whole record at once: the CRC appended to a buffer the payload filled would double its capacity.
+            out.reserveCapacity(out.count + payload.count + (padded ? 1 : 0) + BlobLayout.crcSize)
+            out.append(contentsOf: payload)
+            if padded { out.append(0) }
+            withUnsafeBytes(of: recordCRC(payload, padded: padded).littleEndian) { out.append(contentsOf: $0) }
+        }
     }
 
     /// The payload of the one missing piece of a segment, from the payloads of the others.

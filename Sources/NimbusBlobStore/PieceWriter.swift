@@ -66,35 +66,18 @@ final class PieceWriter {
     /// and as many bytes copied. Only XOR parity needs bytes of its own, made in `parity`.
     func write(sealed: [UInt8]) throws {
         try sealed.withUnsafeBytes { raw in
-            let count = raw.count
-            let half = (count + 1) / 2
             for slot in pieces.indices {
-                switch (layout.redundancy, pieces[slot]) {
-                case (.mirror, _):
-                    try writeRecord(slot, raw)
-                case (.xorParity, 0):
-                    try writeRecord(slot, UnsafeRawBufferPointer(rebasing: raw[0..<half]))
-                case (.xorParity, 1):
-                    try writeRecord(slot, UnsafeRawBufferPointer(rebasing: raw[half..<count]), padded: count % 2 == 1)
-                default:
-                    if parity.count != half { parity = [UInt8](repeating: 0, count: half) }
-                    parity.withUnsafeMutableBytes { out in
-                        Shards.xor(UnsafeRawBufferPointer(rebasing: raw[0..<half]), UnsafeRawBufferPointer(rebasing: raw[half..<count]), into: out)
-                    }
-                    try parity.withUnsafeBytes { try writeRecord(slot, $0) }
+                try Shards.withPayload(piece: pieces[slot], of: raw, layout.redundancy, parity: &parity) { payload, padded in
+                    try writeRecord(slot, payload, padded: padded)
                 }
             }
         }
     }
 
-    /// Writes what is buffered for `slot`, then the record of `payload` (with a zero byte after it when
-    /// `padded`, as ``Shards/appendRecord(piece:of:_:to:)`` makes it).
-    private func writeRecord(_ slot: Int, _ payload: UnsafeRawBufferPointer, padded: Bool = false) throws {
-        var crc = CRC.crc32cUpdate(~0, payload)
-        let zero: UInt8 = 0
-        if padded { crc = withUnsafeBytes(of: zero) { CRC.crc32cUpdate(crc, $0) } }
-        let trailer = (~crc).littleEndian
-        try withUnsafeBytes(of: zero) { pad in
+    /// Writes what is buffered for `slot`, then the record of `payload` (with its pad byte when `padded`).
+    private func writeRecord(_ slot: Int, _ payload: UnsafeRawBufferPointer, padded: Bool) throws {
+        let trailer = Shards.recordCRC(payload, padded: padded).littleEndian
+        try withUnsafeBytes(of: UInt8(0)) { pad in
             try withUnsafeBytes(of: trailer) { trailer in
                 try buffers[slot].withUnsafeBytes { buffered in
                     try write(slot, [buffered, payload, padded ? pad : UnsafeRawBufferPointer(rebasing: pad[0..<0]), trailer])
