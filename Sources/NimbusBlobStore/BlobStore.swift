@@ -8,6 +8,7 @@
 
 import Crypto
 public import Foundation
+import NimbusCore
 import Synchronization
 
 /// Where the blob store keeps its pieces, and how it cuts blobs.
@@ -74,6 +75,9 @@ public final class BlobStore: Sendable {
     /// Piece files of deleted blobs, by root, for the next pieces written there (see ``recycle(_:root:)``).
     private let spares = Mutex<[String: [String]]>([:])
     private let spareCounter = Atomic<UInt64>(0)
+    /// Names this store's spares (`spare-<token>-<n>`), so that the sweep of stale temporary files
+    /// can tell them from those of an earlier process.
+    private let spareToken = Hex.encode((0..<4).map { _ in UInt8.random(in: 0...255) })
     /// Roots whose file system cannot zero a range in place; their spares are emptied instead.
     private let zeroingUnsupported = Mutex<Set<String>>([])
     /// Spare files kept per root; more are unlinked.
@@ -235,7 +239,7 @@ public final class BlobStore: Sendable {
     /// back. Spares left by a crash are temporary files like any other, removed after an hour.
     func recycle(_ path: String, root: String) -> Bool {
         guard spares.withLock({ $0[root, default: []].count < Self.sparesPerRoot }) else { return false }
-        let spare = root + "/tmp/spare-" + String(spareCounter.add(1, ordering: .relaxed).newValue)
+        let spare = root + "/tmp/" + sparePrefix + String(spareCounter.add(1, ordering: .relaxed).newValue)
         guard (try? FileIO.rename(path, spare)) != nil else { return false }
         guard zeroInPlace(spare, root: root) || truncate(spare, 0) == 0 else {
             _ = try? FileIO.unlinkIfExists(spare)
@@ -268,7 +272,7 @@ public final class BlobStore: Sendable {
     /// else a new, empty file at `path`. Returns where the file is.
     func openTemporary(_ path: String, root: String) throws -> (fd: CInt, path: String, reused: Bool) {
         while let spare = spares.withLock({ $0[root]?.popLast() }) {
-            // The scrubber's sweep of old temporary files may have taken it: then try the next one.
+            // Removed behind the store's back (the sweep takes spares off the list first): try the next.
             if let fd = try? FileIO.open(spare, O_WRONLY) { return (fd, spare, true) }
         }
         return (try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600), path, false)
@@ -345,11 +349,29 @@ public final class BlobStore: Sendable {
         try locks[id.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xFFFF } % locks.count].withLock(body)
     }
 
-    /// Removes temporary files a crash left behind (older than `age` seconds, so not in use).
+    private var sparePrefix: String { "spare-" + spareToken + "-" }
+
+    /// Removes temporary files a crash left behind (older than `age` seconds, so not in use), and this
+    /// store's spares that have waited that long.
+    ///
+    /// A spare's age says nothing about whether it is in use: renaming keeps the deleted piece's time,
+    /// and a writer may have taken it a moment ago without writing yet. So one of this store's spares
+    /// is removed only if it is still in the list, and it leaves the list first, under the lock the
+    /// writers take it with; one out of the list belongs to a writer and is left alone.
     func removeStaleTemporaryFiles(root: String, olderThan age: Double) {
+        let ours = sparePrefix
         for name in (try? FileIO.list(root + "/tmp")) ?? [] {
             let path = root + "/tmp/" + name
-            if let fileAge = FileIO.age(path), fileAge >= age { _ = try? FileIO.unlinkIfExists(path) }
+            guard let fileAge = FileIO.age(path), fileAge >= age else { continue }
+            if name.hasPrefix(ours) {
+                let idle = spares.withLock { spares in
+                    guard let index = spares[root]?.firstIndex(of: path) else { return false }
+                    spares[root]!.remove(at: index)
+                    return true
+                }
+                guard idle else { continue }
+            }
+            _ = try? FileIO.unlinkIfExists(path)
         }
     }
 }

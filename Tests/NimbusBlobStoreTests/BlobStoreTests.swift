@@ -383,6 +383,50 @@ import Testing
         #expect(try await store.scrub(bytesPerSecond: nil).blobsChecked == 0)
     }
 
+    /// The sweep of stale temporary files never takes a spare a writer holds, however old its time: a
+    /// spare keeps the time of the piece it was, and an hour-old one may be taken and written at once.
+    @Test func theSweepLeavesSparesInUseAlone() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let key = BlobKey.random()
+            try await store.delete(store.write(body(randomBytes(70_000)), key: key, checksums: [], maxBytes: 1 << 30))
+            let spares = files(under: root)
+            #expect(spares.count == 3)
+            // A writer takes the three spares and writes its first segments, then waits for the rest.
+            let data = randomBytes(5 * Self.segment + 100, seed: 9)
+            let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
+            continuation.yield(Array(data[..<(3 * Self.segment)]))
+            let writing = Task { try await store.write(stream, key: key, checksums: [], maxBytes: 1 << 30) }
+            for _ in 0..<500 where !spares.allSatisfy({ fileSize($0) > 0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(spares.allSatisfy { fileSize($0) > 0 })
+            for spare in spares { try age(spare, by: 7200) }
+            _ = try await store.scrub(bytesPerSecond: nil)
+            #expect(spares.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
+            continuation.yield(Array(data[(3 * Self.segment)...]))
+            continuation.finish()
+            let blob = try await writing.value
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+        }
+    }
+
+    /// Idle spares an hour old are swept and written no more, and so are those a crash left behind.
+    @Test func theSweepRemovesIdleAndLeftOverSpares() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, segmentSize: Self.segment)
+            let key = BlobKey.random()
+            try await store.delete(store.write(body(randomBytes(70_000)), key: key, checksums: [], maxBytes: 1 << 30))
+            let leftOver = root.appendingPathComponent("d0/tmp/spare-0badf00d-7")
+            FileManager.default.createFile(atPath: leftOver.path, contents: Data(count: 100))
+            for file in files(under: root) { try age(file, by: 7200) }
+            _ = try await store.scrub(bytesPerSecond: nil)
+            #expect(files(under: root).isEmpty)
+            let data = randomBytes(20_000, seed: 3)
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            #expect(files(under: root).count == 3)
+        }
+    }
+
     @Test func sparesAreBoundedPerDirectory() async throws {
         try await withTemporaryDirectory { root in
             let store = try makeStore(in: root, segmentSize: Self.segment)

@@ -109,3 +109,8 @@ func readsAsZeros(_ url: URL) -> Bool {
 func inode(_ url: URL) -> UInt64 {
     ((try? FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber]) as? NSNumber)?.uint64Value ?? 0
 }
+
+/// Sets a file's modification time `seconds` into the past, as if it had not been touched since.
+func age(_ url: URL, by seconds: TimeInterval) throws {
+    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -seconds)], ofItemAtPath: url.path)
+}
