@@ -6,23 +6,26 @@
 ## SPDX-License-Identifier: Apache-2.0
 ##
 ##===----------------------------------------------------------------------===##
-"""Regenerate link/text-order.txt: the functions a starting and idle nimbus runs, for lld to place together.
+"""Regenerate link/text-order.txt: the functions a starting, idle and serving nimbus runs, for lld to place together.
 
 Usage (Linux, as root, with valgrind and perf installed; after scripts/build-release):
     scripts/order-text.py [--rounds N] [--scratch-path .build]
 
 Why: an idle server's memory is mostly the binary's own code pages. Each page fault maps the 64 KiB around
 it, so code that start-up touches scattered over 35 MB of `.text` kept most of it resident. Placing the
-functions that run first makes them a few contiguous megabytes (docs/ARCHITECTURE.md, "Linking").
+functions that run first makes them a few contiguous megabytes (docs/ARCHITECTURE.md, "Linking"). The code
+that serving requests adds comes next, for the same reason: under load it had doubled the resident code.
 
 How:
 1. Relinks the release binary from SwiftPM's own link command (`.build/release.yaml`), with a link map.
 2. Runs it under valgrind's callgrind (start, `GET /`, 2 s idle; with --ephemeral and with a data dir) for
-   the functions that ran.
-3. Orders their input sections: small or mostly-hot sections first, then sections that hold a little hot
-   code among much cold code (objects built without function sections), smallest first.
+   the functions that ran; then once more with a data dir, serving `nimbus bench`'s scenarios in between
+   (WORKLOAD), for the functions that serving adds.
+3. Orders their input sections, start-up's first and serving's after them: in each, small or mostly-hot
+   sections first, then sections that hold a little hot code among much cold code (objects built without
+   function sections), smallest first.
 4. Repeats: relinks with that order, records the executable's instruction-fetch page faults during the same
-   start (perf's `exceptions:page_fault_user`), and adds every section faulted outside the ordered region.
+   runs (perf's `exceptions:page_fault_user`), and adds every section faulted outside the ordered region.
    This catches what callgrind cannot see (code chosen by CPU features valgrind does not emulate).
 
 Functions without a symbol (`.text..L__unnamed_*`) cannot be named in an ordering file; link/text-order.ld
@@ -47,6 +50,13 @@ ORDER = os.path.join(ROOT, "link", "text-order.txt")
 WORK = tempfile.mkdtemp(prefix="nimbus-order-")
 EXE = os.path.join(WORK, "nimbus")
 MAP = os.path.join(WORK, "nimbus.map")
+# What the serving run asks, as `nimbus bench` scenarios and sizes: the requests the README's comparison
+# measures. Not `s3-list`: its setup puts 10,000 objects, which takes many minutes under callgrind.
+WORKLOAD = [("s3-put", "4KiB"), ("s3-get", "4KiB"), ("iam-authorized-get", "4KiB"), ("kms-encrypt", "4KiB"),
+            ("kms-decrypt", "4KiB"), ("sts-caller-identity", "4KiB"), ("cloudtrail-lookup-events", "4KiB"),
+            ("s3-put-large", "33MiB"), ("s3-get-large", "33MiB")]
+# The pinned account and key of the serving run (AWS's documentation example).
+KEY_ID, SECRET = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
 def link_command(build_path):
@@ -99,12 +109,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run_server(prefix, ephemeral):
-    """Starts EXE under `prefix` (a profiler), answers one GET /, idles 2 s, stops it with SIGINT."""
+def run_server(prefix, ephemeral, serving=False):
+    """Starts EXE under `prefix` (a profiler), answers one GET /, serves WORKLOAD if `serving`, idles 2 s,
+    stops it with SIGINT."""
     port, data = free_port(), tempfile.mkdtemp(dir=WORK)
     store = ["--ephemeral"] if ephemeral else ["--data-dir", os.path.join(data, "n")]
+    env = dict(os.environ, NIMBUS_ACCOUNT_ID="111122223333", NIMBUS_ROOT_ACCESS_KEY_ID=KEY_ID,
+               NIMBUS_ROOT_SECRET_ACCESS_KEY=SECRET, AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET)
+    env.pop("AWS_SESSION_TOKEN", None)
     server = subprocess.Popen(prefix + [EXE, "serve", "--port", str(port), "--tls-port", "0", "--log-level", "warning"] + store,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
@@ -114,20 +128,28 @@ def run_server(prefix, ephemeral):
                     break
         except OSError:
             time.sleep(0.05)
+    for scenario, size in WORKLOAD if serving else []:
+        subprocess.run([EXE, "bench", "--endpoint", f"http://127.0.0.1:{port}", "--scenario", scenario, "--size", size,
+                        "--concurrency", "2", "--duration", "1", "--warmup", "0"],
+                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
     time.sleep(2)
     server.send_signal(2)
     server.wait(timeout=120)
     shutil.rmtree(data)
 
 
-def functions_that_ran():
+RUNS = [(True, False), (False, False)]  # (ephemeral, serving): the starts
+SERVING = (False, True)
+
+
+def functions_that_ran(run):
     stripped = EXE + ".nodebug"  # valgrind's DWARF reader gives up on the toolchain's debug info
     subprocess.run(["objcopy", "--strip-debug", EXE, stripped], check=True)
     shutil.copy(stripped, EXE)
     ran = set()
-    for ephemeral in (True, False):
+    for ephemeral, serving in run:
         out = os.path.join(WORK, "callgrind.out")
-        run_server(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}"], ephemeral)
+        run_server(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}"], ephemeral, serving)
         objects, names, current = {}, {}, None
         for line in open(out, errors="replace"):
             m = re.match(r"^(c?ob|c?fn)=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
@@ -143,11 +165,12 @@ def functions_that_ran():
     return ran
 
 
-def initial_order(ran):
+def initial_order(ran, placed=frozenset()):
+    """The sections holding `ran`, except those named in `placed`: ([tight], [loose]), each by a symbol."""
     tight, loose = [], []
     for start, size, _, inside in text_sections():
         hot = [(a, n) for a, n in inside if n in ran]
-        if not hot:
+        if not hot or any(n in placed for _, n in inside):
             continue
         ends = sorted(a for a, _ in inside) + [start + size]
         hot_bytes = sum(min(e for e in ends if e > a) - a for a, _ in hot)
@@ -156,12 +179,12 @@ def initial_order(ran):
     return [n for _, n in tight], [n for _, n in loose]
 
 
-def faults():
-    """Addresses (link-time) of the instruction-fetch faults in EXE's code over both runs."""
+def faults(run):
+    """Addresses (link-time) of the instruction-fetch faults in EXE's code over `run`'s runs."""
     addresses = []
-    for ephemeral in (True, False):
+    for ephemeral, serving in run:
         data = os.path.join(WORK, "faults.data")
-        run_server(["perf", "record", "-q", "-e", "exceptions:page_fault_user", "-o", data, "--"], ephemeral)
+        run_server(["perf", "record", "-q", "-e", "exceptions:page_fault_user", "-o", data, "--"], ephemeral, serving)
         script = subprocess.run(["perf", "script", "-i", data, "--show-mmap-events"], capture_output=True, text=True).stdout
         m = re.search(r"\[(0x[0-9a-f]+)\((0x[0-9a-f]+)\) @ (0x[0-9a-f]+) [^\]]*\]: r-xp " + re.escape(EXE), script)
         low, length, offset = (int(g, 16) for g in m.groups())
@@ -186,34 +209,40 @@ def main():
             sys.exit(f"{tool} is needed")
     args = link_command(options.scratch_path)
     subprocess.run(args, check=True, capture_output=True)
-    ran = functions_that_ran()
-    subprocess.run(args, check=True, capture_output=True)  # the run above replaced EXE with a stripped copy
-    tight, loose = initial_order(ran)
-    print(f"callgrind: {len(ran)} functions ran; {len(tight)} small and {len(loose)} large sections hold them")
+    started = functions_that_ran(RUNS)
+    served = functions_that_ran([SERVING]) - started
+    subprocess.run(args, check=True, capture_output=True)  # the runs above replaced EXE with a stripped copy
+    # Two tiers, each [tight, loose]: what start-up runs, then what serving adds.
+    tiers = [list(initial_order(started))]
+    tiers.append(list(initial_order(served, placed={n for t in tiers[0] for n in t})))
+    print(f"callgrind: {len(started)} functions ran at start, {len(served)} more serving; "
+          f"{sum(map(len, tiers[0]))} and {sum(map(len, tiers[1]))} sections hold them")
     for round in range(options.rounds):
-        link(args, tight + loose)
+        order = [n for tier in tiers for part in tier for n in part]
+        link(args, order)
         sections = text_sections()
         starts = [s[0] for s in sections]
-        ordered = set(tight) | set(loose)
+        ordered = set(order)
         # The ordered sections (and the unnamed ones before them) come first; anything faulted past them was missed.
         placed = [any(n in ordered for _, n in s[3]) for s in sections]
         ordered_bytes = sum(s[1] for s, p in zip(sections, placed) if p or "..L__unnamed_" in s[2])
         end = sections[0][0] + ordered_bytes + 65536
         added = 0
-        for address in faults():
-            i = bisect.bisect_right(starts, address) - 1
-            if i < 0 or address < end or not sections[i][3] or placed[i]:
-                continue
-            placed[i] = True
-            symbol = sections[i][3][0][1]
-            (tight if sections[i][1] <= 4096 else loose).append(symbol)
-            added += 1
+        for tier, run in zip(tiers, (RUNS, [SERVING])):
+            for address in faults(run):
+                i = bisect.bisect_right(starts, address) - 1
+                if i < 0 or address < end or not sections[i][3] or placed[i]:
+                    continue
+                placed[i] = True
+                tier[0 if sections[i][1] <= 4096 else 1].append(sections[i][3][0][1])
+                added += 1
         print(f"round {round}: {added} sections faulted beyond the first {ordered_bytes:,} bytes", flush=True)
         if added == 0:
             break
+    order = [n for tier in tiers for part in tier for n in part]
     with open(ORDER, "w") as f:
-        f.writelines(symbol + "\n" for symbol in tight + loose)
-    print(f"wrote {ORDER}: {len(tight) + len(loose)} symbols")
+        f.writelines(symbol + "\n" for symbol in order)
+    print(f"wrote {ORDER}: {len(order)} symbols")
     shutil.rmtree(WORK)
 
 
