@@ -392,13 +392,16 @@ import Testing
             try await store.delete(store.write(body(randomBytes(70_000)), key: key, checksums: [], maxBytes: 1 << 30))
             let spares = files(under: root)
             #expect(spares.count == 3)
-            // A writer takes the three spares and writes its first segments, then waits for the rest.
+            // A writer takes the three spares and writes its first segments, then waits for the rest. The
+            // spares are made old first, so that the writer's writes show which ones it holds.
+            for spare in spares { try age(spare, by: 7200) }
             let data = randomBytes(5 * Self.segment + 100, seed: 9)
             let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
             continuation.yield(Array(data[..<(3 * Self.segment)]))
             let writing = Task { try await store.write(stream, key: key, checksums: [], maxBytes: 1 << 30) }
-            for _ in 0..<500 where !spares.allSatisfy({ fileSize($0) > 0 }) { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(spares.allSatisfy { fileSize($0) > 0 })
+            let held = { spares.allSatisfy { modificationAge($0) < 600 } }
+            for _ in 0..<3000 where !held() { try await Task.sleep(for: .milliseconds(10)) }
+            try #require(held())
             for spare in spares { try age(spare, by: 7200) }
             _ = try await store.scrub(bytesPerSecond: nil)
             #expect(spares.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })

@@ -114,3 +114,9 @@ func inode(_ url: URL) -> UInt64 {
 func age(_ url: URL, by seconds: TimeInterval) throws {
     try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -seconds)], ofItemAtPath: url.path)
 }
+
+/// Seconds since a file was last written (infinity if it is gone).
+func modificationAge(_ url: URL) -> TimeInterval {
+    guard let date = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date else { return .infinity }
+    return -date.timeIntervalSinceNow
+}
