@@ -354,6 +354,9 @@ import Testing
             let blob = try await store.write(body(randomBytes(size, seed: 4)), key: key, checksums: [], maxBytes: 1 << 30)
             #expect((0..<3).allSatisfy { fileSize(piecePath(root, blob, piece: $0)) > Int(BlobStore.maxSpareSizeKeepingBlocks) })
             try await store.delete(blob)
+            // Emptied away from the deleting request; meanwhile only the name under tmp/ is left.
+            #expect(files(under: root).allSatisfy { $0.lastPathComponent.hasPrefix("spare-") })
+            store.finishReclaiming()
             let spares = files(under: root)
             #expect(spares.count == 3)
             #expect(spares.allSatisfy { fileSize($0) == 0 && allocatedBytes($0) == 0 })
@@ -378,6 +381,7 @@ import Testing
             let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 30)
             #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
             try await store.delete(blob)
+            store.finishReclaiming()
             #expect(files(under: root).allSatisfy { $0.lastPathComponent.hasPrefix("spare-") && readsAsZeros($0) })
         }
         #expect(try await store.scrub(bytesPerSecond: nil).blobsChecked == 0)
@@ -438,6 +442,7 @@ import Testing
                 blobs.append(try await store.write(body(randomBytes(1_000)), key: BlobKey.random(), checksums: [], maxBytes: 1 << 30))
             }
             for blob in blobs { try await store.delete(blob) }
+            store.finishReclaiming()
             let spares = files(under: root)
             #expect(spares.allSatisfy { $0.lastPathComponent.hasPrefix("spare-") && readsAsZeros($0) })
             // Each blob has a piece in each of the three directories.
