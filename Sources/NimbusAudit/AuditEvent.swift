@@ -156,41 +156,45 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     // MARK: Rendering
 
     /// The record as CloudTrail delivers it: compact JSON, AWS's field order, times like `2026-11-22T17:00:00Z`.
-    public var cloudTrailJSON: String { jsonValue.compactJSON() }
+    public var cloudTrailJSON: String { String(decoding: cloudTrailJSONBytes, as: UTF8.self) }
 
     /// ``cloudTrailJSON`` as UTF-8 bytes, as the audit log stores it.
-    var cloudTrailJSONBytes: [UInt8] { jsonValue.compactJSONBytes() }
+    var cloudTrailJSONBytes: [UInt8] {
+        var writer = CompactJSONMembers(capacity: 1024)
+        writeMembers(to: &writer)
+        return writer.finished()
+    }
 
     /// The record as an ordered JSON value.
     public var jsonValue: JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("eventVersion", .string(eventVersion)),
-            ("userIdentity", userIdentity.jsonValue),
-            ("eventTime", .string(CloudTrailTime.format(eventTime))),
-            ("eventSource", .string(eventSource)),
-            ("eventName", .string(eventName)),
-            ("awsRegion", .string(awsRegion)),
-            ("sourceIPAddress", .string(sourceIPAddress)),
-            ("userAgent", .string(userAgent)),
-        ]
-        if let errorCode { members.append(("errorCode", .string(errorCode))) }
-        if let errorMessage { members.append(("errorMessage", .string(errorMessage))) }
-        members += [
-            ("requestParameters", requestParameters ?? .null),
-            ("responseElements", responseElements ?? .null),
-            ("requestID", .string(requestID)),
-            ("eventID", .string(eventID)),
-            ("readOnly", .bool(readOnly)),
-        ]
-        if let resources { members.append(("resources", .array(resources.map(\.jsonValue)))) }
-        members += [
-            ("eventType", .string(eventType)),
-            ("managementEvent", .bool(managementEvent)),
-            ("recipientAccountId", .string(recipientAccountId)),
-            ("eventCategory", .string(eventCategory)),
-        ]
-        if let tlsDetails { members.append(("tlsDetails", tlsDetails.jsonValue)) }
-        return .object(members)
+        var members = JSONValueMembers()
+        writeMembers(to: &members)
+        return members.object
+    }
+
+    /// Every member, in CloudTrail's order: the one list both renderings follow.
+    func writeMembers<Members: CloudTrailMembers>(to out: inout Members) {
+        out.string("eventVersion", eventVersion)
+        out.object("userIdentity") { userIdentity.writeMembers(to: &$0) }
+        out.string("eventTime", CloudTrailTime.format(eventTime))
+        out.string("eventSource", eventSource)
+        out.string("eventName", eventName)
+        out.string("awsRegion", awsRegion)
+        out.string("sourceIPAddress", sourceIPAddress)
+        out.string("userAgent", userAgent)
+        if let errorCode { out.string("errorCode", errorCode) }
+        if let errorMessage { out.string("errorMessage", errorMessage) }
+        out.value("requestParameters", requestParameters)
+        out.value("responseElements", responseElements)
+        out.string("requestID", requestID)
+        out.string("eventID", eventID)
+        out.bool("readOnly", readOnly)
+        if let resources { out.objects("resources", count: resources.count) { resources[$1].writeMembers(to: &$0) } }
+        out.string("eventType", eventType)
+        out.bool("managementEvent", managementEvent)
+        out.string("recipientAccountId", recipientAccountId)
+        out.string("eventCategory", eventCategory)
+        if let tlsDetails { out.object("tlsDetails") { tlsDetails.writeMembers(to: &$0) } }
     }
 
     // MARK: Codable (the CloudTrail record shape)
@@ -235,7 +239,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
 }
 
 /// CloudTrail's `userIdentity` element.
-public struct UserIdentity: Sendable, Hashable, Codable {
+public struct UserIdentity: Sendable, Hashable, Codable, CloudTrailElement {
     /// `Root`, `IAMUser`, `AssumedRole`, `FederatedUser`, `AWSAccount` or `AWSService`.
     public var type: String
     public var principalId: String
@@ -325,24 +329,24 @@ public struct UserIdentity: Sendable, Hashable, Codable {
         return String(arn[arn.utf8.index(after: slash)...])
     }
 
-    var jsonValue: JSONValue {
-        var members: [(String, JSONValue)] = [("type", .string(type)), ("principalId", .string(principalId))]
-        if let arn { members.append(("arn", .string(arn))) }
-        if let accountId { members.append(("accountId", .string(accountId))) }
-        if let accessKeyId { members.append(("accessKeyId", .string(accessKeyId))) }
-        if let userName { members.append(("userName", .string(userName))) }
-        if let identityProvider { members.append(("identityProvider", .string(identityProvider))) }
-        if let sessionContext { members.append(("sessionContext", sessionContext.jsonValue)) }
-        if let invokedBy { members.append(("invokedBy", .string(invokedBy))) }
-        return .object(members)
+    func writeMembers<Members: CloudTrailMembers>(to out: inout Members) {
+        out.string("type", type)
+        out.string("principalId", principalId)
+        if let arn { out.string("arn", arn) }
+        if let accountId { out.string("accountId", accountId) }
+        if let accessKeyId { out.string("accessKeyId", accessKeyId) }
+        if let userName { out.string("userName", userName) }
+        if let identityProvider { out.string("identityProvider", identityProvider) }
+        if let sessionContext { out.object("sessionContext") { sessionContext.writeMembers(to: &$0) } }
+        if let invokedBy { out.string("invokedBy", invokedBy) }
     }
 
     public func encode(to encoder: any Encoder) throws { try jsonValue.encode(to: encoder) }
 }
 
 /// `userIdentity.sessionContext`: where temporary credentials came from.
-public struct SessionContext: Sendable, Hashable, Codable {
-    public struct SessionIssuer: Sendable, Hashable, Codable {
+public struct SessionContext: Sendable, Hashable, Codable, CloudTrailElement {
+    public struct SessionIssuer: Sendable, Hashable, Codable, CloudTrailElement {
         /// `Role` or `IAMUser`.
         public var type: String
         public var principalId: String?
@@ -358,18 +362,18 @@ public struct SessionContext: Sendable, Hashable, Codable {
             self.userName = userName
         }
 
-        var jsonValue: JSONValue {
-            var members: [(String, JSONValue)] = [("type", .string(type))]
-            if let principalId { members.append(("principalId", .string(principalId))) }
-            members += [("arn", .string(arn)), ("accountId", .string(accountId))]
-            if let userName { members.append(("userName", .string(userName))) }
-            return .object(members)
+        func writeMembers<Members: CloudTrailMembers>(to out: inout Members) {
+            out.string("type", type)
+            if let principalId { out.string("principalId", principalId) }
+            out.string("arn", arn)
+            out.string("accountId", accountId)
+            if let userName { out.string("userName", userName) }
         }
 
         public func encode(to encoder: any Encoder) throws { try jsonValue.encode(to: encoder) }
     }
 
-    public struct Attributes: Sendable, Hashable, Codable {
+    public struct Attributes: Sendable, Hashable, Codable, CloudTrailElement {
         /// When the credentials were issued.
         public var creationDate: Date?
         public var mfaAuthenticated: Bool
@@ -390,11 +394,9 @@ public struct SessionContext: Sendable, Hashable, Codable {
             mfaAuthenticated = try c.decodeIfPresent(String.self, forKey: .mfaAuthenticated) == "true"
         }
 
-        var jsonValue: JSONValue {
-            var members: [(String, JSONValue)] = []
-            if let creationDate { members.append(("creationDate", .string(CloudTrailTime.format(creationDate)))) }
-            members.append(("mfaAuthenticated", .string(mfaAuthenticated ? "true" : "false")))
-            return .object(members)
+        func writeMembers<Members: CloudTrailMembers>(to out: inout Members) {
+            if let creationDate { out.string("creationDate", CloudTrailTime.format(creationDate)) }
+            out.string("mfaAuthenticated", mfaAuthenticated ? "true" : "false")
         }
 
         public func encode(to encoder: any Encoder) throws { try jsonValue.encode(to: encoder) }
@@ -408,18 +410,19 @@ public struct SessionContext: Sendable, Hashable, Codable {
         self.attributes = attributes
     }
 
-    var jsonValue: JSONValue {
-        var members: [(String, JSONValue)] = []
-        if let sessionIssuer { members += [("sessionIssuer", sessionIssuer.jsonValue), ("webIdFederationData", .object([]))] }
-        members.append(("attributes", attributes.jsonValue))
-        return .object(members)
+    func writeMembers<Members: CloudTrailMembers>(to out: inout Members) {
+        if let sessionIssuer {
+            out.object("sessionIssuer") { sessionIssuer.writeMembers(to: &$0) }
+            out.object("webIdFederationData") { _ in }
+        }
+        out.object("attributes") { attributes.writeMembers(to: &$0) }
     }
 
     public func encode(to encoder: any Encoder) throws { try jsonValue.encode(to: encoder) }
 }
 
 /// An element of a record's `resources`: `{"accountId": …, "type": "AWS::IAM::User", "ARN": …}`.
-public struct AuditResource: Sendable, Hashable, Codable {
+public struct AuditResource: Sendable, Hashable, Codable, CloudTrailElement {
     public var accountId: String?
     /// The CloudFormation-style type, e.g. `AWS::S3::Bucket`.
     public var type: String
@@ -441,11 +444,10 @@ public struct AuditResource: Sendable, Hashable, Codable {
         case arn = "ARN"
     }
 
-    var jsonValue: JSONValue {
-        var members: [(String, JSONValue)] = []
-        if let accountId { members.append(("accountId", .string(accountId))) }
-        members += [("type", .string(type)), ("ARN", .string(arn))]
-        return .object(members)
+    func writeMembers<Members: CloudTrailMembers>(to out: inout Members) {
+        if let accountId { out.string("accountId", accountId) }
+        out.string("type", type)
+        out.string("ARN", arn)
     }
 
     public func encode(to encoder: any Encoder) throws { try jsonValue.encode(to: encoder) }
@@ -465,12 +467,10 @@ public struct TLSDetails: Sendable, Hashable, Codable {
         self.clientProvidedHostHeader = clientProvidedHostHeader
     }
 
-    var jsonValue: JSONValue {
-        .object([
-            ("tlsVersion", .string(tlsVersion)),
-            ("cipherSuite", .string(cipherSuite)),
-            ("clientProvidedHostHeader", .string(clientProvidedHostHeader)),
-        ])
+    func writeMembers<Members: CloudTrailMembers>(to out: inout Members) {
+        out.string("tlsVersion", tlsVersion)
+        out.string("cipherSuite", cipherSuite)
+        out.string("clientProvidedHostHeader", clientProvidedHostHeader)
     }
 }
 

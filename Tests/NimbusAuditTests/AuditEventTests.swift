@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
-import NimbusAudit
+@testable import NimbusAudit
 import NimbusCore
 import Testing
 
@@ -187,6 +187,51 @@ import Testing
         // Codable encoding goes through the same members.
         let reencoded = try JSONDecoder().decode(AuditEvent.self, from: JSONEncoder().encode(event))
         #expect(reencoded == expected)
+    }
+
+    /// The bytes every call writes are the same as the ordered value rendered: commas, nesting and empty
+    /// objects included, for every kind of identity.
+    @Test(arguments: [false, true])
+    func bytesWrittenDirectlyMatchTheRenderedValue(failed: Bool) {
+        var session = Principal(
+            kind: .assumedRole,
+            accountID: "111122223333",
+            arn: "arn:aws:sts::111122223333:assumed-role/Admin/s",
+            userID: "AROAEXAMPLEID:s",
+            accessKeyID: "ASIAEXAMPLE",
+            sessionIssuer: "arn:aws:iam::111122223333:role/Admin"
+        )
+        session.sessionCreatedAt = Self.time
+        var web = Principal(kind: .webIdentity, accountID: "111122223333", arn: "arn:aws:iam::111122223333:oidc-provider/idp.example/x", userID: "u")
+        web.federatedSubject = "sub-1"
+        let principals: [Principal] = [.root(of: "111122223333"), Self.alice, session, web, .anonymous]
+        for principal in principals {
+            var identity = UserIdentity(principal)
+            identity.invokedBy = principal.kind == .root ? "s3.amazonaws.com" : nil
+            let event = AuditEvent(
+                userIdentity: identity,
+                eventTime: Self.time,
+                eventSource: "s3.amazonaws.com",
+                eventName: "PutObject",
+                awsRegion: "eu-west-1",
+                sourceIPAddress: "192.0.2.7",
+                userAgent: "agent \\ \"x\"",
+                errorCode: failed ? "AccessDenied" : nil,
+                errorMessage: failed ? "no" : nil,
+                requestParameters: .object([("bucketName", .string("b")), ("nested", .object([("a", .array([.number(1), .null]))]))]),
+                responseElements: failed ? nil : .object([]),
+                requestID: "r",
+                eventID: "e",
+                readOnly: false,
+                resources: failed ? nil : [
+                    AuditResource(type: "AWS::S3::Bucket", arn: "arn:aws:s3:::b"),
+                    AuditResource(type: "AWS::S3::Object", arn: "arn:aws:s3:::b/k", accountId: "111122223333"),
+                ],
+                recipientAccountId: "111122223333",
+                tlsDetails: failed ? nil : TLSDetails(tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256", clientProvidedHostHeader: "h")
+            )
+            #expect(event.cloudTrailJSON == event.jsonValue.compactJSON(), "\(principal.kind)")
+        }
     }
 
     @Test func resourceNames() {
