@@ -40,20 +40,29 @@ public struct SigV4Verifier: Sendable {
     /// verification: enough to tell which service a request is for before authenticating it.
     public static func scope(of request: SignableRequest) -> SigningScope? {
         for header in request.headers where header.name.equalsASCIICaseInsensitive("authorization") {
-            // Token by token, as `parseHeader` reads it: the generic `firstRange(of:)` cost a tenth of
-            // the whole pipeline in profiles.
-            let value = Substring(header.value).utf8
-            let isSeparator: (UInt8) -> Bool = { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-            var start = value.startIndex
-            while let tokenStart = value[start...].firstIndex(where: { !isSeparator($0) }) {
-                let tokenEnd = value[tokenStart...].firstIndex(where: isSeparator) ?? value.endIndex
-                let token = value[tokenStart..<tokenEnd]
-                if token.starts(with: "Credential=".utf8) {
-                    return try? parseCredential(Substring(token.dropFirst(11)), flavor: .standard, presigned: false)
+            // Token by token, as `parseHeader` reads it, over the bytes: the generic `firstRange(of:)`, and
+            // then `firstIndex(where:)` on the string's views, cost a tenth of the whole pipeline in profiles.
+            var value = header.value
+            let credential: Range<Int>? = value.withUTF8 { bytes in
+                func isSeparator(_ b: UInt8) -> Bool { b == UInt8(ascii: ",") || b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+                let prefix: StaticString = "Credential="
+                var i = 0
+                while i < bytes.count {
+                    while i < bytes.count, isSeparator(bytes[i]) { i += 1 }
+                    let start = i
+                    while i < bytes.count, !isSeparator(bytes[i]) { i += 1 }
+                    if i - start >= prefix.utf8CodeUnitCount,
+                        memcmp(bytes.baseAddress! + start, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
+                    {
+                        return (start + prefix.utf8CodeUnitCount)..<i
+                    }
                 }
-                start = tokenEnd
+                return nil
             }
-            return nil
+            guard let credential else { return nil }
+            let utf8 = value.utf8
+            let text = value[utf8.index(utf8.startIndex, offsetBy: credential.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: credential.upperBound)]
+            return try? parseCredential(text, flavor: .standard, presigned: false)
         }
         for piece in request.query.utf8.split(separator: UInt8(ascii: "&")) where piece.starts(with: "X-Amz-Credential=".utf8) {
             let value = URIEncoding.decode(piece.dropFirst(17), plusAsSpace: true)

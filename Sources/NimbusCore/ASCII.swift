@@ -11,7 +11,11 @@
 // than the HMAC that the signature check does.
 
 extension StringProtocol {
+    // Inlinable: other modules call these on `String` and `Substring`, and the unspecialized generic
+    // versions went through a witness table for every byte.
+
     /// The string without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    @inlinable
     package func trimmingHTTPWhitespace() -> String {
         let whole = Substring(self)
         let bytes = whole.utf8
@@ -24,6 +28,7 @@ extension StringProtocol {
     }
 
     /// Equal to `lowercase` (which must be lowercase ASCII) ignoring ASCII case, without allocating.
+    @inlinable
     package func equalsASCIICaseInsensitive(_ lowercase: StaticString) -> Bool {
         let other = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
         guard utf8.count == other.count else { return false }
@@ -37,6 +42,7 @@ extension StringProtocol {
     }
 
     /// The string in lowercase ASCII; the same string, without a copy, when it already is.
+    @inlinable
     package func lowercasedASCII() -> String {
         var text = String(self)
         let lowered: String? = text.withUTF8 { bytes in
@@ -52,6 +58,6 @@ extension StringProtocol {
         return lowered ?? text
     }
 
-    @inline(__always)
-    private static func isHTTPWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+    @inlinable @inline(__always)
+    package static func isHTTPWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 }

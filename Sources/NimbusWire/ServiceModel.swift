@@ -414,7 +414,37 @@ extension ServiceModel {
     /// (`roleArn` → `RoleArn`), so that output encoded from Swift-style property names serializes.
     public func normalized(_ value: ShapeValue, shape name: String) -> ShapeValue {
         guard let shape = shapes[name] else { return value }
+        // Most outputs need nothing renamed; finding that out allocates nothing, rebuilding them does.
+        guard needsNormalizing(value, shape: shape, depth: 0) else { return value }
         return normalized(value, shape: shape, depth: 0)
+    }
+
+    /// Whether ``normalized(_:shape:depth:)`` would change `value`.
+    private func needsNormalizing(_ value: ShapeValue, shape: Shape, depth: Int) -> Bool {
+        guard depth < 64 else { return false }
+        switch (shape.type, value) {
+        case (.structure, .structure(let members)):
+            for (key, v) in members {
+                guard let member = shape[member: key] else {
+                    if shape.caseInsensitiveMembers[key.lowercased()] != nil { return true }
+                    continue
+                }
+                if let target = shapes[member.ref.shape], needsNormalizing(v, shape: target, depth: depth + 1) { return true }
+            }
+            return false
+        case (.list, .list(let items)):
+            guard let ref = shape.member, let target = shapes[ref.shape], target.type == .structure || target.type == .list || target.type == .map else {
+                return false
+            }
+            return items.contains { needsNormalizing($0, shape: target, depth: depth + 1) }
+        case (.map, .structure):
+            return true
+        case (.map, .map(let entries)):
+            guard let ref = shape.value, let target = shapes[ref.shape] else { return false }
+            return entries.values.contains { needsNormalizing($0, shape: target, depth: depth + 1) }
+        default:
+            return false
+        }
     }
 
     private func normalized(_ value: ShapeValue, shape: Shape, depth: Int) -> ShapeValue {

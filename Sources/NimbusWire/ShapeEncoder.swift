@@ -53,18 +53,39 @@ private final class EncodingNode {
         }
     }
 
+    // The storage is emptied while its dictionary or array is changed, so that the change happens in
+    // place instead of on a copy made because `storage` still held it.
     func keyedChild(_ key: String) -> EncodingNode {
         var members: [String: EncodingNode] = [:]
-        if case .keyed(let m) = storage { members = m }
+        if case .keyed(let m) = storage {
+            storage = .empty
+            members = m
+        }
         let child = members[key] ?? EncodingNode()
         members[key] = child
         storage = .keyed(members)
         return child
     }
 
+    /// Sets member `key` to a scalar, without the `Encoder` round trip that `encodeValue` takes.
+    func setMember(_ key: String, _ value: ShapeValue) {
+        let child = EncodingNode()
+        child.storage = .value(value)
+        var members: [String: EncodingNode] = [:]
+        if case .keyed(let m) = storage {
+            storage = .empty
+            members = m
+        }
+        members[key] = child
+        storage = .keyed(members)
+    }
+
     func appendChild() -> EncodingNode {
         var items: [EncodingNode] = []
-        if case .unkeyed(let i) = storage { items = i }
+        if case .unkeyed(let i) = storage {
+            storage = .empty
+            items = i
+        }
         let child = EncodingNode()
         items.append(child)
         storage = .unkeyed(items)
@@ -94,6 +115,14 @@ private struct _ShapeEncoder: Encoder {
         let codingPath: [any CodingKey]
 
         mutating func encodeNil(forKey key: Key) throws {}
+
+        // Scalars directly: the generic path below tries four casts and builds an encoder for each one.
+        mutating func encode(_ value: String, forKey key: Key) throws { node.setMember(key.stringValue, .string(value)) }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { node.setMember(key.stringValue, .boolean(value)) }
+        mutating func encode(_ value: Int, forKey key: Key) throws { node.setMember(key.stringValue, .integer(Int64(value))) }
+        mutating func encode(_ value: Int32, forKey key: Key) throws { node.setMember(key.stringValue, .integer(Int64(value))) }
+        mutating func encode(_ value: Int64, forKey key: Key) throws { node.setMember(key.stringValue, .integer(value)) }
+        mutating func encode(_ value: Double, forKey key: Key) throws { node.setMember(key.stringValue, .double(value)) }
 
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             try node.keyedChild(key.stringValue).encodeValue(value, codingPath: codingPath + [key])

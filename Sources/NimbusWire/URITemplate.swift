@@ -126,6 +126,11 @@ enum FormDecoding {
 
     /// Percent-decodes one component; `+` is a space.
     static func decode(_ bytes: some Collection<UInt8>, plusIsSpace: Bool = true) throws(Failure) -> String {
+        // Most components (`Action=GetCallerIdentity`) have nothing to decode: no copy to make.
+        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || ($0 == UInt8(ascii: "+") && plusIsSpace) }) {
+            guard let s = String(validating: bytes, as: UTF8.self) else { throw Failure(message: "invalid UTF-8") }
+            return s
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var it = bytes.makeIterator()
