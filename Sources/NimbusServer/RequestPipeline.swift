@@ -15,7 +15,8 @@ import NimbusCore
 import NimbusWire
 
 /// A service as the pipeline sees it: its model, its codec and its handlers.
-struct RegisteredService: Sendable {
+/// A class: the pipeline looks one up per request, and copying the struct's many references cost more.
+final class RegisteredService: Sendable {
     let definition: ServiceDefinition
     let codec: ServiceCodec
     /// The service's IAM action prefix (`sts`, `s3`, `kms` …).

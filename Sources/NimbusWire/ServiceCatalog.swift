@@ -9,7 +9,8 @@
 /// The registered services, and which one a request is for.
 public struct ServiceCatalog: Sendable {
     public let models: [ServiceModel]
-    private let bySigningName: [String: Int]
+    /// Every model of a signing name, in registration order (the first is the default).
+    private let bySigningName: [String: [Int]]
     private let byTargetPrefix: [String: Int]
     private let byEndpointPrefix: [String: Int]
     private let s3Index: Int?
@@ -17,9 +18,9 @@ public struct ServiceCatalog: Sendable {
 
     public init(models: [ServiceModel]) {
         self.models = models
-        var signing: [String: Int] = [:], target: [String: Int] = [:], endpoint: [String: Int] = [:]
+        var signing: [String: [Int]] = [:], target: [String: Int] = [:], endpoint: [String: Int] = [:]
         for (i, m) in models.enumerated() {
-            if signing[m.signingName] == nil { signing[m.signingName] = i }
+            signing[m.signingName, default: []].append(i)
             if let prefix = m.targetPrefix { target[prefix] = i }
             if endpoint[m.endpointPrefix] == nil { endpoint[m.endpointPrefix] = i }
         }
@@ -31,7 +32,7 @@ public struct ServiceCatalog: Sendable {
     }
 
     /// The model registered under a signing name, e.g. `sts`.
-    public subscript(signingName name: String) -> ServiceModel? { bySigningName[name].map { models[$0] } }
+    public subscript(signingName name: String) -> ServiceModel? { bySigningName[name].map { models[$0[0]] } }
 
     /// Identifies the service from, in order: `X-Amz-Target`, the signing scope's service, the Host
     /// header (`s3.localhost`, `bucket.s3.localhost`, `sts.us-east-1.localhost`), the `Action` and
@@ -49,12 +50,11 @@ public struct ServiceCatalog: Sendable {
         {
             return models[i]
         }
-        if let signingService, let i = bySigningName[signingService] {
+        if let signingService, let candidates = bySigningName[signingService] {
             // Several services can share a signing name; the Action/Version or host picks among them.
-            let candidates = models.indices.filter { models[$0].signingName == signingService }
-            if candidates.count == 1 { return models[i] }
+            if candidates.count == 1 { return models[candidates[0]] }
             if let picked = byQueryParameters(request, among: candidates) { return models[picked] }
-            return models[i]
+            return models[candidates[0]]
         }
         // Signed for a service that is not registered: not S3's to answer either.
         if signingService != nil { return nil }

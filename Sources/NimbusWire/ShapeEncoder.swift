@@ -27,8 +27,21 @@ private final class EncodingNode {
     enum Storage {
         case empty
         case value(ShapeValue)
-        case keyed([String: EncodingNode])
+        case keyed([String: Member])
         case unkeyed([EncodingNode])
+    }
+
+    /// A scalar member is kept as its value: a node for each would be an allocation per member.
+    enum Member {
+        case value(ShapeValue)
+        case node(EncodingNode)
+
+        var result: ShapeValue {
+            switch self {
+            case .value(let v): v
+            case .node(let node): node.result
+            }
+        }
     }
 
     var storage: Storage = .empty
@@ -56,27 +69,34 @@ private final class EncodingNode {
     // The storage is emptied while its dictionary or array is changed, so that the change happens in
     // place instead of on a copy made because `storage` still held it.
     func keyedChild(_ key: String) -> EncodingNode {
-        var members: [String: EncodingNode] = [:]
+        var members: [String: Member] = [:]
         if case .keyed(let m) = storage {
             storage = .empty
             members = m
         }
-        let child = members[key] ?? EncodingNode()
-        members[key] = child
+        let child: EncodingNode
+        switch members[key] {
+        case .node(let node):
+            child = node
+        case .value(let value):
+            child = EncodingNode()
+            child.storage = .value(value)
+        case nil:
+            child = EncodingNode()
+        }
+        members[key] = .node(child)
         storage = .keyed(members)
         return child
     }
 
     /// Sets member `key` to a scalar, without the `Encoder` round trip that `encodeValue` takes.
     func setMember(_ key: String, _ value: ShapeValue) {
-        let child = EncodingNode()
-        child.storage = .value(value)
-        var members: [String: EncodingNode] = [:]
+        var members: [String: Member] = [:]
         if case .keyed(let m) = storage {
             storage = .empty
             members = m
         }
-        members[key] = child
+        members[key] = .value(value)
         storage = .keyed(members)
     }
 

@@ -107,21 +107,37 @@ enum FormDecoding {
     }
 
     /// Splits `a=b&c=d` into decoded pairs, strictly: bad `%` escapes or invalid UTF-8 fail.
-    static func pairs(_ raw: some Collection<UInt8>, limit: Int) throws(Failure) -> [(String, String)] {
-        var result: [(String, String)] = []
-        for part in raw.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            guard result.count < limit else { throw Failure(message: "too many parameters") }
-            if let eq = part.firstIndex(of: UInt8(ascii: "=")) {
-                result.append((try decode(part[part.startIndex..<eq]), try decode(part[part.index(after: eq)...])))
-            } else {
-                result.append((try decode(part), ""))
-            }
-        }
-        return result
+    static func pairs(_ raw: [UInt8], limit: Int) throws(Failure) -> [(String, String)] {
+        // `withUnsafeBufferPointer` rethrows untyped errors: the typed one comes out in a Result.
+        try raw.withUnsafeBufferPointer { bytes in Result { () throws(Failure) in try pairs(bytes, limit: limit) } }.get()
     }
 
     static func pairs(_ raw: String, limit: Int) throws(Failure) -> [(String, String)] {
-        try pairs(Array(raw.utf8), limit: limit)
+        var raw = raw
+        return try raw.withUTF8 { bytes in Result { () throws(Failure) in try pairs(bytes, limit: limit) } }.get()
+    }
+
+    /// Over the bytes in place: splitting them first made an array of slices per request.
+    private static func pairs(_ raw: UnsafeBufferPointer<UInt8>, limit: Int) throws(Failure) -> [(String, String)] {
+        var result: [(String, String)] = []
+        var start = 0
+        while start < raw.count {
+            var end = start
+            var equals: Int?
+            while end < raw.count, raw[end] != UInt8(ascii: "&") {
+                if equals == nil, raw[end] == UInt8(ascii: "=") { equals = end }
+                end += 1
+            }
+            defer { start = end + 1 }
+            guard end > start else { continue }
+            guard result.count < limit else { throw Failure(message: "too many parameters") }
+            if let equals {
+                result.append((try decode(UnsafeBufferPointer(rebasing: raw[start..<equals])), try decode(UnsafeBufferPointer(rebasing: raw[(equals + 1)..<end]))))
+            } else {
+                result.append((try decode(UnsafeBufferPointer(rebasing: raw[start..<end])), ""))
+            }
+        }
+        return result
     }
 
     /// Percent-decodes one component; `+` is a space.
