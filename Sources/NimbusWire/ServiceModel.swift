@@ -201,28 +201,133 @@ public enum MemberLocation: String, Sendable, Hashable {
     case statusCode
 }
 
+/// A value type's fields behind one immutable reference, for types copied far more often than they change:
+/// a copy is one retain instead of a memmove and a retain per string and array. A change makes a new box.
+struct Boxed<Fields: Sendable & Hashable>: Sendable, Hashable {
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    init(_ fields: Fields) { box = Box(fields) }
+
+    var fields: Fields { box.fields }
+
+    mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box.fields
+        change(&fields)
+        box = Box(fields)
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+
+    func hash(into hasher: inout Hasher) { box.fields.hash(into: &hasher) }
+}
+
 /// A reference to a shape from an operation or a structure member, with the member's traits.
 public struct ShapeRef: Sendable, Hashable {
+    // Boxed: every structure member carries one, and members are copied as they are read.
+    struct Fields: Sendable, Hashable {
+        var shape: String
+        var location: MemberLocation?
+        var locationName: String?
+        var queryName: String?
+        var xmlNamespace: XMLNamespace?
+        var xmlAttribute: Bool
+        var flattened: Bool
+        var streaming: Bool
+        var timestampFormat: TimestampFormat?
+        var jsonValue: Bool
+        var idempotencyToken: Bool
+        var hostLabel: Bool
+        var deprecated: Bool
+        var resultWrapper: String?
+        var eventPayload: Bool
+    }
+
+    private var box: Boxed<Fields>
+
     /// The target shape's name.
-    public var shape: String
-    public var location: MemberLocation?
+    public var shape: String {
+        get { box.fields.shape }
+        set { box.update { $0.shape = newValue } }
+    }
+
+    public var location: MemberLocation? {
+        get { box.fields.location }
+        set { box.update { $0.location = newValue } }
+    }
+
     /// The wire name: header name, query key, URI label, XML element or JSON key.
-    public var locationName: String?
+    public var locationName: String? {
+        get { box.fields.locationName }
+        set { box.update { $0.locationName = newValue } }
+    }
+
     /// EC2's explicit query name.
-    public var queryName: String?
-    public var xmlNamespace: XMLNamespace?
-    public var xmlAttribute: Bool
-    public var flattened: Bool
-    public var streaming: Bool
-    public var timestampFormat: TimestampFormat?
+    public var queryName: String? {
+        get { box.fields.queryName }
+        set { box.update { $0.queryName = newValue } }
+    }
+
+    public var xmlNamespace: XMLNamespace? {
+        get { box.fields.xmlNamespace }
+        set { box.update { $0.xmlNamespace = newValue } }
+    }
+
+    public var xmlAttribute: Bool {
+        get { box.fields.xmlAttribute }
+        set { box.update { $0.xmlAttribute = newValue } }
+    }
+
+    public var flattened: Bool {
+        get { box.fields.flattened }
+        set { box.update { $0.flattened = newValue } }
+    }
+
+    public var streaming: Bool {
+        get { box.fields.streaming }
+        set { box.update { $0.streaming = newValue } }
+    }
+
+    public var timestampFormat: TimestampFormat? {
+        get { box.fields.timestampFormat }
+        set { box.update { $0.timestampFormat = newValue } }
+    }
+
     /// A string holding JSON, sent base64-encoded in headers (`jsonvalue`).
-    public var jsonValue: Bool
-    public var idempotencyToken: Bool
-    public var hostLabel: Bool
-    public var deprecated: Bool
+    public var jsonValue: Bool {
+        get { box.fields.jsonValue }
+        set { box.update { $0.jsonValue = newValue } }
+    }
+
+    public var idempotencyToken: Bool {
+        get { box.fields.idempotencyToken }
+        set { box.update { $0.idempotencyToken = newValue } }
+    }
+
+    public var hostLabel: Bool {
+        get { box.fields.hostLabel }
+        set { box.update { $0.hostLabel = newValue } }
+    }
+
+    public var deprecated: Bool {
+        get { box.fields.deprecated }
+        set { box.update { $0.deprecated = newValue } }
+    }
+
     /// The query protocol's result element, e.g. `AssumeRoleResult`.
-    public var resultWrapper: String?
-    public var eventPayload: Bool
+    public var resultWrapper: String? {
+        get { box.fields.resultWrapper }
+        set { box.update { $0.resultWrapper = newValue } }
+    }
+
+    public var eventPayload: Bool {
+        get { box.fields.eventPayload }
+        set { box.update { $0.eventPayload = newValue } }
+    }
 
     public init(
         shape: String,
@@ -241,21 +346,23 @@ public struct ShapeRef: Sendable, Hashable {
         resultWrapper: String? = nil,
         eventPayload: Bool = false
     ) {
-        self.shape = shape
-        self.location = location
-        self.locationName = locationName
-        self.queryName = queryName
-        self.xmlNamespace = xmlNamespace
-        self.xmlAttribute = xmlAttribute
-        self.flattened = flattened
-        self.streaming = streaming
-        self.timestampFormat = timestampFormat
-        self.jsonValue = jsonValue
-        self.idempotencyToken = idempotencyToken
-        self.hostLabel = hostLabel
-        self.deprecated = deprecated
-        self.resultWrapper = resultWrapper
-        self.eventPayload = eventPayload
+        box = Boxed(Fields(
+            shape: shape,
+            location: location,
+            locationName: locationName,
+            queryName: queryName,
+            xmlNamespace: xmlNamespace,
+            xmlAttribute: xmlAttribute,
+            flattened: flattened,
+            streaming: streaming,
+            timestampFormat: timestampFormat,
+            jsonValue: jsonValue,
+            idempotencyToken: idempotencyToken,
+            hostLabel: hostLabel,
+            deprecated: deprecated,
+            resultWrapper: resultWrapper,
+            eventPayload: eventPayload
+        ))
     }
 }
 
@@ -313,39 +420,168 @@ public struct Shape: Sendable, Hashable {
         }
     }
 
-    public var name: String
-    public var type: Kind
-    /// Structure members in model order (the order XML is written in).
-    public var members: [Member]
-    /// List element.
-    public var member: ShapeRef?
-    /// Map key and value.
-    public var key: ShapeRef?
-    public var value: ShapeRef?
-    public var required: [String]
-    /// Minimum length (strings, blobs, lists, maps) or value (numbers).
-    public var min: Double?
-    public var max: Double?
-    public var pattern: String?
-    public var enumValues: [String]?
-    public var sensitive: Bool
-    public var flattened: Bool
-    public var locationName: String?
-    public var xmlNamespace: XMLNamespace?
-    public var timestampFormat: TimestampFormat?
-    public var streaming: Bool
-    public var eventstream: Bool
-    public var union: Bool
-    public var document: Bool
-    /// The structure member sent as the HTTP body (REST protocols).
-    public var payload: String?
-    /// Set for exception shapes.
-    public var error: ErrorTraits?
-    public var isException: Bool
+    // Boxed: a shape is looked up and copied many times per request; its fields took several hundred bytes.
+    struct Fields: Sendable, Hashable {
+        var name: String
+        var type: Kind
+        var members: [Member]
+        var member: ShapeRef?
+        var key: ShapeRef?
+        var value: ShapeRef?
+        var required: [String]
+        var min: Double?
+        var max: Double?
+        var pattern: String?
+        var enumValues: [String]?
+        var sensitive: Bool
+        var flattened: Bool
+        var locationName: String?
+        var xmlNamespace: XMLNamespace?
+        var timestampFormat: TimestampFormat?
+        var streaming: Bool
+        var eventstream: Bool
+        var union: Bool
+        var document: Bool
+        var payload: String?
+        var error: ErrorTraits?
+        var isException: Bool
+        var memberIndex: [String: Int]
+        var caseInsensitiveMembers: [String: String]
+    }
 
-    package var memberIndex: [String: Int]
+    private var box: Boxed<Fields>
+
+    public var name: String {
+        get { box.fields.name }
+        set { box.update { $0.name = newValue } }
+    }
+
+    public var type: Kind {
+        get { box.fields.type }
+        set { box.update { $0.type = newValue } }
+    }
+
+    /// Structure members in model order (the order XML is written in).
+    public var members: [Member] {
+        get { box.fields.members }
+        set { box.update { $0.members = newValue } }
+    }
+
+    /// List element.
+    public var member: ShapeRef? {
+        get { box.fields.member }
+        set { box.update { $0.member = newValue } }
+    }
+
+    /// Map key and value.
+    public var key: ShapeRef? {
+        get { box.fields.key }
+        set { box.update { $0.key = newValue } }
+    }
+
+    public var value: ShapeRef? {
+        get { box.fields.value }
+        set { box.update { $0.value = newValue } }
+    }
+
+    public var required: [String] {
+        get { box.fields.required }
+        set { box.update { $0.required = newValue } }
+    }
+
+    /// Minimum length (strings, blobs, lists, maps) or value (numbers).
+    public var min: Double? {
+        get { box.fields.min }
+        set { box.update { $0.min = newValue } }
+    }
+
+    public var max: Double? {
+        get { box.fields.max }
+        set { box.update { $0.max = newValue } }
+    }
+
+    public var pattern: String? {
+        get { box.fields.pattern }
+        set { box.update { $0.pattern = newValue } }
+    }
+
+    public var enumValues: [String]? {
+        get { box.fields.enumValues }
+        set { box.update { $0.enumValues = newValue } }
+    }
+
+    public var sensitive: Bool {
+        get { box.fields.sensitive }
+        set { box.update { $0.sensitive = newValue } }
+    }
+
+    public var flattened: Bool {
+        get { box.fields.flattened }
+        set { box.update { $0.flattened = newValue } }
+    }
+
+    public var locationName: String? {
+        get { box.fields.locationName }
+        set { box.update { $0.locationName = newValue } }
+    }
+
+    public var xmlNamespace: XMLNamespace? {
+        get { box.fields.xmlNamespace }
+        set { box.update { $0.xmlNamespace = newValue } }
+    }
+
+    public var timestampFormat: TimestampFormat? {
+        get { box.fields.timestampFormat }
+        set { box.update { $0.timestampFormat = newValue } }
+    }
+
+    public var streaming: Bool {
+        get { box.fields.streaming }
+        set { box.update { $0.streaming = newValue } }
+    }
+
+    public var eventstream: Bool {
+        get { box.fields.eventstream }
+        set { box.update { $0.eventstream = newValue } }
+    }
+
+    public var union: Bool {
+        get { box.fields.union }
+        set { box.update { $0.union = newValue } }
+    }
+
+    public var document: Bool {
+        get { box.fields.document }
+        set { box.update { $0.document = newValue } }
+    }
+
+    /// The structure member sent as the HTTP body (REST protocols).
+    public var payload: String? {
+        get { box.fields.payload }
+        set { box.update { $0.payload = newValue } }
+    }
+
+    /// Set for exception shapes.
+    public var error: ErrorTraits? {
+        get { box.fields.error }
+        set { box.update { $0.error = newValue } }
+    }
+
+    public var isException: Bool {
+        get { box.fields.isException }
+        set { box.update { $0.isException = newValue } }
+    }
+
+    package var memberIndex: [String: Int] {
+        get { box.fields.memberIndex }
+        set { box.update { $0.memberIndex = newValue } }
+    }
+
     /// Member names by their lowercased form, to accept `roleArn` for `RoleArn` from Swift types.
-    package var caseInsensitiveMembers: [String: String]
+    package var caseInsensitiveMembers: [String: String] {
+        get { box.fields.caseInsensitiveMembers }
+        set { box.update { $0.caseInsensitiveMembers = newValue } }
+    }
 
     public init(
         name: String,
@@ -372,35 +608,37 @@ public struct Shape: Sendable, Hashable {
         error: ErrorTraits? = nil,
         isException: Bool = false
     ) {
-        self.name = name
-        self.type = type
-        self.members = members
-        self.member = member
-        self.key = key
-        self.value = value
-        self.required = required
-        self.min = min
-        self.max = max
-        self.pattern = pattern
-        self.enumValues = enumValues
-        self.sensitive = sensitive
-        self.flattened = flattened
-        self.locationName = locationName
-        self.xmlNamespace = xmlNamespace
-        self.timestampFormat = timestampFormat
-        self.streaming = streaming
-        self.eventstream = eventstream
-        self.union = union
-        self.document = document
-        self.payload = payload
-        self.error = error
-        self.isException = isException
         var index: [String: Int] = [:]
         for (i, m) in members.enumerated() { index[m.name] = i }
-        self.memberIndex = index
         var folded: [String: String] = [:]
         for m in members { folded[m.name.lowercased()] = m.name }
-        self.caseInsensitiveMembers = folded
+        box = Boxed(Fields(
+            name: name,
+            type: type,
+            members: members,
+            member: member,
+            key: key,
+            value: value,
+            required: required,
+            min: min,
+            max: max,
+            pattern: pattern,
+            enumValues: enumValues,
+            sensitive: sensitive,
+            flattened: flattened,
+            locationName: locationName,
+            xmlNamespace: xmlNamespace,
+            timestampFormat: timestampFormat,
+            streaming: streaming,
+            eventstream: eventstream,
+            union: union,
+            document: document,
+            payload: payload,
+            error: error,
+            isException: isException,
+            memberIndex: index,
+            caseInsensitiveMembers: folded
+        ))
     }
 
     /// The member called `name`, if this is a structure that has one.
