@@ -18,10 +18,11 @@ that serving requests adds comes next, for the same reason: under load it had do
 
 How:
 1. Relinks the release binary from SwiftPM's own link command (`.build/release.yaml`), with a link map.
-2. Runs it under valgrind's callgrind (start, `GET /`, 2 s idle; with --ephemeral and with a data dir) for
+2. Runs it under valgrind's callgrind (start, `GET /`, 2 s idle; with --ephemeral, with a new data dir, and
+   on a data dir an earlier start made, as a restart) for
    the functions that ran; then once more with a data dir, serving `nimbus bench`'s scenarios in between
    (WORKLOAD), for the functions that serving adds.
-3. Orders their input sections, start-up's first and serving's after them: in each, small or mostly-hot
+3. Orders their input sections, a first start's first, then a restart's, then serving's: in each, small or mostly-hot
    sections first, then sections that hold a little hot code among much cold code (objects built without
    function sections), smallest first.
 4. Repeats: relinks with that order, records the executable's instruction-fetch page faults during the same
@@ -109,10 +110,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run_server(prefix, ephemeral, serving=False):
+def run_server(prefix, ephemeral, serving=False, restart=False, data=None, keep=False):
     """Starts EXE under `prefix` (a profiler), answers one GET /, serves WORKLOAD if `serving`, idles 2 s,
-    stops it with SIGINT."""
-    port, data = free_port(), tempfile.mkdtemp(dir=WORK)
+    stops it with SIGINT. With `restart`, the profiled start is the second on its data dir: a restart reads
+    what the first start made (the CA, the root key, the database) instead of making it."""
+    if restart:
+        data = tempfile.mkdtemp(dir=WORK)
+        run_server([], ephemeral, data=data, keep=True)
+    port, data = free_port(), data or tempfile.mkdtemp(dir=WORK)
     store = ["--ephemeral"] if ephemeral else ["--data-dir", os.path.join(data, "n")]
     env = dict(os.environ, NIMBUS_ACCOUNT_ID="111122223333", NIMBUS_ROOT_ACCESS_KEY_ID=KEY_ID,
                NIMBUS_ROOT_SECRET_ACCESS_KEY=SECRET, AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET)
@@ -139,11 +144,14 @@ def run_server(prefix, ephemeral, serving=False):
     time.sleep(2)
     server.send_signal(2)
     server.wait(timeout=120)
-    shutil.rmtree(data)
+    if not keep:
+        shutil.rmtree(data)
 
 
-RUNS = [(True, False), (False, False)]  # (ephemeral, serving): the starts
-SERVING = (False, True)
+# (ephemeral, serving, restart): the first starts, a restart, and serving, each a tier of the order.
+RUNS = [(True, False, False), (False, False, False)]
+RESTART = (False, False, True)
+SERVING = (False, True, False)
 
 
 def functions_that_ran(run):
@@ -151,9 +159,9 @@ def functions_that_ran(run):
     subprocess.run(["objcopy", "--strip-debug", EXE, stripped], check=True)
     shutil.copy(stripped, EXE)
     ran = set()
-    for ephemeral, serving in run:
+    for ephemeral, serving, restart in run:
         out = os.path.join(WORK, "callgrind.out")
-        run_server(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}"], ephemeral, serving)
+        run_server(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}"], ephemeral, serving, restart)
         objects, names, current = {}, {}, None
         for line in open(out, errors="replace"):
             m = re.match(r"^(c?ob|c?fn)=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
@@ -186,9 +194,9 @@ def initial_order(ran, placed=frozenset()):
 def faults(run):
     """Addresses (link-time) of the instruction-fetch faults in EXE's code over `run`'s runs."""
     addresses = []
-    for ephemeral, serving in run:
+    for ephemeral, serving, restart in run:
         data = os.path.join(WORK, "faults.data")
-        run_server(["perf", "record", "-q", "-e", "exceptions:page_fault_user", "-o", data, "--"], ephemeral, serving)
+        run_server(["perf", "record", "-q", "-e", "exceptions:page_fault_user", "-o", data, "--"], ephemeral, serving, restart)
         script = subprocess.run(["perf", "script", "-i", data, "--show-mmap-events"], capture_output=True, text=True).stdout
         m = re.search(r"\[(0x[0-9a-f]+)\((0x[0-9a-f]+)\) @ (0x[0-9a-f]+) [^\]]*\]: r-xp " + re.escape(EXE), script)
         low, length, offset = (int(g, 16) for g in m.groups())
@@ -214,13 +222,16 @@ def main():
     args = link_command(options.scratch_path)
     subprocess.run(args, check=True, capture_output=True)
     started = functions_that_ran(RUNS)
-    served = functions_that_ran([SERVING]) - started
+    restarted = functions_that_ran([RESTART]) - started
+    served = functions_that_ran([SERVING]) - started - restarted
     subprocess.run(args, check=True, capture_output=True)  # the runs above replaced EXE with a stripped copy
-    # Two tiers, each [tight, loose]: what start-up runs, then what serving adds.
+    # Three tiers, each [tight, loose]: what a first start runs, what a restart adds (reading the data dir
+    # instead of making it), then what serving adds. Mixing the first two spread a first start's code wider.
     tiers = [list(initial_order(started))]
-    tiers.append(list(initial_order(served, placed={n for t in tiers[0] for n in t})))
-    print(f"callgrind: {len(started)} functions ran at start, {len(served)} more serving; "
-          f"{sum(map(len, tiers[0]))} and {sum(map(len, tiers[1]))} sections hold them")
+    tiers.append(list(initial_order(restarted, placed={n for t in tiers for part in t for n in part})))
+    tiers.append(list(initial_order(served, placed={n for t in tiers for part in t for n in part})))
+    print(f"callgrind: {len(started)} functions ran at start, {len(restarted)} more restarting, {len(served)} more serving; "
+          f"{', '.join(str(sum(map(len, t))) for t in tiers)} sections hold them")
     for round in range(options.rounds):
         order = [n for tier in tiers for part in tier for n in part]
         link(args, order)
@@ -232,7 +243,7 @@ def main():
         ordered_bytes = sum(s[1] for s, p in zip(sections, placed) if p or "..L__unnamed_" in s[2])
         end = sections[0][0] + ordered_bytes + 65536
         added = 0
-        for tier, run in zip(tiers, (RUNS, [SERVING])):
+        for tier, run in zip(tiers, (RUNS, [RESTART], [SERVING])):
             for address in faults(run):
                 i = bisect.bisect_right(starts, address) - 1
                 if i < 0 or address < end or not sections[i][3] or placed[i]:
