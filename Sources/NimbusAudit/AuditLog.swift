@@ -100,7 +100,8 @@ public final class AuditLog: Sendable {
 
     /// Stores `event`; when this returns, the event is durable.
     public func record(_ event: AuditEvent) async throws {
-        try await log.append(event.cloudTrailJSONBytes, event: .init(event: event, millis: milliseconds(event.eventTime)))
+        let keys = EventKeys(event)
+        try await log.append(event.cloudTrailJSONBytes, keys: keys)
     }
 
     /// Gets the log ready for the first record in the background (a server calls this as it starts), so
@@ -155,7 +156,7 @@ public final class AuditLog: Sendable {
                 // Records appended meanwhile wait while the log is read in part (they are in it, after
                 // what was read); taken after the read, so each record is either read or taken, or both
                 // and then indexed once.
-                var entries = readUpTo == nil ? log.takeUnindexed().map { ($0.0, $0.1.keys) } : []
+                var entries = readUpTo == nil ? log.takeUnindexed() : []
                 let taken = Set(entries.map(\.0))
                 for (location, millis, record) in fromLog where !taken.contains(location) {
                     guard let event = try? JSONDecoder().decode(AuditEvent.self, from: Data(record)) else { continue }

@@ -79,16 +79,6 @@ public protocol EventLogMedium: Sendable {
 /// crash, up to the first frame that is short or does not match its checksum). Retention removes
 /// whole files.
 final class EventLog: Sendable {
-    /// A record's event as the indexer needs it. Its lookup keys are made by the indexer, in the
-    /// background, not by the call that is waiting for its answer.
-    struct UnindexedEvent {
-        var event: AuditEvent
-        /// The time it is keyed by, as its frame has it.
-        var millis: Int64
-
-        var keys: EventKeys { EventKeys(event, millis: millis) }
-    }
-
     static let header = Array("NIMBUS-CLOUDTRAIL-LOG-1\n".utf8)
     static let frameHeaderSize = 16
     /// A file past this size is closed and the next batch starts a new one, so that retention (and an
@@ -97,7 +87,7 @@ final class EventLog: Sendable {
 
     private struct Pending {
         var record: [UInt8]
-        var event: UnindexedEvent
+        var keys: EventKeys
         var continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -109,7 +99,7 @@ final class EventLog: Sendable {
         /// The newest file that existed when the log was opened (ids of new files must be above it).
         var newestExisting: Int64
         /// Records that are durable but not indexed yet, in log order.
-        var unindexed: [(EventLocation, UnindexedEvent)] = []
+        var unindexed: [(EventLocation, EventKeys)] = []
         /// Counts ``removeAll()`` calls: a batch written across one leaves the state alone.
         var generation = 0
     }
@@ -129,11 +119,11 @@ final class EventLog: Sendable {
     }
 
     /// Appends `record`; when this returns it is durable, and its location is among ``takeUnindexed()``'s.
-    func append(_ record: [UInt8], event: UnindexedEvent) async throws {
-        if !medium.writesBlock { return try appendInline(record, event: event) }
+    func append(_ record: [UInt8], keys: EventKeys) async throws {
+        if !medium.writesBlock { return try appendInline(record, keys: keys) }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let mustSchedule = state.withLock { state in
-                state.pending.append(Pending(record: record, event: event, continuation: continuation))
+                state.pending.append(Pending(record: record, keys: keys, continuation: continuation))
                 defer { state.isDrainScheduled = true }
                 return !state.isDrainScheduled
             }
@@ -156,10 +146,10 @@ final class EventLog: Sendable {
 
     /// `append` without a queue, for media that do not block: one frame, written under the state's lock
     /// so that frames stay in the order of their locations.
-    private func appendInline(_ record: [UInt8], event: UnindexedEvent) throws {
+    private func appendInline(_ record: [UInt8], keys: EventKeys) throws {
         var frame: [UInt8] = []
         frame.reserveCapacity(Self.frameHeaderSize + record.count)
-        Self.appendFrame(record, millis: event.millis, to: &frame)
+        Self.appendFrame(record, millis: keys.millis, to: &frame)
         try state.withLock { state in
             let (file, end) = try fileForWriting(in: &state)
             do {
@@ -170,12 +160,12 @@ final class EventLog: Sendable {
                 throw error
             }
             state.current = (file, end + Int64(frame.count))
-            state.unindexed.append((EventLocation(file: file, offset: end, length: record.count), event))
+            state.unindexed.append((EventLocation(file: file, offset: end, length: record.count), keys))
         }
     }
 
     /// The durable records not handed out yet, in log order.
-    func takeUnindexed() -> [(EventLocation, UnindexedEvent)] {
+    func takeUnindexed() -> [(EventLocation, EventKeys)] {
         state.withLock { state in
             defer { state.unindexed.removeAll(keepingCapacity: true) }
             return state.unindexed
@@ -201,7 +191,7 @@ final class EventLog: Sendable {
             locations.reserveCapacity(batch.count)
             for pending in batch {
                 locations.append(EventLocation(file: file, offset: end + Int64(bytes.count), length: pending.record.count))
-                Self.appendFrame(pending.record, millis: pending.event.millis, to: &bytes)
+                Self.appendFrame(pending.record, millis: pending.keys.millis, to: &bytes)
             }
             do {
                 try medium.write(file, bytes, at: end)
@@ -217,7 +207,7 @@ final class EventLog: Sendable {
             state.withLock { state in
                 guard state.generation == generation else { return }
                 state.current = (file, end + Int64(bytes.count))
-                for (location, pending) in zip(locations, batch) { state.unindexed.append((location, pending.event)) }
+                for (location, pending) in zip(locations, batch) { state.unindexed.append((location, pending.keys)) }
             }
             result = .success(locations)
         } catch {
