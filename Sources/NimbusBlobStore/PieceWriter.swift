@@ -62,7 +62,7 @@ final class PieceWriter {
     /// Writes every piece's record of a sealed segment straight from `sealed`, after whatever is buffered
     /// (whole-blob writers, for every segment but the last).
     ///
-    /// The buffers would take a copy of each record: with 1 MiB segments, 1.5 MiB more memory per upload
+    /// The buffers would take a copy of each record: with 512 KiB segments, 0.75 MiB more memory per upload
     /// and as many bytes copied. Only XOR parity needs bytes of its own, made in `parity`.
     func write(sealed: [UInt8]) throws {
         try sealed.withUnsafeBytes { raw in
