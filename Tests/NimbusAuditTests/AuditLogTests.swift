@@ -81,6 +81,34 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
 }
 
 @Suite struct AuditLogTests {
+    /// The keys are written into one buffer as bytes; they must be what the lookups build as strings.
+    @Test func eventKeysAreTheKeysLookupsBuild() {
+        let resources = [
+            AuditResource(type: "AWS::S3::Object", arn: "arn:aws:s3:::bucket/a%2Fb/ü"),
+            AuditResource(type: "AWS::S3::Bucket", arn: "bucket"),  // name == ARN: one key
+            AuditResource(type: "AWS::S3::Object", arn: "arn:aws:s3:::bucket/c"),  // the type again: one key
+        ]
+        let event = makeEvent(at: base.addingTimeInterval(0.25), user: "x/y%z", resources: resources, id: "id/1%")
+        let millis = milliseconds(event.eventTime)
+        let position = invertedTime(millis) + "/" + escape(event.eventID)
+        var expected: [String] = []
+        for (key, value) in [
+            ("EventId", "id/1%"), ("EventName", "GetCallerIdentity"), ("ReadOnly", "true"), ("EventSource", "sts.amazonaws.com"),
+            ("Username", "x/y%z"), ("AccessKeyId", "AKIAALICE"),
+            ("ResourceType", "AWS::S3::Object"), ("ResourceName", "arn:aws:s3:::bucket/a%2Fb/ü"), ("ResourceName", "ü"),
+            ("ResourceType", "AWS::S3::Bucket"), ("ResourceName", "bucket"), ("ResourceName", "bucket"),
+            ("ResourceType", "AWS::S3::Object"), ("ResourceName", "arn:aws:s3:::bucket/c"), ("ResourceName", "c"),
+        ] {
+            let indexKey = "\(accountA)/\(key)/\(escape(value))/\(position)"
+            if !expected.contains(indexKey) { expected.append(indexKey) }
+        }
+        let keys = EventKeys(event).strings
+        #expect(keys.event == "\(accountA)/\(position)")
+        #expect(keys.expiry == "\(thirteenDigits(millis))/\(accountA)/id%2F1%25")
+        #expect(keys.index == expected)
+        #expect(keys.index.count == 13)  // 15 values, 2 of them repeated
+    }
+
     @Test func newestFirstWithFullRecords() async throws {
         let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base))
         let older = makeEvent(at: base, name: "First")
@@ -635,7 +663,7 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
             #expect(try await log.indexPending() == 1)
             // A stored location whose length (or offset) is far beyond the file: skipped, not a crash.
             let file = try #require(try medium.files().first)
-            let eventKey = EventKeys(event).eventKey
+            let eventKey = EventKeys(event).strings.event
             for damaged in [
                 "@\(file):24:\(Int.max / 2)", "@\(file):24:\(Int.max)", "@\(file):\(Int64.max / 2):10", "@\(file):\(Int64.max):10",
                 "@\(file + 1):24:100", "@\(file):-1:10", "@:24:10", "@\(file):24",
