@@ -10,8 +10,8 @@ public import Foundation
 
 /// Formats and parses the three AWS timestamp formats without `DateFormatter`.
 public enum TimestampCoding {
-    private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    private static let weekdays: [StaticString] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+    private static let months: [StaticString] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Formats `date`. `iso8601` adds milliseconds when `fractional` is set or the date has them.
     public static func format(_ date: Date, _ format: TimestampFormat, fractional: Bool = false) -> String {
@@ -26,20 +26,69 @@ public enum TimestampCoding {
             while s.hasSuffix("0") { s.removeLast() }
             return s
         case .iso8601, .rfc822:
-            let totalMillis = Int64((interval * 1000).rounded(.down))
+            // To the nearest millisecond, as Foundation's formatters do: a time parsed from `….254Z` is 0.25399999… s
+            // after the second as a Double (further off in later centuries) and must not come back as `….253Z`.
+            let totalMillis = Int64((interval * 1000).rounded())
             let millis = Int(((totalMillis % 1000) + 1000) % 1000)
             let seconds = (totalMillis - Int64(millis)) / 1000
             let days = Int(floorDiv(seconds, 86_400))
             let secondOfDay = Int(seconds - Int64(days) * 86_400)
             let (y, m, d) = civil(fromDays: days)
             let hh = secondOfDay / 3600, mm = secondOfDay / 60 % 60, ss = secondOfDay % 60
-            if format == .rfc822 {
-                let weekday = weekdays[((days % 7) + 7) % 7]
-                return "\(weekday), \(pad(d)) \(months[m - 1]) \(pad(y, 4)) \(pad(hh)):\(pad(mm)):\(pad(ss)) GMT"
+            // Written byte by byte: every list of objects, events or keys formats one per entry, and
+            // interpolating padded strings was a sixth of encoding a ListObjectsV2 page.
+            return String(unsafeUninitializedCapacity: 32) { buffer in
+                var at = 0
+                func put(_ byte: UInt8) {
+                    buffer[at] = byte
+                    at += 1
+                }
+                func put(_ value: Int, digits: Int) {
+                    var remaining = value
+                    for i in stride(from: at + digits - 1, through: at, by: -1) {
+                        buffer[i] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                        remaining /= 10
+                    }
+                    at += digits
+                }
+                func put(_ text: StaticString) {
+                    text.withUTF8Buffer { for byte in $0 { put(byte) } }
+                }
+                if format == .rfc822 {
+                    // `Thu, 01 Jan 1970 00:00:00 GMT`
+                    put(weekdays[((days % 7) + 7) % 7])
+                    put(", ")
+                    put(d, digits: 2)
+                    put(UInt8(ascii: " "))
+                    put(months[m - 1])
+                    put(UInt8(ascii: " "))
+                    put(y, digits: 4)
+                    put(UInt8(ascii: " "))
+                } else {
+                    // `1970-01-01T00:00:00[.000]Z`
+                    put(y, digits: 4)
+                    put(UInt8(ascii: "-"))
+                    put(m, digits: 2)
+                    put(UInt8(ascii: "-"))
+                    put(d, digits: 2)
+                    put(UInt8(ascii: "T"))
+                }
+                put(hh, digits: 2)
+                put(UInt8(ascii: ":"))
+                put(mm, digits: 2)
+                put(UInt8(ascii: ":"))
+                put(ss, digits: 2)
+                if format == .rfc822 {
+                    put(" GMT")
+                } else {
+                    if fractional || millis != 0 {
+                        put(UInt8(ascii: "."))
+                        put(millis, digits: 3)
+                    }
+                    put(UInt8(ascii: "Z"))
+                }
+                return at
             }
-            var s = "\(pad(y, 4))-\(pad(m))-\(pad(d))T\(pad(hh)):\(pad(mm)):\(pad(ss))"
-            if fractional || millis != 0 { s += "." + pad(millis, 3) }
-            return s + "Z"
         }
     }
 
@@ -110,17 +159,12 @@ public enum TimestampCoding {
         let parts = text.split(separator: " ")
         guard parts.count == 6 || parts.count == 5 else { return nil }
         let p = parts.count == 6 ? Array(parts.dropFirst()) : Array(parts)
-        guard let d = Int(p[0]), let mo = months.firstIndex(of: String(p[1])), let y = Int(p[2]), p[4] == "GMT" || p[4] == "UTC" || p[4] == "Z" else {
+        guard let d = Int(p[0]), let mo = months.firstIndex(where: { $0.description == p[1] }), let y = Int(p[2]), p[4] == "GMT" || p[4] == "UTC" || p[4] == "Z" else {
             return nil
         }
         let t = p[3].split(separator: ":")
         guard t.count == 3, let h = Int(t[0]), let mi = Int(t[1]), let s = Int(t[2]), h < 24, mi < 60, s < 61, (1...31).contains(d) else { return nil }
         return Date(timeIntervalSince1970: Double(days(fromCivil: y, mo + 1, d)) * 86_400 + Double(h * 3600 + mi * 60 + s))
-    }
-
-    private static func pad(_ v: Int, _ width: Int = 2) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
