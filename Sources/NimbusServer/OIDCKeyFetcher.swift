@@ -12,6 +12,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import NimbusCore
 import NimbusSTS
 import NimbusWire
 import Synchronization

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import NimbusCore
 
 /// Converts between JSON documents and shape values for the json and rest-json protocols.
 struct ShapeJSONCoding {

@@ -6,12 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-import NimbusCore
-
 /// A parsed JSON document that keeps object members in order and numbers as written.
 ///
-/// Used for the API models (whose member order the XML serializers follow) and for request bodies,
-/// where the limits below protect the server from hostile input.
+/// Used for the API models (whose member order the XML serializers follow), for request bodies,
+/// where the limits below protect the server from hostile input, and for stored CloudTrail records.
 package indirect enum JSONNode: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -83,6 +81,11 @@ package indirect enum JSONNode: Sendable, Hashable {
 package struct JSONParseError: Error, Sendable, Equatable {
     package var reason: String
     package var offset: Int
+
+    package init(reason: String, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes with depth and size limits and no recursion on the
@@ -92,7 +95,8 @@ package struct JSONParser {
     package var maxStringBytes: Int
     package var maxElements: Int
 
-    package init(maxDepth: Int = WireLimits.default.maxDepth, maxStringBytes: Int = WireLimits.default.maxStringBytes, maxElements: Int = WireLimits.default.maxElements) {
+    /// The defaults are `WireLimits.default`'s, the limits for request bodies.
+    package init(maxDepth: Int = 64, maxStringBytes: Int = 1 << 20, maxElements: Int = 100_000) {
         self.maxDepth = maxDepth
         self.maxStringBytes = maxStringBytes
         self.maxElements = maxElements
