@@ -159,7 +159,7 @@ public final class AuditLog: Sendable {
                 var entries = readUpTo == nil ? log.takeUnindexed() : []
                 let taken = Set(entries.map(\.0))
                 for (location, millis, record) in fromLog where !taken.contains(location) {
-                    guard let event = try? JSONDecoder().decode(AuditEvent.self, from: Data(record)) else { continue }
+                    guard let event = try? AuditEvent(record: record) else { continue }
                     entries.append((location, EventKeys(event, millis: millis)))
                 }
                 guard !entries.isEmpty else { return (0, true) }
@@ -414,7 +414,7 @@ public struct AuditRecord: Sendable {
     public var cloudTrailJSON: String
 
     init(json: [UInt8]) throws {
-        event = try JSONDecoder().decode(AuditEvent.self, from: Data(json))
+        event = try AuditEvent(record: json)
         cloudTrailJSON = String(decoding: json, as: UTF8.self)
     }
 }

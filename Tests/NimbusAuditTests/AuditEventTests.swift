@@ -189,10 +189,8 @@ import Testing
         #expect(reencoded == expected)
     }
 
-    /// The bytes every call writes are the same as the ordered value rendered: commas, nesting and empty
-    /// objects included, for every kind of identity.
-    @Test(arguments: [false, true])
-    func bytesWrittenDirectlyMatchTheRenderedValue(failed: Bool) {
+    /// One event per kind of identity, with or without an error (and then without resources, response or TLS details).
+    static func everyKindOfEvent(failed: Bool) -> [(Principal.Kind, AuditEvent)] {
         var session = Principal(
             kind: .assumedRole,
             accountID: "111122223333",
@@ -202,10 +200,11 @@ import Testing
             sessionIssuer: "arn:aws:iam::111122223333:role/Admin"
         )
         session.sessionCreatedAt = Self.time
+        session.mfaAuthenticatedAt = Self.time
         var web = Principal(kind: .webIdentity, accountID: "111122223333", arn: "arn:aws:iam::111122223333:oidc-provider/idp.example/x", userID: "u")
         web.federatedSubject = "sub-1"
         let principals: [Principal] = [.root(of: "111122223333"), Self.alice, session, web, .anonymous]
-        for principal in principals {
+        return principals.map { principal in
             var identity = UserIdentity(principal)
             identity.invokedBy = principal.kind == .root ? "s3.amazonaws.com" : nil
             let event = AuditEvent(
@@ -218,7 +217,10 @@ import Testing
                 userAgent: "agent \\ \"x\"",
                 errorCode: failed ? "AccessDenied" : nil,
                 errorMessage: failed ? "no" : nil,
-                requestParameters: .object([("bucketName", .string("b")), ("nested", .object([("a", .array([.number(1), .null]))]))]),
+                requestParameters: .object([
+                    ("bucketName", .string("b")), ("nested", .object([("z", .bool(true)), ("a", .array([.number(1), .null, .number(-2.5)]))])),
+                    ("text", .string("\"\\\n\u{1}é😀")), ("big", .number(12_345_678_901)),
+                ]),
                 responseElements: failed ? nil : .object([]),
                 requestID: "r",
                 eventID: "e",
@@ -230,7 +232,40 @@ import Testing
                 recipientAccountId: "111122223333",
                 tlsDetails: failed ? nil : TLSDetails(tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256", clientProvidedHostHeader: "h")
             )
-            #expect(event.cloudTrailJSON == event.jsonValue.compactJSON(), "\(principal.kind)")
+            return (principal.kind, event)
+        }
+    }
+
+    /// The bytes every call writes are the same as the ordered value rendered: commas, nesting and empty
+    /// objects included, for every kind of identity.
+    @Test(arguments: [false, true])
+    func bytesWrittenDirectlyMatchTheRenderedValue(failed: Bool) {
+        for (kind, event) in Self.everyKindOfEvent(failed: failed) {
+            #expect(event.cloudTrailJSON == event.jsonValue.compactJSON(), "\(kind)")
+        }
+    }
+
+    /// Lookups read stored records with `JSONParser`; they must get what the `Decodable` conformance gets.
+    @Test(arguments: [false, true])
+    func recordsReadBackAsDecodingDoes(failed: Bool) throws {
+        for (kind, event) in Self.everyKindOfEvent(failed: failed) {
+            let bytes = event.cloudTrailJSONBytes
+            let decoded = try JSONDecoder().decode(AuditEvent.self, from: Data(bytes))
+            #expect(try AuditEvent(record: bytes) == decoded, "\(kind)")
+        }
+    }
+
+    /// A damaged or foreign record is an error, never a trap.
+    @Test func malformedRecordsAreErrors() throws {
+        let good = try #require(Self.everyKindOfEvent(failed: false).first?.1.cloudTrailJSON)
+        let damaged = [
+            "", "[]", "{}", "null", String(good.dropLast()), good.replacingOccurrences(of: "\"readOnly\":false", with: "\"readOnly\":\"no\""),
+            good.replacingOccurrences(of: "\"eventTime\":\"", with: "\"eventTime\":\"x"),
+            good.replacingOccurrences(of: "\"resources\":[", with: "\"resources\":[1,"),
+            good.replacingOccurrences(of: "\"userIdentity\":{", with: "\"userIdentity\":{\"type\":7,\"x\":"),
+        ]
+        for text in damaged {
+            #expect(throws: MalformedRecord.self) { try AuditEvent(record: Array(text.utf8)) }
         }
     }
 
