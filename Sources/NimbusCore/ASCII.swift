@@ -61,3 +61,25 @@ extension StringProtocol {
     @inlinable @inline(__always)
     package static func isHTTPWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 }
+
+extension String {
+    /// `bytes` as a string when they are valid UTF-8, else nil.
+    ///
+    /// What `String(validating:as:)` does, without its cost on the request path: it is generic over the encoding
+    /// and, unspecialized, looks up generic metadata on every call (a tenth of the server's CPU in an S3 listing
+    /// that parsed 1,000 stored records). Most text here (JSON keys and values, URI labels, XML) is ASCII, which
+    /// is valid UTF-8 as it is.
+    @inlinable
+    public init?(validatingUTF8Bytes bytes: some Collection<UInt8>) {
+        let contiguous = bytes.withContiguousStorageIfAvailable { buffer -> String? in
+            buffer.allSatisfy { $0 < 0x80 } ? String(decoding: buffer, as: UTF8.self) : String(validating: buffer, as: UTF8.self)
+        }
+        switch contiguous {
+        case .some(.some(let text)): self = text
+        case .some(.none): return nil
+        case .none:
+            guard let text = String(validating: Array(bytes), as: UTF8.self) else { return nil }
+            self = text
+        }
+    }
+}

@@ -267,7 +267,7 @@ package struct JSONParser {
                 if b == UInt8(ascii: "\"") {
                     guard index - start <= limits.maxStringBytes else { throw error("string too long") }
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                    guard let s = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8") }
+                    guard let s = String(validatingUTF8Bytes: slice) else { throw error("invalid UTF-8") }
                     index += 1
                     return s
                 }
@@ -283,7 +283,7 @@ package struct JSONParser {
                 index += 1
                 switch b {
                 case UInt8(ascii: "\""):
-                    guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8") }
+                    guard let s = String(validatingUTF8Bytes: out) else { throw error("invalid UTF-8") }
                     return s
                 case UInt8(ascii: "\\"):
                     guard index < bytes.count else { throw error("unterminated string") }

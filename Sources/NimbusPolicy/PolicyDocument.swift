@@ -30,7 +30,7 @@ public enum PolicyDocument {
         guard bytes.count <= PolicyLimits.absoluteMaximumBytes else {
             throw .quotaExceeded(kind.quotaName, limit: kind.sizeLimit ?? PolicyLimits.absoluteMaximumBytes)
         }
-        guard String(validating: bytes, as: UTF8.self) != nil else { throw .syntax }
+        guard String(validatingUTF8Bytes: bytes) != nil else { throw .syntax }
         let result = bytes.withUnsafeBufferPointer { buf in
             Result { () throws(PolicyError) -> CompiledPolicy in try parse(utf8: buf, kind: kind, id: id) }
         }

@@ -202,7 +202,7 @@ extension ServiceCodec {
                 if !request.body.isEmpty { members[payload] = .blob(request.body) }
             } else if target.type == .string {
                 if !request.body.isEmpty {
-                    guard let s = String(validating: request.body, as: UTF8.self) else { throw malformedBody("The body is not valid UTF-8") }
+                    guard let s = String(validatingUTF8Bytes: request.body) else { throw malformedBody("The body is not valid UTF-8") }
                     members[payload] = .string(s)
                 }
             } else if target.type == .structure, !isBlank(request.body) {

@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import NimbusCore
+
 /// A REST request URI template such as `/{Bucket}/{Key+}?uploads` or `/{Bucket}?list-type=2`.
 package struct URITemplate: Sendable, Hashable {
     package enum Segment: Sendable, Hashable {
@@ -144,7 +146,7 @@ enum FormDecoding {
     static func decode(_ bytes: some Collection<UInt8>, plusIsSpace: Bool = true) throws(Failure) -> String {
         // Most components (`Action=GetCallerIdentity`) have nothing to decode: no copy to make.
         if !bytes.contains(where: { $0 == UInt8(ascii: "%") || ($0 == UInt8(ascii: "+") && plusIsSpace) }) {
-            guard let s = String(validating: bytes, as: UTF8.self) else { throw Failure(message: "invalid UTF-8") }
+            guard let s = String(validatingUTF8Bytes: bytes) else { throw Failure(message: "invalid UTF-8") }
             return s
         }
         var out: [UInt8] = []
@@ -160,7 +162,7 @@ enum FormDecoding {
                 out.append(b)
             }
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw Failure(message: "invalid UTF-8") }
+        guard let s = String(validatingUTF8Bytes: out) else { throw Failure(message: "invalid UTF-8") }
         return s
     }
 

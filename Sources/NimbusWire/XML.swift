@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import NimbusCore
+
 /// A parsed XML element: qualified name, attributes, child elements and text content.
 package struct XMLTreeElement: Sendable, Hashable {
     package var name: String
@@ -48,7 +50,7 @@ package struct XMLTreeParser {
     package init(limits: WireLimits = .default) { self.limits = limits }
 
     package func parse(_ bytes: [UInt8]) throws(XMLTreeParseError) -> XMLTreeElement {
-        guard String(validating: bytes, as: UTF8.self) != nil else { throw XMLTreeParseError(reason: "invalid UTF-8") }
+        guard String(validatingUTF8Bytes: bytes) != nil else { throw XMLTreeParseError(reason: "invalid UTF-8") }
         var state = State(b: bytes, limits: limits)
         return try state.document()
     }

@@ -219,3 +219,20 @@ import Testing
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Record.self, from: Data(#"{"digest":{}}"#.utf8)) }
     }
 }
+
+@Suite struct UTF8ValidationTests {
+    /// The ASCII fast path and the fallback agree with `String(validating:as:)`, contiguous or not.
+    @Test func agreesWithTheStandardLibrary() {
+        let samples: [[UInt8]] = [
+            [], Array("plain ascii {\"k\":1}".utf8), Array("café 😀 ü".utf8),
+            [0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0x61, 0xFF, 0x62], [0xF4, 0x90, 0x80, 0x80],
+        ]
+        for bytes in samples {
+            let expected = String(validating: bytes, as: UTF8.self)
+            #expect(String(validatingUTF8Bytes: bytes) == expected, "\(bytes)")
+            #expect(String(validatingUTF8Bytes: bytes[...]) == expected, "\(bytes)")
+            // Not contiguous: the copying path.
+            #expect(String(validatingUTF8Bytes: bytes.lazy.map { $0 }) == expected, "\(bytes)")
+        }
+    }
+}
