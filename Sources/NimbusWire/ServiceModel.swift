@@ -667,7 +667,13 @@ extension ServiceModel {
                     if shape.caseInsensitiveMembers[key.lowercased()] != nil { return true }
                     continue
                 }
-                if let target = shapes[member.ref.shape], needsNormalizing(v, shape: target, depth: depth + 1) { return true }
+                // Only structures, lists and maps hold keys: a scalar's target shape need not be looked up.
+                switch v {
+                case .structure, .list, .map:
+                    if let target = shapes[member.ref.shape], needsNormalizing(v, shape: target, depth: depth + 1) { return true }
+                default:
+                    continue
+                }
             }
             return false
         case (.list, .list(let items)):

@@ -109,6 +109,32 @@ import Testing
      "placement":[0,1],"redundancy":"mirror-2","segmentSize":65536,"size":4},"sealedKey":[1,2,3,250]}],"size":4}
     """#
 
+    /// Listings read summaries with `JSONParser`; they must be what `JSONDecoder` makes of the same records.
+    @Test func summariesReadAsDecodingDoes() throws {
+        let full = #"""
+            {"checksumType":"FULL_OBJECT","checksums":{"CRC32":"AAAAAA==","SHA256":"x\/y"},"encryption":"AES256",
+             "etag":"\"abc-2\"","key":"dir\/caf\u00e9 \"q\"\n","lastModified":785000000.123456,"metadata":{"a":"b"},
+             "owner":"123456789012","pieces":[],"size":9007199254740993,"storageClass":"STANDARD_IA","versionID":null}
+            """#
+        for json in [Self.legacy, full] {
+            let decoded = try JSONDecoder().decode(ObjectSummary.self, from: Data(json.utf8))
+            let read = try ObjectSummary(record: Array(json.utf8))
+            #expect(read.key == decoded.key)
+            #expect(read.size == decoded.size)
+            #expect(read.etag == decoded.etag)
+            #expect(read.lastModified == decoded.lastModified)
+            #expect(read.storageClass == decoded.storageClass)
+            #expect(read.owner == decoded.owner)
+            #expect(read.checksums == decoded.checksums)
+            #expect(read.checksumType == decoded.checksumType)
+        }
+        for damaged in ["", "[]", "{}", #"{"key":"k","size":1.5,"etag":"e","lastModified":0,"owner":"o"}"#,
+                        #"{"key":"k","size":1,"etag":"e","lastModified":"x","owner":"o"}"#,
+                        #"{"key":"k","size":1,"etag":"e","lastModified":0,"owner":"o","checksums":{"a":1}}"#] {
+            #expect(throws: DecodingError.self) { try ObjectSummary(record: Array(damaged.utf8)) }
+        }
+    }
+
     @Test func readsPiecesWrittenAsNumberArraysAndWritesBase64() throws {
         let record = try JSONDecoder().decode(ObjectRecord.self, from: Data(Self.legacy.utf8))
         #expect(record.pieces.count == 1)

@@ -172,6 +172,64 @@ struct ObjectSummary: Decodable, Sendable {
     var checksumType: String?
 }
 
+extension ObjectSummary {
+    /// The summary of a stored ``ObjectRecord`` (JSON, as `putJSON` writes it), read as the `Decodable`
+    /// conformance reads it.
+    ///
+    /// A listing reads up to 1,000 records per page. Through `JSONDecoder` that was three quarters of the
+    /// server's CPU under `nimbus bench`'s `s3-list`; `JSONParser` reads the same bytes several times faster.
+    init(record bytes: [UInt8]) throws {
+        let node: JSONNode
+        do {
+            node = try Self.parser.parse(bytes)
+        } catch {
+            throw Self.malformed("not JSON: \(error.reason) at \(error.offset)")
+        }
+        guard case .object(let members) = node else { throw Self.malformed("not an object") }
+        func value(_ name: String) -> JSONNode? {
+            guard let value = members.first(where: { $0.0 == name })?.1, value != .null else { return nil }
+            return value
+        }
+        func string(_ name: String) throws -> String? {
+            guard let found = value(name) else { return nil }
+            guard case .string(let text) = found else { throw Self.malformed("\(name) is not a string") }
+            return text
+        }
+        func required<T>(_ name: String, _ read: (String) throws -> T?) throws -> T {
+            guard let found = try read(name) else { throw Self.malformed("\(name) is missing") }
+            return found
+        }
+        func number<T>(_ name: String, _ convert: (String) -> T?) throws -> T? {
+            guard let found = value(name) else { return nil }
+            guard case .number(let text) = found, let number = convert(text) else { throw Self.malformed("\(name) is not a number of its type") }
+            return number
+        }
+        key = try required("key", string)
+        size = try required("size") { try number($0) { Int64($0) } }
+        etag = try required("etag", string)
+        // `Date`'s own coding: seconds since 2001-01-01.
+        lastModified = Date(timeIntervalSinceReferenceDate: try required("lastModified") { try number($0) { Double($0) } })
+        storageClass = try string("storageClass")
+        owner = try required("owner", string)
+        checksumType = try string("checksumType")
+        if let map = value("checksums") {
+            guard case .object(let entries) = map else { throw Self.malformed("checksums is not an object") }
+            var checksums: [String: String] = [:]
+            for (name, entry) in entries {
+                guard case .string(let text) = entry else { throw Self.malformed("checksums.\(name) is not a string") }
+                checksums[name] = text
+            }
+            self.checksums = checksums
+        }
+    }
+
+    private static let parser = JSONParser(maxDepth: 32, maxStringBytes: 1 << 24, maxElements: 1 << 20)
+
+    private static func malformed(_ reason: String) -> DecodingError {
+        DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "object record: \(reason)"))
+    }
+}
+
 struct UploadRecord: Codable, Sendable {
     var uploadID: String
     var bucket: String

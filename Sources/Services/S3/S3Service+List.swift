@@ -28,9 +28,8 @@ extension S3Service {
         let base = bucket + "/"
         return try await store.read { tx in
             var page = ListingPage()
-            // One decoder for the page, and only the fields a listing shows: decoding whole records (with
-            // their pieces) was most of a listing's cost.
-            let decoder = JSONDecoder()
+            // Only the fields a listing shows (`ObjectSummary`): building whole records (with their pieces) was
+            // most of a listing's cost.
             var cursor = after.map { base + $0 }
             if let c = cursor, !c.hasPrefix(base + prefix), c < base + prefix { cursor = nil }
             let batch = max(64, min(maxKeys + 1, 1000))
@@ -57,7 +56,7 @@ extension S3Service {
                         page.isTruncated = true
                         return page
                     }
-                    page.objects.append(try decoder.decode(ObjectSummary.self, from: Data(row.value)))
+                    page.objects.append(try ObjectSummary(record: row.value))
                     page.last = key
                     cursor = row.key
                 }
