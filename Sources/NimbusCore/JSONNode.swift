@@ -102,16 +102,28 @@ package struct JSONParser {
         self.maxElements = maxElements
     }
 
+    // Concrete overloads for what callers have: this module's generics are not specialized in other modules, and
+    // the generic `parse` alone went through witness tables and runtime metadata for every model shape and body.
+
+    package func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONNode {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONNode in try parse(buffer) }
+    }
+
+    package func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONNode {
+        try bytes.withMemoryRebound(to: UInt8.self) { (buffer) throws(JSONParseError) -> JSONNode in try parse(buffer) }
+    }
+
     package func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONNode {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONNode in
-            var state = State(bytes: buffer, limits: self)
-            state.skipWhitespace()
-            let value = try state.parseValue(depth: 0)
-            state.skipWhitespace()
-            guard state.index == buffer.count else { throw state.error("trailing characters") }
-            return value
-        }
+        try parse(Array(bytes))
+    }
+
+    package func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONNode {
+        var state = State(bytes: buffer, limits: self)
+        state.skipWhitespace()
+        let value = try state.parseValue(depth: 0)
+        state.skipWhitespace()
+        guard state.index == buffer.count else { throw state.error("trailing characters") }
+        return value
     }
 
     private struct State {
