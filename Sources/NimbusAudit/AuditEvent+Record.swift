@@ -14,60 +14,15 @@ import NimbusCore
 // `JSONDecoder` took about 40 µs per record: most of it in `JSONValue`'s `Decodable`, which tries each kind of
 // value in turn and throws for every miss, for each value in `requestParameters` and `responseElements`. Under
 // `nimbus bench`'s `cloudtrail-lookup-events` it was 41 % of the server's CPU. The records are parsed with
-// `JSONParser` instead, and each type reads its members here as its `Decodable` conformance would: the same
-// required and optional members, `null` as absent, objects in `JSONValue` with their keys sorted.
+// `JSONParser` instead, and each type reads its members here (`JSONObjectReader`) as its `Decodable`
+// conformance would; objects in `JSONValue` keep their keys sorted, as its `Decodable` sorts them.
 
-/// A stored record that is not a CloudTrail event this code wrote.
-struct MalformedRecord: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// The members of one JSON object of a record.
-private struct RecordObject {
-    let members: [(String, JSONNode)]
-    let path: String
-
-    init(_ node: JSONNode, path: String) throws(MalformedRecord) {
-        guard case .object(let members) = node else { throw MalformedRecord(description: "\(path) is not an object") }
-        self.members = members
-        self.path = path
-    }
-
-    /// The member's value; nil when it is absent or `null`.
-    func optional(_ key: String) -> JSONNode? {
-        guard let value = members.first(where: { $0.0 == key })?.1, value != .null else { return nil }
-        return value
-    }
-
-    func required(_ key: String) throws(MalformedRecord) -> JSONNode {
-        guard let value = optional(key) else { throw MalformedRecord(description: "\(path).\(key) is missing") }
-        return value
-    }
-
-    func string(_ key: String) throws(MalformedRecord) -> String {
-        guard case .string(let text) = try required(key) else { throw MalformedRecord(description: "\(path).\(key) is not a string") }
-        return text
-    }
-
-    func optionalString(_ key: String) throws(MalformedRecord) -> String? {
-        guard let value = optional(key) else { return nil }
-        guard case .string(let text) = value else { throw MalformedRecord(description: "\(path).\(key) is not a string") }
-        return text
-    }
-
-    func bool(_ key: String) throws(MalformedRecord) -> Bool {
-        guard case .bool(let flag) = try required(key) else { throw MalformedRecord(description: "\(path).\(key) is not a boolean") }
-        return flag
-    }
-
-    func object(_ key: String) throws(MalformedRecord) -> RecordObject? {
-        try optional(key).map { (node) throws(MalformedRecord) in try RecordObject(node, path: "\(path).\(key)") }
-    }
-
-    func time(_ key: String) throws(MalformedRecord) -> Date? {
+extension JSONObjectReader {
+    /// A CloudTrail time (`2026-11-22T17:00:00Z`) member.
+    fileprivate func time(_ key: String) throws(JSONReadError) -> Date? {
         guard let text = try optionalString(key) else { return nil }
         guard let date = try? CloudTrailTime.parse(text, codingPath: []) else {
-            throw MalformedRecord(description: "\(path).\(key) is not a CloudTrail time: \(text)")
+            throw JSONReadError("\(path).\(key) is not a CloudTrail time: \(text)")
         }
         return date
     }
@@ -75,21 +30,15 @@ private struct RecordObject {
 
 extension AuditEvent {
     /// The event of a stored record (``cloudTrailJSONBytes``), as `init(from:)` decodes it.
-    init(record bytes: [UInt8]) throws(MalformedRecord) {
-        let node: JSONNode
-        do {
-            node = try Self.recordParser.parse(bytes)
-        } catch {
-            throw MalformedRecord(description: "not JSON: \(error.reason) at \(error.offset)")
-        }
-        let record = try RecordObject(node, path: "record")
-        guard let identity = try record.object("userIdentity") else { throw MalformedRecord(description: "record.userIdentity is missing") }
-        guard let eventTime = try record.time("eventTime") else { throw MalformedRecord(description: "record.eventTime is missing") }
+    init(record bytes: [UInt8]) throws(JSONReadError) {
+        let record = try JSONObjectReader(parsing: bytes, with: Self.recordParser, path: "record")
+        guard let identity = try record.object("userIdentity") else { throw JSONReadError("record.userIdentity is missing") }
+        guard let eventTime = try record.time("eventTime") else { throw JSONReadError("record.eventTime is missing") }
         var resources: [AuditResource]?
         if let list = record.optional("resources") {
-            guard case .array(let items) = list else { throw MalformedRecord(description: "record.resources is not an array") }
+            guard case .array(let items) = list else { throw JSONReadError("record.resources is not an array") }
             resources = []
-            for item in items { resources!.append(try AuditResource(record: RecordObject(item, path: "record.resources[]"))) }
+            for item in items { resources!.append(try AuditResource(record: JSONObjectReader(item, path: "record.resources[]"))) }
         }
         self.init(
             eventVersion: try record.string("eventVersion"),
@@ -112,7 +61,7 @@ extension AuditEvent {
             managementEvent: try record.bool("managementEvent"),
             recipientAccountId: try record.string("recipientAccountId"),
             eventCategory: try record.optionalString("eventCategory") ?? "Management",
-            tlsDetails: try record.object("tlsDetails").map { (details) throws(MalformedRecord) in
+            tlsDetails: try record.object("tlsDetails").map { (details) throws(JSONReadError) in
                 TLSDetails(
                     tlsVersion: try details.string("tlsVersion"),
                     cipherSuite: try details.string("cipherSuite"),
@@ -127,7 +76,7 @@ extension AuditEvent {
 }
 
 extension UserIdentity {
-    fileprivate init(record: RecordObject) throws(MalformedRecord) {
+    fileprivate init(record: JSONObjectReader) throws(JSONReadError) {
         self.init(
             type: try record.string("type"),
             principalId: try record.string("principalId"),
@@ -140,10 +89,10 @@ extension UserIdentity {
         invokedBy = try record.optionalString("invokedBy")
         if let context = try record.object("sessionContext") {
             guard let attributes = try context.object("attributes") else {
-                throw MalformedRecord(description: "\(context.path).attributes is missing")
+                throw JSONReadError("\(context.path).attributes is missing")
             }
             sessionContext = SessionContext(
-                sessionIssuer: try context.object("sessionIssuer").map { (issuer) throws(MalformedRecord) in
+                sessionIssuer: try context.object("sessionIssuer").map { (issuer) throws(JSONReadError) in
                     SessionContext.SessionIssuer(
                         type: try issuer.string("type"),
                         principalId: try issuer.optionalString("principalId"),
@@ -163,7 +112,7 @@ extension UserIdentity {
 }
 
 extension AuditResource {
-    fileprivate init(record: RecordObject) throws(MalformedRecord) {
+    fileprivate init(record: JSONObjectReader) throws(JSONReadError) {
         self.init(type: try record.string("type"), arn: try record.string("ARN"), accountId: try record.optionalString("accountId"))
     }
 }
