@@ -492,11 +492,16 @@ struct EventKeys {
         var ranges: [Range<Int>] = []
         var offset = 0
         while offset + 4 <= bytes.count {
-            let length = (0..<4).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+            let length = Self.length(bytes, at: offset)
             ranges.append((offset + 4)..<(offset + 4 + length))
             offset += 4 + length
         }
         return ranges
+    }
+
+    /// The length prefix at `offset`.
+    private static func length(_ bytes: [UInt8], at offset: Int) -> Int {
+        (0..<4).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
     }
 
     /// Whether one of the length-prefixed keys in `bytes[from..<before]` equals the one at `keyAt`.
@@ -504,7 +509,7 @@ struct EventKeys {
         let candidate = bytes[keyAt...]
         var offset = from
         while offset < before {
-            let length = (0..<4).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+            let length = length(bytes, at: offset)
             if bytes[offset..<(offset + 4 + length)].elementsEqual(candidate) { return true }
             offset += 4 + length
         }
@@ -523,7 +528,7 @@ struct EventKeys {
 }
 
 extension [UInt8] {
-    /// Appends `component` with `%` and `/` percent-escaped, as ``escape(_:)`` does.
+    /// Appends `component` with `%` and `/` percent-escaped (``escape(_:)``'s escaping).
     fileprivate mutating func appendEscaped(_ component: String.UTF8View) {
         for byte in component {
             switch byte {
@@ -534,7 +539,7 @@ extension [UInt8] {
         }
     }
 
-    /// Appends `value` (clamped to 0…9999999999999) as ``thirteenDigits(_:)`` writes it.
+    /// Appends `value` clamped to 0…9999999999999 and zero-padded to 13 digits, so that byte order is numeric order.
     fileprivate mutating func appendThirteenDigits(_ value: Int64) {
         var remaining = Swift.max(0, Swift.min(value, 9_999_999_999_999))
         let start = count
@@ -580,16 +585,11 @@ func invertedTime(_ millis: Int64) -> String {
     thirteenDigits(9_999_999_999_999 - millis)
 }
 
-/// `value` (0…9999999999999) zero-padded to 13 digits, so that byte order is numeric order.
+/// `value` (0…9999999999999) zero-padded to 13 digits, as the event keys have it.
 func thirteenDigits(_ value: Int64) -> String {
-    var remaining = max(0, min(value, 9_999_999_999_999))
-    return String(unsafeUninitializedCapacity: 13) { buffer in
-        for i in stride(from: 12, through: 0, by: -1) {
-            buffer[i] = UInt8(ascii: "0") + UInt8(remaining % 10)
-            remaining /= 10
-        }
-        return 13
-    }
+    var digits: [UInt8] = []
+    digits.appendThirteenDigits(value)
+    return String(decoding: digits, as: UTF8.self)
 }
 
 /// The event time of a `<inverted ms>/<eventID>` position.
@@ -600,15 +600,9 @@ func millisecondsFromPosition(_ position: String) -> Int64? {
 /// Percent-escapes `%` and `/`, so that a value never spans key components.
 func escape(_ component: String) -> String {
     guard component.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "/") }) else { return component }
-    var escaped = ""
-    for character in component {
-        switch character {
-        case "%": escaped += "%25"
-        case "/": escaped += "%2F"
-        default: escaped.append(character)
-        }
-    }
-    return escaped
+    var escaped: [UInt8] = []
+    escaped.appendEscaped(component.utf8)
+    return String(decoding: escaped, as: UTF8.self)
 }
 
 /// What a pagination token carries: the filters it was issued for and where the page ended.

@@ -70,7 +70,7 @@ extension String {
     /// that parsed 1,000 stored records). Most text here (JSON keys and values, URI labels, XML) is ASCII, which
     /// is valid UTF-8 as it is.
     @inlinable
-    public init?(validatingUTF8Bytes bytes: some Collection<UInt8>) {
+    package init?(validatingUTF8Bytes bytes: some Collection<UInt8>) {
         let contiguous = bytes.withContiguousStorageIfAvailable { buffer -> String? in
             buffer.allSatisfy { $0 < 0x80 } ? String(decoding: buffer, as: UTF8.self) : String(validating: buffer, as: UTF8.self)
         }

@@ -107,6 +107,12 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         #expect(keys.expiry == "\(thirteenDigits(millis))/\(accountA)/id%2F1%25")
         #expect(keys.index == expected)
         #expect(keys.index.count == 13)  // 15 values, 2 of them repeated
+        // The string helpers share the byte writers; what they write, spelled out.
+        #expect(escape("x/y%z") == "x%2Fy%25z")
+        #expect(escape("plain") == "plain")
+        #expect(thirteenDigits(42) == "0000000000042")
+        #expect(thirteenDigits(-5) == "0000000000000")
+        #expect(thirteenDigits(99_999_999_999_999) == "9999999999999")
     }
 
     @Test func newestFirstWithFullRecords() async throws {
