@@ -530,14 +530,23 @@ struct EventKeys {
 extension [UInt8] {
     /// Appends `component` with `%` and `/` percent-escaped (``escape(_:)``'s escaping).
     fileprivate mutating func appendEscaped(_ component: String.UTF8View) {
-        for byte in component {
-            switch byte {
-            case UInt8(ascii: "%"): append(contentsOf: [UInt8(ascii: "%"), UInt8(ascii: "2"), UInt8(ascii: "5")] as [UInt8])
-            case UInt8(ascii: "/"): append(contentsOf: [UInt8(ascii: "%"), UInt8(ascii: "2"), UInt8(ascii: "F")] as [UInt8])
-            default: append(byte)
-            }
-        }
+        // Runs between escapes go in whole: byte by byte, this was a sixth of recording an event.
+        let appended: Void? = component.withContiguousStorageIfAvailable { appendEscaped($0) }
+        if appended == nil { Array(component).withUnsafeBufferPointer { appendEscaped($0) } }
     }
+
+    private mutating func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var run = 0
+        for i in bytes.indices where bytes[i] == UInt8(ascii: "%") || bytes[i] == UInt8(ascii: "/") {
+            append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
+            append(contentsOf: bytes[i] == UInt8(ascii: "%") ? Self.escapedPercent : Self.escapedSlash)
+            run = i + 1
+        }
+        append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+    }
+
+    private static var escapedPercent: [UInt8] { [UInt8(ascii: "%"), UInt8(ascii: "2"), UInt8(ascii: "5")] }
+    private static var escapedSlash: [UInt8] { [UInt8(ascii: "%"), UInt8(ascii: "2"), UInt8(ascii: "F")] }
 
     /// Appends `value` clamped to 0…9999999999999 and zero-padded to 13 digits, so that byte order is numeric order.
     fileprivate mutating func appendThirteenDigits(_ value: Int64) {
