@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NimbusAuthTests",
-            dependencies: ["NimbusAuth", "NimbusCore"],
+            dependencies: ["NimbusAuth", "NimbusCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NimbusPolicyTests", dependencies: ["NimbusPolicy", "NimbusCore"], swiftSettings: swiftSettings),

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import Crypto
 import NimbusCore
 
 // CanonicalRequest =
@@ -151,20 +152,30 @@ package enum URIEncoding {
     }
 }
 
+/// The request as SigV4 signs it, written as bytes: the verifier hashes them and makes text only to report a
+/// mismatch.
 package enum CanonicalRequest {
     /// The canonical URI: for `.standard` dot segments and duplicate slashes are removed and the received path is
     /// encoded again (AWS's double encoding); for `.s3` the path is decoded and encoded once, never normalized.
     package static func uri(_ path: String, flavor: SigningFlavor) -> String {
-        if path.isEmpty { return "/" }
         var out: [UInt8] = []
-        out.reserveCapacity(path.utf8.count + 8)
+        appendURI(path, flavor: flavor, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendURI(_ path: String, flavor: SigningFlavor, to out: inout [UInt8]) {
+        if path.isEmpty || path == "/" {
+            out.append(UInt8(ascii: "/"))
+            return
+        }
+        let start = out.count
         switch flavor {
         case .s3:
             URIEncoding.encode(URIEncoding.decode(path.utf8, plusAsSpace: false), keepingSlashes: true, into: &out)
         case .standard:
             URIEncoding.encode(removingDotSegments(Array(path.utf8)), keepingSlashes: true, into: &out)
         }
-        return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
+        if out.count == start { out.append(UInt8(ascii: "/")) }
     }
 
     /// RFC 3986 section 5.2.4, plus the removal of empty segments that AWS services (and their SDKs) apply.
@@ -192,6 +203,13 @@ package enum CanonicalRequest {
 
     /// The canonical query: each name and value encoded, sorted by name then value, `X-Amz-Signature` left out.
     package static func query(_ items: [QueryItem], excluding excluded: (QueryItem) -> Bool) -> String {
+        var out: [UInt8] = []
+        appendQuery(items, excluding: excluded, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendQuery(_ items: [QueryItem], excluding excluded: (QueryItem) -> Bool, to out: inout [UInt8]) {
+        if items.isEmpty { return }
         var pairs: [([UInt8], [UInt8])] = []
         pairs.reserveCapacity(items.count)
         for item in items where !excluded(item) {
@@ -202,28 +220,26 @@ package enum CanonicalRequest {
             pairs.append((name, value))
         }
         pairs.sort { $0.0 == $1.0 ? $0.1.lexicographicallyPrecedes($1.1) : $0.0.lexicographicallyPrecedes($1.0) }
-        var out: [UInt8] = []
         for (i, pair) in pairs.enumerated() {
             if i > 0 { out.append(UInt8(ascii: "&")) }
             out.append(contentsOf: pair.0)
             out.append(UInt8(ascii: "="))
             out.append(contentsOf: pair.1)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// A header value as SigV4 canonicalizes it: trimmed, runs of whitespace (folded lines included) made one space.
     package static func headerValue(_ value: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         appendHeaderValue(value, to: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     @inline(__always)
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
 
     /// Appends `value` canonicalized; a value that is already canonical (nearly all are) is appended as is.
-    static func appendHeaderValue(_ value: String, to out: inout String) {
+    static func appendHeaderValue(_ value: String, to out: inout [UInt8]) {
         var previousWasSpace = true
         var canonical = true
         for b in value.utf8 {
@@ -235,22 +251,21 @@ package enum CanonicalRequest {
             previousWasSpace = space
         }
         if canonical && !previousWasSpace || value.isEmpty {
-            out += value
+            out.append(contentsOf: value.utf8)
             return
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(value.utf8.count)
         var pendingSpace = false
+        var wroteAny = false
         for b in value.utf8 {
             if isSpace(b) {
-                pendingSpace = !bytes.isEmpty
+                pendingSpace = wroteAny
             } else {
-                if pendingSpace { bytes.append(0x20) }
+                if pendingSpace { out.append(0x20) }
                 pendingSpace = false
-                bytes.append(b)
+                wroteAny = true
+                out.append(b)
             }
         }
-        out += String(decoding: bytes, as: UTF8.self)
     }
 
     package static func build(
@@ -261,36 +276,62 @@ package enum CanonicalRequest {
         signedHeaders: [String],
         payloadHash: String
     ) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(512)
-        out += method
-        out += "\n"
-        out += canonicalURI
-        out += "\n"
-        out += canonicalQuery
-        out += "\n"
+        out.append(contentsOf: method.utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: canonicalURI.utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: canonicalQuery.utf8)
+        out.append(UInt8(ascii: "\n"))
+        appendHeaders(headers, signedHeaders: signedHeaders, payloadHash: payloadHash, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The canonical headers, the signed header list and the payload hash: the canonical request after its query.
+    static func appendHeaders(_ headers: HeaderIndex, signedHeaders: [String], payloadHash: String, to out: inout [UInt8]) {
         for name in signedHeaders {
-            out += name
-            out += ":"
+            out.append(contentsOf: name.utf8)
+            out.append(UInt8(ascii: ":"))
             var first = true
             headers.forEach(name) { value in
-                if !first { out += "," }
+                if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 appendHeaderValue(value, to: &out)
             }
-            out += "\n"
+            out.append(UInt8(ascii: "\n"))
         }
-        out += "\n"
+        out.append(UInt8(ascii: "\n"))
         for (i, name) in signedHeaders.enumerated() {
-            if i > 0 { out += ";" }
-            out += name
+            if i > 0 { out.append(UInt8(ascii: ";")) }
+            out.append(contentsOf: name.utf8)
         }
-        out += "\n"
-        out += payloadHash
-        return out
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: payloadHash.utf8)
     }
 
     package static func stringToSign(timestamp: String, credentialScope: String, canonicalRequest: String) -> String {
         "\(SigV4Crypto.algorithm)\n\(timestamp)\n\(credentialScope)\n\(SigV4Crypto.sha256Hex(canonicalRequest))"
+    }
+
+    /// `AWS4-HMAC-SHA256\n<timestamp>\n<date>/<region>/<service>/aws4_request\n<hex SHA-256 of the canonical request>`.
+    static func stringToSign(timestamp: String, scope: SigningScope, canonicalRequest: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out.append(contentsOf: SigV4Crypto.algorithm.utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: timestamp.utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: scope.date.utf8)
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: scope.region.utf8)
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: scope.service.utf8)
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: "aws4_request\n".utf8)
+        var hash = SHA256()
+        canonicalRequest.withUnsafeBytes { hash.update(bufferPointer: $0) }
+        hash.finalize().withUnsafeBytes { Hex.append($0, to: &out) }
+        return out
     }
 }

@@ -24,6 +24,24 @@ package enum Hex {
         }
     }
 
+    /// The lowercase hex digit of `nibble` (0…15), computed rather than looked up, so that its time does not
+    /// depend on the value.
+    @inline(__always)
+    package static func lowercaseDigit(_ nibble: UInt8) -> UInt8 {
+        // 0…9 → "0"…"9"; 10…15 → "a"…"f": add 39 more when nibble > 9, without branching on it.
+        let aboveNine = UInt8(truncatingIfNeeded: (Int(9) - Int(nibble)) >> 8) & 39
+        return UInt8(ascii: "0") &+ nibble &+ aboveNine
+    }
+
+    /// Appends the lowercase hex of `bytes` to `out`.
+    package static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 2 * bytes.count)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+    }
+
     package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         if let hex = bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0)) }) { return hex }
         return Array(bytes).withUnsafeBytes { encode($0) }

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+import Crypto
 import Foundation
 import NimbusAuth
 import NimbusCore
@@ -392,6 +393,8 @@ struct SigV4VerifierTests {
             T.get(headers: [("Authorization", "AWS4-HMAC-SHA256 Credential=/////, SignedHeaders=;;;, Signature="), ("X-Amz-Date", "20130524T000000Z")]),
             T.get(headers: [("Authorization", "AWS4-HMAC-SHA256 ===,,, =, Credential"), ("X-Amz-Date", "99999999T999999Z")]),
             T.get(headers: [("Authorization", "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=x"), ("X-Amz-Date", "2013-05-24")]),
+            T.get(headers: [("Authorization", "AWS4-HMAC-SHA256 Credential=a/20130524, SignedHeaders=host, Signature=x"), ("X-Amz-Date", "20130524T000000Z")]),
+            T.get(headers: [("Authorization", "AWS4-HMAC-SHA256 Credential=/20130524/r/, SignedHeaders=host, Signature=x"), ("X-Amz-Date", "20130524T000000Z")]),
             T.get(headers: [("Authorization", "AWS4-HMAC-SHA256 Credential=a"), ("Authorization", "again")]),
             T.get(headers: [("Authorization", "\u{0}\u{1}\u{FFFF}")]),
             T.get(query: "X-Amz-Signature=%FF%FE%&X-Amz-Credential=%ZZ&X-Amz-Expires=-1&X-Amz-Date=%00"),
@@ -442,6 +445,27 @@ struct SigningKeyCacheTests {
         let derived = SigningKeyCache().derivedKey(secret: "s", date: "20130524", region: "us-east-1", service: "s3")
         for text in ["x", "a longer string to sign", "x", ""] {
             #expect(derived.signature(text) == SigV4Crypto.signature(key, text))
+        }
+    }
+
+    @Test("the hand-keyed HMAC equals HMAC<SHA256> for short, block-sized and long keys and messages")
+    func derivedKeyIsHMAC() {
+        var generator = SystemRandomNumberGenerator()
+        for keyLength in [0, 1, 32, 63, 64, 65, 200] {
+            let keyBytes = (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let key = SymmetricKey(data: keyBytes)
+            let derived = DerivedSigningKey(key)
+            for messageLength in [0, 1, 55, 56, 64, 119, 1000] {
+                let message = (0..<messageLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let expected = HMAC<SHA256>.authenticationCode(for: message, using: key)
+                let actual = message.withUnsafeBytes { derived.authenticationCode($0) }
+                #expect(Array(actual) == Array(expected), "key \(keyLength) bytes, message \(messageLength) bytes")
+                let hex = SigV4Crypto.hex(expected)
+                #expect(derived.matches(message, signature: hex))
+                #expect(!derived.matches(message, signature: hex.uppercased()) || hex == hex.uppercased())
+                #expect(!derived.matches(message, signature: String(hex.dropLast()) + (hex.hasSuffix("0") ? "1" : "0")))
+                #expect(!derived.matches(message, signature: String(hex.dropLast())))
+            }
         }
     }
 
