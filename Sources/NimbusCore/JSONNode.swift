@@ -10,7 +10,7 @@
 ///
 /// Used for the API models (whose member order the XML serializers follow), for request bodies,
 /// where the limits below protect the server from hostile input, and for stored CloudTrail records.
-package indirect enum JSONNode: Sendable, Hashable {
+package enum JSONNode: Sendable, Hashable {
     case null
     case bool(Bool)
     /// The number's literal text, so that 64-bit integers survive.

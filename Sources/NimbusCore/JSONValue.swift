@@ -10,7 +10,7 @@
 /// other free-form JSON that crosses module boundaries.
 ///
 /// Objects keep their members in insertion order, so that a rendered event reads like AWS's.
-public indirect enum JSONValue: Sendable, Hashable, Codable {
+public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case number(Double)

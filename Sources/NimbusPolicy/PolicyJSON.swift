@@ -18,7 +18,7 @@ public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A parsed JSON value that remembers the member order of objects and where objects start and end.
-indirect enum JSONNode {
+enum JSONNode {
     case object([(key: String, value: JSONNode)], start: Int, end: Int)
     case array([JSONNode])
     case string(String)

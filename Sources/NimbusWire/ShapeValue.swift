@@ -11,7 +11,7 @@ public import Foundation
 /// A value of a model shape, as the codecs decode it from a request and encode it into a response.
 ///
 /// Handlers rarely see it: `ShapeDecoder` and `ShapeEncoder` turn it into their `Codable` types.
-public indirect enum ShapeValue: Sendable, Hashable {
+public enum ShapeValue: Sendable, Hashable {
     /// Members by model name (`RoleArn`, not `roleArn`).
     case structure([String: ShapeValue])
     case list([ShapeValue])
