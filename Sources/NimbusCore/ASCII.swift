@@ -41,6 +41,21 @@ extension StringProtocol {
         return true
     }
 
+    /// Whether the string starts with `lowercase` (which must be lowercase ASCII), ignoring ASCII case, without allocating.
+    @inlinable
+    package func hasPrefixASCIICaseInsensitive(_ lowercase: StaticString) -> Bool {
+        let other = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        guard utf8.count >= other.count else { return false }
+        var i = 0
+        for b in utf8 {
+            guard i < other.count else { return true }
+            let folded = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+            guard folded == other[i] else { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// The string in lowercase ASCII; the same string, without a copy, when it already is.
     @inlinable
     package func lowercasedASCII() -> String {

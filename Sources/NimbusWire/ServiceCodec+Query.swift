@@ -50,11 +50,11 @@ extension ServiceCodec {
         do {
             var params = try FormDecoding.pairs(request.query, limit: limits.maxParameters)
             if !request.body.isEmpty {
-                let contentType = request.header("Content-Type")?.lowercased() ?? "application/x-www-form-urlencoded"
-                guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-                    throw AWSError(code: "InvalidQueryParameter", message: "Unsupported Content-Type \(contentType)", status: 400)
+                if let contentType = request.header("Content-Type"), !contentType.hasPrefixASCIICaseInsensitive("application/x-www-form-urlencoded") {
+                    throw AWSError(code: "InvalidQueryParameter", message: "Unsupported Content-Type \(contentType.lowercased())", status: 400)
                 }
-                params += try FormDecoding.pairs(request.body, limit: limits.maxParameters)
+                let form = try FormDecoding.pairs(request.body, limit: limits.maxParameters)
+                if params.isEmpty { params = form } else { params += form }
             }
             guard params.count <= limits.maxParameters else {
                 throw AWSError(code: "InvalidQueryParameter", message: "Too many parameters", status: 400)
@@ -164,18 +164,22 @@ extension ServiceCodec {
 
     func encodeQueryOutput(_ operation: Operation, _ value: ShapeValue, shape: Shape?, requestID: String) -> WireResponse {
         var writer = ShapeXMLWriter(model: model)
-        let root = operation.name + "Response"
-        writer.xml.open(root, attributes: model.xmlNamespace.map { [("xmlns", $0)] } ?? [])
+        writer.xml.open(operation.name, suffix: "Response", namespace: model.xmlNamespace)
         if let shape {
-            let wrapper = operation.output?.resultWrapper ?? operation.name + "Result"
-            writer.xml.open(wrapper)
-            writer.writeMembers(of: value, shape: shape)
-            writer.xml.close(wrapper)
+            if let wrapper = operation.output?.resultWrapper {
+                writer.xml.open(wrapper)
+                writer.writeMembers(of: value, shape: shape)
+                writer.xml.close(wrapper)
+            } else {
+                writer.xml.open(operation.name, suffix: "Result")
+                writer.writeMembers(of: value, shape: shape)
+                writer.xml.close(operation.name, suffix: "Result")
+            }
         }
         writer.xml.open("ResponseMetadata")
         writer.xml.element("RequestId", requestID)
         writer.xml.close("ResponseMetadata")
-        writer.xml.close(root)
+        writer.xml.close(operation.name, suffix: "Response")
         return WireResponse(status: 200, headers: [("x-amzn-RequestId", requestID), ("Content-Type", "text/xml")], body: writer.xml.bytes)
     }
 

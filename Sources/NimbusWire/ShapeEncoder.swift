@@ -119,7 +119,8 @@ private struct _ShapeEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .keyed = node.storage {} else { node.storage = .keyed([:]) }
+        // Room for a typical structure's members at once, where growing from empty reallocated twice by the third.
+        if case .keyed = node.storage {} else { node.storage = .keyed(Dictionary(minimumCapacity: 8)) }
         return KeyedEncodingContainer(Keyed<Key>(node: node, codingPath: codingPath))
     }
 

@@ -122,6 +122,9 @@ enum FormDecoding {
     /// Over the bytes in place: splitting them first made an array of slices per request.
     private static func pairs(_ raw: UnsafeBufferPointer<UInt8>, limit: Int) throws(Failure) -> [(String, String)] {
         var result: [(String, String)] = []
+        if raw.isEmpty { return result }
+        // One allocation for all the pairs, where growing from empty took one per doubling.
+        result.reserveCapacity(min(limit, raw.reduce(1) { $0 + ($1 == UInt8(ascii: "&") ? 1 : 0) }))
         var start = 0
         while start < raw.count {
             var end = start

@@ -270,6 +270,8 @@ package struct XMLWriter {
     package private(set) var bytes: [UInt8] = []
 
     package init(declaration: Bool = false) {
+        // Most responses are a few hundred bytes: room for them at once, where growing from empty took five allocations.
+        bytes.reserveCapacity(1024)
         if declaration { raw(#"<?xml version="1.0" encoding="UTF-8"?>"#) }
     }
 
@@ -279,6 +281,28 @@ package struct XMLWriter {
     // each `"<" + name` was an allocation.
     package mutating func open(_ name: String, attributes: [(String, String)] = []) {
         startTag(name, attributes)
+        bytes.append(UInt8(ascii: ">"))
+    }
+
+    /// `<NameSuffix xmlns="namespace">`, without concatenating the name.
+    package mutating func open(_ name: String, suffix: StaticString, namespace: String? = nil) {
+        bytes.append(UInt8(ascii: "<"))
+        raw(name)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+        if let namespace {
+            raw(#" xmlns=""#)
+            escape(namespace)
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: ">"))
+    }
+
+    /// `</NameSuffix>`.
+    package mutating func close(_ name: String, suffix: StaticString) {
+        bytes.append(UInt8(ascii: "<"))
+        bytes.append(UInt8(ascii: "/"))
+        raw(name)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
         bytes.append(UInt8(ascii: ">"))
     }
 
