@@ -125,7 +125,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         self.init(
             userIdentity: UserIdentity(context.principal),
             eventTime: eventTime,
-            eventSource: "\(context.service).amazonaws.com",
+            eventSource: context.service + ".amazonaws.com",
             eventName: context.operation,
             awsRegion: context.region,
             sourceIPAddress: context.sourceIP,
@@ -160,7 +160,8 @@ public struct AuditEvent: Sendable, Hashable, Codable {
 
     /// ``cloudTrailJSON`` as UTF-8 bytes, as the audit log stores it.
     var cloudTrailJSONBytes: [UInt8] {
-        var writer = CompactJSONMembers(capacity: 1024)
+        // A signed call with its identity renders to 1–2 KB: room for it at once.
+        var writer = CompactJSONMembers(capacity: 2048)
         writeMembers(to: &writer)
         return writer.finished()
     }

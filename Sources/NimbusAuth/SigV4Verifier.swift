@@ -43,7 +43,7 @@ public struct SigV4Verifier: Sendable {
             // Token by token, as `parseHeader` reads it, over the bytes: the generic `firstRange(of:)`, and
             // then `firstIndex(where:)` on the string's views, cost a tenth of the whole pipeline in profiles.
             var value = header.value
-            let credential: Range<Int>? = value.withUTF8 { bytes in
+            return value.withUTF8 { bytes -> SigningScope? in
                 func isSeparator(_ b: UInt8) -> Bool { b == UInt8(ascii: ",") || b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
                 let prefix: StaticString = "Credential="
                 var i = 0
@@ -54,15 +54,12 @@ public struct SigV4Verifier: Sendable {
                     if i - start >= prefix.utf8CodeUnitCount,
                         memcmp(bytes.baseAddress! + start, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
                     {
-                        return (start + prefix.utf8CodeUnitCount)..<i
+                        let credential = UnsafeBufferPointer(rebasing: bytes[(start + prefix.utf8CodeUnitCount)..<i])
+                        return try? parseCredential(bytes: credential, flavor: .standard, presigned: false)
                     }
                 }
                 return nil
             }
-            guard let credential else { return nil }
-            let utf8 = value.utf8
-            let text = value[utf8.index(utf8.startIndex, offsetBy: credential.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: credential.upperBound)]
-            return try? parseCredential(text, flavor: .standard, presigned: false)
         }
         for piece in request.query.utf8.split(separator: UInt8(ascii: "&")) where piece.starts(with: "X-Amz-Credential=".utf8) {
             let value = URIEncoding.decode(piece.dropFirst(17), plusAsSpace: true)
@@ -230,7 +227,8 @@ extension SigV4Verifier {
 
     private static func parseHeader(_ value: String, headers: HeaderIndex, flavor: SigningFlavor) throws(AWSError) -> ParsedSignature {
         let fields = AuthorizationFields(value)
-        let trimmed = fields.text(fields.trimmed)
+        // Only error messages quote the whole header.
+        var trimmed: String { fields.text(fields.trimmed) }
         guard fields.algorithmIsSigV4 else {
             let algorithm = fields.text(fields.algorithm)
             switch flavor {
@@ -389,7 +387,11 @@ extension SigV4Verifier {
 
     /// Cut by hand at its four slashes: `split` and `map` made two arrays per call, and every request parses its
     /// credential twice (to identify the service, then to authenticate).
-    static func parseCredential(bytes: ArraySlice<UInt8>, flavor: SigningFlavor, presigned: Bool) throws(AWSError) -> SigningScope {
+    static func parseCredential<Bytes: RandomAccessCollection<UInt8>>(
+        bytes: Bytes,
+        flavor: SigningFlavor,
+        presigned: Bool
+    ) throws(AWSError) -> SigningScope where Bytes.Index == Int {
         var slashes = (bytes.startIndex, bytes.startIndex, bytes.startIndex, bytes.startIndex)
         var count = 0
         for i in bytes.indices where bytes[i] == UInt8(ascii: "/") {
@@ -449,8 +451,9 @@ extension SigV4Verifier {
     }
 
     private static func checkScopeDate(_ scope: SigningScope, timestamp: String, flavor: SigningFlavor, presigned: Bool) throws(AWSError) {
+        // Compared as bytes: the day as a `String` was an allocation on every request.
+        if scope.date.utf8.count == 8, timestamp.utf8.starts(with: scope.date.utf8) { return }
         let day = String(timestamp.prefix(8))
-        guard scope.date != day else { return }
         switch flavor {
         case .s3 where presigned:
             throw .authorizationQueryParameters(

@@ -13,7 +13,7 @@ struct ShapeXMLWriter {
     let model: ServiceModel
     /// Whether body timestamps carry milliseconds (S3 does: `2026-11-22T17:00:00.000Z`).
     var fractionalTimestamps = false
-    var xml = XMLWriter()
+    var xml: XMLWriter
 
     init(model: ServiceModel, fractionalTimestamps: Bool = false, declaration: Bool = false) {
         self.model = model
