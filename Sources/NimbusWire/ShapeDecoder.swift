@@ -23,33 +23,73 @@ public struct ShapeDecoder: Sendable {
 
 private struct _ShapeDecoder: Decoder {
     let value: ShapeValue
-    let codingPath: [any CodingKey]
+    /// The path to the parent, and this value's key in it: the path is put together only when asked for (errors
+    /// ask), where appending the key for every member decoded was an allocation each.
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
+    var codingPath: [any CodingKey] { key.map { parentPath + [$0] } ?? parentPath }
+
+    init(value: ShapeValue, codingPath: [any CodingKey]) {
+        self.value = value
+        self.parentPath = codingPath
+        self.key = nil
+    }
+
+    init(value: ShapeValue, parentPath: [any CodingKey], key: any CodingKey) {
+        self.value = value
+        self.parentPath = parentPath
+        self.key = key
+    }
+
     func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
-        if T.self == ShapeValue.self { return value as! T }
+        // The common scalars and string maps straight from the value: through `T(from:)` each took a boxed
+        // single-value container, and a `[String: String]` the standard library's generic dictionary decoding.
+        if T.self == String.self { return sameType(try Single(decoder: self).decode(String.self), as: T.self) }
+        if T.self == Bool.self { return sameType(try Single(decoder: self).decode(Bool.self), as: T.self) }
+        if T.self == Int.self { return sameType(try Single(decoder: self).decode(Int.self), as: T.self) }
+        if T.self == Int64.self { return sameType(try Single(decoder: self).decode(Int64.self), as: T.self) }
+        if T.self == Int32.self { return sameType(try Single(decoder: self).decode(Int32.self), as: T.self) }
+        if T.self == Double.self { return sameType(try Single(decoder: self).decode(Double.self), as: T.self) }
+        if T.self == [String: String].self {
+            guard case .structure(let members) = value else {
+                if case .map(let entries) = value { return sameType(try stringMap(entries), as: T.self) }
+                throw mismatch(T.self)
+            }
+            return sameType(try stringMap(members), as: T.self)
+        }
+        if T.self == ShapeValue.self { return sameType(value, as: T.self) }
         if T.self == Date.self {
             switch value {
-            case .timestamp(let d): return d as! T
-            case .double(let d): return Date(timeIntervalSince1970: d) as! T
-            case .integer(let i): return Date(timeIntervalSince1970: Double(i)) as! T
+            case .timestamp(let d): return sameType(d, as: T.self)
+            case .double(let d): return sameType(Date(timeIntervalSince1970: d), as: T.self)
+            case .integer(let i): return sameType(Date(timeIntervalSince1970: Double(i)), as: T.self)
             case .string(let s):
-                if let d = TimestampCoding.parse(s, format: nil) { return d as! T }
+                if let d = TimestampCoding.parse(s, format: nil) { return sameType(d, as: T.self) }
             default: break
             }
             throw mismatch(T.self)
         }
         if T.self == Data.self {
-            if case .blob(let b) = value { return Data(b) as! T }
-            if case .string(let s) = value { return Data(s.utf8) as! T }
+            if case .blob(let b) = value { return sameType(Data(b), as: T.self) }
+            if case .string(let s) = value { return sameType(Data(s.utf8), as: T.self) }
             throw mismatch(T.self)
         }
         if T.self == [UInt8].self {
-            if case .blob(let b) = value { return b as! T }
-            if case .string(let s) = value { return Array(s.utf8) as! T }
+            if case .blob(let b) = value { return sameType(b, as: T.self) }
+            if case .string(let s) = value { return sameType(Array(s.utf8), as: T.self) }
             throw mismatch(T.self)
         }
         return try T(from: self)
+    }
+
+    private func stringMap(_ entries: [String: ShapeValue]) throws -> [String: String] {
+        var map = [String: String](minimumCapacity: entries.count)
+        for (key, value) in entries {
+            map[key] = try Single(decoder: _ShapeDecoder(value: value, parentPath: codingPath, key: DictionaryKey(key))).decode(String.self)
+        }
+        return map
     }
 
     func mismatch(_ type: Any.Type) -> DecodingError {
@@ -77,11 +117,28 @@ private struct _ShapeDecoder: Decoder {
         let codingPath: [any CodingKey]
         var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
 
-        /// The member for a coding key: exact first, then ignoring case, so `roleArn` reads `RoleArn`.
+        /// The member for a coding key: exact first, then ignoring ASCII case, so `roleArn` reads `RoleArn`.
         func member(_ key: Key) -> ShapeValue? {
-            if let v = members[key.stringValue] { return v }
-            let wanted = key.stringValue.lowercased()
-            return members.first { $0.key.lowercased() == wanted }?.value
+            let name = key.stringValue
+            if let v = members[name] { return v }
+            return members.first { asciiCaseInsensitiveEquals($0.key, name) }?.value
+        }
+
+        // One lookup of the member, where the protocol's default asked `contains`, then `decodeNil`, then `decode`.
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+            guard let v = member(key) else { return nil }
+            return try _ShapeDecoder(value: v, parentPath: codingPath, key: key).decodeValue(T.self)
+        }
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try decodeIfPresent(type, key) }
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try decodeIfPresent(type, key) }
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try decodeIfPresent(type, key) }
+        func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try decodeIfPresent(type, key) }
+        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try decodeIfPresent(type, key) }
+        func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try decodeIfPresent(type, key) }
+
+        private func decodeIfPresent<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
+            guard let v = member(key) else { return nil }
+            return try _ShapeDecoder(value: v, parentPath: codingPath, key: key).decodeValue(T.self)
         }
 
         func contains(_ key: Key) -> Bool { member(key) != nil }
@@ -92,7 +149,7 @@ private struct _ShapeDecoder: Decoder {
             guard let v = member(key) else {
                 throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "Missing member \(key.stringValue)"))
             }
-            return _ShapeDecoder(value: v, codingPath: codingPath + [key])
+            return _ShapeDecoder(value: v, parentPath: codingPath, key: key)
         }
 
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try child(key).decodeValue(T.self) }
@@ -125,7 +182,7 @@ private struct _ShapeDecoder: Decoder {
                 throw DecodingError.valueNotFound(ShapeValue.self, .init(codingPath: codingPath, debugDescription: "End of list"))
             }
             defer { currentIndex += 1 }
-            return _ShapeDecoder(value: items[currentIndex], codingPath: codingPath + [IndexKey(intValue: currentIndex)])
+            return _ShapeDecoder(value: items[currentIndex], parentPath: codingPath, key: IndexKey(intValue: currentIndex))
         }
 
         mutating func decodeNil() throws -> Bool { false }
@@ -208,6 +265,15 @@ private struct _ShapeDecoder: Decoder {
 
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try decoder.decodeValue(T.self) }
     }
+}
+
+/// A string map's key in a coding path.
+private struct DictionaryKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ key: String) { stringValue = key }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 struct IndexKey: CodingKey {

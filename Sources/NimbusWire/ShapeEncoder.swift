@@ -59,22 +59,16 @@ private final class EncodingNode {
         // Types compared, not cast: four failed `as` casts cost more than encoding a small output. (A cast would
         // also take any empty array for a `[UInt8]`, a blob.)
         if T.self == ShapeValue.self {
-            storage = .value(Self.same(value, as: ShapeValue.self))
+            storage = .value(sameType(value, as: ShapeValue.self))
         } else if T.self == Date.self {
-            storage = .value(.timestamp(Self.same(value, as: Date.self)))
+            storage = .value(.timestamp(sameType(value, as: Date.self)))
         } else if T.self == Data.self {
-            storage = .value(.blob(Array(Self.same(value, as: Data.self))))
+            storage = .value(.blob(Array(sameType(value, as: Data.self))))
         } else if T.self == [UInt8].self {
-            storage = .value(.blob(Self.same(value, as: [UInt8].self)))
+            storage = .value(.blob(sameType(value, as: [UInt8].self)))
         } else {
             try value.encode(to: _ShapeEncoder(node: self, codingPath: codingPath))
         }
-    }
-
-    /// `value` as `U`, which is its own type `T`.
-    private static func same<T, U>(_ value: T, as: U.Type) -> U {
-        precondition(T.self == U.self)
-        return withUnsafePointer(to: value) { $0.withMemoryRebound(to: U.self, capacity: 1) { $0.pointee } }
     }
 
     // The storage is emptied while its dictionary or array is changed, so that the change happens in

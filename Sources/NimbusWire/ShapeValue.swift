@@ -53,3 +53,11 @@ public enum ShapeValue: Sendable, Hashable {
         return nil
     }
 }
+
+/// `value` as `U`, which must be its own type `T` (the caller compared the two): a generic `as!` is a runtime
+/// cast, which the shape coders' fast paths would pay for every member.
+@inline(__always)
+func sameType<T, U>(_ value: T, as: U.Type) -> U {
+    precondition(T.self == U.self)
+    return withUnsafePointer(to: value) { $0.withMemoryRebound(to: U.self, capacity: 1) { $0.pointee } }
+}

@@ -91,6 +91,42 @@ struct EncryptOutput: Codable, Sendable {
         #expect(try ShapeEncoder().encode(credentials)["Expiration"] == .timestamp(fixedDate))
     }
 
+    @Test("scalars, optionals and string maps decode the same on the direct paths as through Decodable")
+    func directDecodingPaths() throws {
+        struct Members: Decodable, Equatable {
+            var name: String
+            var count: Int
+            var big: Int64?
+            var small: Int32?
+            var ratio: Double?
+            var flag: Bool?
+            var missing: String?
+            var tags: [String: String]?
+        }
+        let value = ShapeValue.structure([
+            "Name": .string("n"), "Count": .string("7"), "big": .integer(1 << 40), "small": .integer(-3), "ratio": .integer(2),
+            "flag": .string("true"), "tags": .map(["a": .string("b"), "n": .integer(5)]),
+        ])
+        let decoded = try ShapeDecoder().decode(Members.self, from: value)
+        #expect(decoded == Members(name: "n", count: 7, big: 1 << 40, small: -3, ratio: 2, flag: true, missing: nil, tags: ["a": "b", "n": "5"]))
+        // A structure read as a string map, as the query protocol delivers one.
+        #expect(try ShapeDecoder().decode([String: String].self, from: .structure(["k": .string("v")])) == ["k": "v"])
+        // Errors still name where they happened.
+        do {
+            _ = try ShapeDecoder().decode(Members.self, from: .structure(["Name": .string("n"), "Count": .string("x")]))
+            Issue.record("a count of x decoded")
+        } catch let DecodingError.typeMismatch(_, context) {
+            #expect(context.codingPath.map(\.stringValue) == ["count"])
+        }
+        do {
+            _ = try ShapeDecoder().decode(Members.self, from: .structure(["Name": .string("n"), "Count": .integer(1), "tags": .map(["a": .list([])])]))
+            Issue.record("a list decoded as a string")
+        } catch let DecodingError.typeMismatch(_, context) {
+            #expect(context.codingPath.map(\.stringValue) == ["tags", "a"])
+        }
+        #expect(throws: DecodingError.self) { try ShapeDecoder().decode(Members.self, from: .structure(["Name": .string("n"), "Count": .integer(1), "small": .integer(1 << 40)])) }
+    }
+
     @Test func handlerThroughTheCodec() async throws {
         let handler = OperationHandler { (input: AssumeRoleInput, context: RequestContext) in
             #expect(context.operation == "AssumeRole")

@@ -44,6 +44,21 @@ func pipelineBenchmarks() {
         return try await checked(runtime, signedS3("GET", "/bench-bucket/object", body: []), body: []).request
     }
 
+    // Issue 5's 1 KiB Encrypt without the socket: the json protocol's decoding and encoding, the key's record and
+    // policy, AES-GCM under the backing key, the CloudTrail event with the encryption context.
+    pipelineBenchmark(
+        "pipeline KMS Encrypt 1 KiB ×1000 (in-process, ephemeral, strict)",
+        configuration: .init(timeUnits: .microseconds, scalingFactor: .kilo, maxDuration: .seconds(4), maxIterations: 50)
+    ) { runtime in
+        let created = try await checked(runtime, signedJSON(target: "TrentService.CreateKey", body: "{}"), body: "{}").answer
+        guard let start = created.range(of: #""KeyId":""#), let end = created[start.upperBound...].firstIndex(of: "\"") else {
+            throw SetupFailure(description: "CreateKey: \(created)")
+        }
+        let plaintext = Data(repeating: 0x61, count: 1024).base64EncodedString()
+        let body = #"{"KeyId":"\#(created[start.upperBound..<end])","Plaintext":"\#(plaintext)","EncryptionContext":{"purpose":"bench"}}"#
+        return try await checked(runtime, signedJSON(target: "TrentService.Encrypt", body: body), body: body).request
+    }
+
     // Issue 6's "the authorizer adds ≤ 5 µs p50": the same IAM GetUser by the root user (allowed in its own
     // account without policies) and by an IAM user whose 3 attached policies of 10 statements are all read.
     // The difference of the two p50s is what the authorizer adds for a user: the policy lookup in IAM, the
@@ -85,6 +100,18 @@ private func pipelineBenchmark(
 private final class Prepared: @unchecked Sendable {
     var runtime: NimbusRuntime?
     var request: WireRequest?
+}
+
+/// A json-protocol KMS request (`X-Amz-Target`), signed now by the root key.
+private func signedJSON(target: String, body: String) -> SignableRequest {
+    let request = SignableRequest(
+        method: "POST",
+        path: "/",
+        headers: [("Host", "127.0.0.1:4566"), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", target)],
+        bodySHA256: SHA256.hash(data: Array(body.utf8)).map { String(format: "%02x", $0) }.joined()
+    )
+    return SigV4Signer(accessKeyID: exampleAccessKeyID, secretAccessKey: exampleSecret, region: "us-east-1", service: "kms")
+        .signed(request, at: Date())
 }
 
 /// A path-style S3 request with its body's SHA-256, signed now by the root key.
