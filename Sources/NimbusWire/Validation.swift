@@ -21,24 +21,47 @@ struct Validator {
 
     /// AWS's path segment for a member: the member name with its first letter lowercased.
     static func pathName(_ member: String) -> String {
-        guard let first = member.first else { return member }
+        // Member names start with an ASCII letter: lowered in place, where `Character.lowercased()` went through
+        // Unicode's tables and the concatenation allocated, for every member of every request audited.
+        var member = member
+        return member.withUTF8 { name in
+            guard let first = name.first, first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z") else { return nil }
+            return String(unsafeUninitializedCapacity: name.count) { out in
+                _ = out.initialize(from: name)
+                out[0] = first | 0x20
+                return name.count
+            }
+        } ?? Self.unicodePathName(member)
+    }
+
+    private static func unicodePathName(_ member: String) -> String {
+        guard let first = member.first, !first.isASCII else { return member }
         return first.lowercased() + member.dropFirst()
     }
 
     mutating func validate(structure value: ShapeValue, shape: Shape, path: String) {
+        validate(structure: value, shape: shape, path: { path })
+    }
+
+    // Paths are closures, called only for a failure or a nested member: made eagerly, they were a string or two
+    // for every member of every valid request.
+    private mutating func validate(structure value: ShapeValue, shape: Shape, path: () -> String) {
         guard case .structure(let members) = value else { return }
         for member in shape.members {
-            let memberPath = path.isEmpty ? Self.pathName(member.name) : path + "." + Self.pathName(member.name)
+            func memberPath() -> String {
+                let parent = path()
+                return parent.isEmpty ? Self.pathName(member.name) : parent + "." + Self.pathName(member.name)
+            }
             guard let target = model.shapes[member.ref.shape] else { continue }
             if let v = members[member.name] {
                 validate(v, shape: target, path: memberPath)
             } else if shape.required.contains(member.name), !member.ref.streaming, !target.streaming {
-                fail(nil, memberPath, "Member must not be null", sensitive: false)
+                fail(nil, memberPath(), "Member must not be null", sensitive: false)
             }
         }
     }
 
-    mutating func validate(_ value: ShapeValue, shape: Shape, path: String) {
+    private mutating func validate(_ value: ShapeValue, shape: Shape, path: () -> String) {
         guard failures.count < Self.maxReported else { return }
         switch (shape.type, value) {
         case (.structure, .structure):
@@ -46,12 +69,12 @@ struct Validator {
         case (.list, .list(let items)):
             checkLength(items.count, shape, value, path)
             if let ref = shape.member, let target = model.shapes[ref.shape] {
-                for (i, item) in items.enumerated() { validate(item, shape: target, path: "\(path).\(i + 1).member") }
+                for (i, item) in items.enumerated() { validate(item, shape: target, path: { "\(path()).\(i + 1).member" }) }
             }
         case (.map, .map(let entries)), (.map, .structure(let entries)):
             checkLength(entries.count, shape, value, path)
             if let ref = shape.value, let target = model.shapes[ref.shape] {
-                for (k, v) in entries.sorted(by: { $0.key < $1.key }) { validate(v, shape: target, path: "\(path).\(k)") }
+                for (k, v) in entries.sorted(by: { $0.key < $1.key }) { validate(v, shape: target, path: { "\(path()).\(k)" }) }
             }
         case (.string, .string(let s)):
             // AWS reports the pattern before the length when both fail.
@@ -72,7 +95,7 @@ struct Validator {
         }
     }
 
-    private mutating func checkLength(_ count: Int, _ shape: Shape, _ value: ShapeValue, _ path: String) {
+    private mutating func checkLength(_ count: Int, _ shape: Shape, _ value: ShapeValue, _ path: () -> String) {
         if let min = shape.min, Double(count) < min {
             fail(value, path, "Member must have length greater than or equal to \(Int(min))", sensitive: shape.sensitive)
         }
@@ -81,7 +104,7 @@ struct Validator {
         }
     }
 
-    private mutating func checkRange(_ n: Double, _ shape: Shape, _ value: ShapeValue, _ path: String) {
+    private mutating func checkRange(_ n: Double, _ shape: Shape, _ value: ShapeValue, _ path: () -> String) {
         if let min = shape.min, n < min {
             fail(value, path, "Member must have value greater than or equal to \(Self.number(min))", sensitive: shape.sensitive)
         }
@@ -92,6 +115,10 @@ struct Validator {
 
     private static func number(_ d: Double) -> String {
         d.rounded() == d && abs(d) < 1e18 ? String(Int64(d)) : String(d)
+    }
+
+    private mutating func fail(_ value: ShapeValue?, _ path: () -> String, _ constraint: String, sensitive: Bool) {
+        fail(value, path(), constraint, sensitive: sensitive)
     }
 
     private mutating func fail(_ value: ShapeValue?, _ path: String, _ constraint: String, sensitive: Bool) {
