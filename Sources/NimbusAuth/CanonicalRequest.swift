@@ -155,14 +155,31 @@ package enum URIEncoding {
 /// The request as SigV4 signs it, written as bytes: the verifier hashes them and makes text only to report a
 /// mismatch.
 package enum CanonicalRequest {
-    /// The canonical URI: for `.standard` dot segments and duplicate slashes are removed and the received path is
-    /// encoded again (AWS's double encoding); for `.s3` the path is decoded and encoded once, never normalized.
-    package static func uri(_ path: String, flavor: SigningFlavor) -> String {
+    /// The canonical request: method, URI, query, the signed headers and the payload hash, one per line.
+    static func bytes(
+        method: String,
+        path: String,
+        flavor: SigningFlavor,
+        query: [QueryItem],
+        excludingFromQuery excluded: (QueryItem) -> Bool = { _ in false },
+        headers: HeaderIndex,
+        signedHeaders: [String],
+        payloadHash: String
+    ) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(contentsOf: method.utf8)
+        out.append(UInt8(ascii: "\n"))
         appendURI(path, flavor: flavor, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        out.append(UInt8(ascii: "\n"))
+        appendQuery(query, excluding: excluded, to: &out)
+        out.append(UInt8(ascii: "\n"))
+        appendHeaders(headers, signedHeaders: signedHeaders, payloadHash: payloadHash, to: &out)
+        return out
     }
 
+    /// The canonical URI: for `.standard` dot segments and duplicate slashes are removed and the received path is
+    /// encoded again (AWS's double encoding); for `.s3` the path is decoded and encoded once, never normalized.
     static func appendURI(_ path: String, flavor: SigningFlavor, to out: inout [UInt8]) {
         if path.isEmpty || path == "/" {
             out.append(UInt8(ascii: "/"))
@@ -202,12 +219,6 @@ package enum CanonicalRequest {
     }
 
     /// The canonical query: each name and value encoded, sorted by name then value, `X-Amz-Signature` left out.
-    package static func query(_ items: [QueryItem], excluding excluded: (QueryItem) -> Bool) -> String {
-        var out: [UInt8] = []
-        appendQuery(items, excluding: excluded, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     static func appendQuery(_ items: [QueryItem], excluding excluded: (QueryItem) -> Bool, to out: inout [UInt8]) {
         if items.isEmpty { return }
         var pairs: [([UInt8], [UInt8])] = []
@@ -228,17 +239,11 @@ package enum CanonicalRequest {
         }
     }
 
-    /// A header value as SigV4 canonicalizes it: trimmed, runs of whitespace (folded lines included) made one space.
-    package static func headerValue(_ value: String) -> String {
-        var out: [UInt8] = []
-        appendHeaderValue(value, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     @inline(__always)
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
 
-    /// Appends `value` canonicalized; a value that is already canonical (nearly all are) is appended as is.
+    /// Appends `value` as SigV4 canonicalizes it (trimmed, runs of whitespace, folded lines included, made one
+    /// space); a value that is already canonical (nearly all are) is appended as is.
     static func appendHeaderValue(_ value: String, to out: inout [UInt8]) {
         var previousWasSpace = true
         var canonical = true
@@ -268,28 +273,8 @@ package enum CanonicalRequest {
         }
     }
 
-    package static func build(
-        method: String,
-        canonicalURI: String,
-        canonicalQuery: String,
-        headers: HeaderIndex,
-        signedHeaders: [String],
-        payloadHash: String
-    ) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        out.append(contentsOf: method.utf8)
-        out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: canonicalURI.utf8)
-        out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: canonicalQuery.utf8)
-        out.append(UInt8(ascii: "\n"))
-        appendHeaders(headers, signedHeaders: signedHeaders, payloadHash: payloadHash, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// The canonical headers, the signed header list and the payload hash: the canonical request after its query.
-    static func appendHeaders(_ headers: HeaderIndex, signedHeaders: [String], payloadHash: String, to out: inout [UInt8]) {
+    private static func appendHeaders(_ headers: HeaderIndex, signedHeaders: [String], payloadHash: String, to out: inout [UInt8]) {
         for name in signedHeaders {
             out.append(contentsOf: name.utf8)
             out.append(UInt8(ascii: ":"))
@@ -308,10 +293,6 @@ package enum CanonicalRequest {
         }
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: payloadHash.utf8)
-    }
-
-    package static func stringToSign(timestamp: String, credentialScope: String, canonicalRequest: String) -> String {
-        "\(SigV4Crypto.algorithm)\n\(timestamp)\n\(credentialScope)\n\(SigV4Crypto.sha256Hex(canonicalRequest))"
     }
 
     /// `AWS4-HMAC-SHA256\n<timestamp>\n<date>/<region>/<service>/aws4_request\n<hex SHA-256 of the canonical request>`.

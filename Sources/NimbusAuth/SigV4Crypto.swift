@@ -150,6 +150,10 @@ package struct DerivedSigningKey: Sendable {
         return SigV4Crypto.hex(string.withUTF8 { authenticationCode(UnsafeRawBufferPointer($0)) })
     }
 
+    package func signature(_ stringToSign: [UInt8]) -> String {
+        SigV4Crypto.hex(stringToSign.withUnsafeBytes { authenticationCode($0) })
+    }
+
     /// Whether `signature` is the lowercase hex signature of `stringToSign`, in time that depends only on the lengths.
     package func matches(_ stringToSign: [UInt8], signature: String) -> Bool {
         let code = stringToSign.withUnsafeBytes { authenticationCode($0) }

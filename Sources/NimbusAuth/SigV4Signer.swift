@@ -152,17 +152,17 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     }
 
     private func sign(_ request: SignableRequest, signedHeaders: [String], payloadHash: String, timestamp: String, scope: SigningScope) -> String {
-        let canonical = CanonicalRequest.build(
+        let canonical = CanonicalRequest.bytes(
             method: request.method,
-            canonicalURI: CanonicalRequest.uri(request.path, flavor: flavor),
-            canonicalQuery: CanonicalRequest.query(QueryItem.parse(request.query)) { _ in false },
+            path: request.path,
+            flavor: flavor,
+            query: QueryItem.parse(request.query),
             headers: HeaderIndex(request.headers),
             signedHeaders: signedHeaders,
             payloadHash: payloadHash
         )
-        let stringToSign = CanonicalRequest.stringToSign(timestamp: timestamp, credentialScope: scope.credentialScope, canonicalRequest: canonical)
-        let key = keys.signingKey(secret: secretAccessKey, date: scope.date, region: scope.region, service: scope.service)
-        return SigV4Crypto.signature(key, stringToSign)
+        let stringToSign = CanonicalRequest.stringToSign(timestamp: timestamp, scope: scope, canonicalRequest: canonical)
+        return keys.derivedKey(secret: secretAccessKey, date: scope.date, region: scope.region, service: scope.service).signature(stringToSign)
     }
 }
 

@@ -40,25 +40,11 @@ public struct SigV4Verifier: Sendable {
     /// verification: enough to tell which service a request is for before authenticating it.
     public static func scope(of request: SignableRequest) -> SigningScope? {
         for header in request.headers where header.name.equalsASCIICaseInsensitive("authorization") {
-            // Token by token, as `parseHeader` reads it, over the bytes: the generic `firstRange(of:)`, and
-            // then `firstIndex(where:)` on the string's views, cost a tenth of the whole pipeline in profiles.
+            // Read in place, as `parseHeader` reads it: every request is identified this way before it is verified.
             var value = header.value
             return value.withUTF8 { bytes -> SigningScope? in
-                func isSeparator(_ b: UInt8) -> Bool { b == UInt8(ascii: ",") || b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
-                let prefix: StaticString = "Credential="
-                var i = 0
-                while i < bytes.count {
-                    while i < bytes.count, isSeparator(bytes[i]) { i += 1 }
-                    let start = i
-                    while i < bytes.count, !isSeparator(bytes[i]) { i += 1 }
-                    if i - start >= prefix.utf8CodeUnitCount,
-                        memcmp(bytes.baseAddress! + start, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
-                    {
-                        let credential = UnsafeBufferPointer(rebasing: bytes[(start + prefix.utf8CodeUnitCount)..<i])
-                        return try? parseCredential(bytes: credential, flavor: .standard, presigned: false)
-                    }
-                }
-                return nil
+                guard let credential = AuthorizationFields(bytes).credential else { return nil }
+                return try? parseCredential(bytes: UnsafeBufferPointer(rebasing: bytes[credential]), flavor: .standard, presigned: false)
             }
         }
         for piece in request.query.utf8.split(separator: UInt8(ascii: "&")) where piece.starts(with: "X-Amz-Credential=".utf8) {
@@ -226,11 +212,13 @@ extension SigV4Verifier {
     }
 
     private static func parseHeader(_ value: String, headers: HeaderIndex, flavor: SigningFlavor) throws(AWSError) -> ParsedSignature {
-        let fields = AuthorizationFields(value)
+        let bytes = Array(value.utf8)
+        let fields = AuthorizationFields(bytes)
+        func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
         // Only error messages quote the whole header.
-        var trimmed: String { fields.text(fields.trimmed) }
-        guard fields.algorithmIsSigV4 else {
-            let algorithm = fields.text(fields.algorithm)
+        var trimmed: String { text(fields.trimmed) }
+        guard bytes[fields.algorithm].elementsEqual(SigV4Crypto.algorithm.utf8) else {
+            let algorithm = text(fields.algorithm)
             switch flavor {
             case .s3 where algorithm == "AWS" || algorithm.hasPrefix("AWS4-"):
                 throw AWSError(
@@ -249,14 +237,14 @@ extension SigV4Verifier {
                 throw .incompleteSignature("Unsupported AWS 'algorithm': '\(echo(algorithm))'.")
             }
         }
-        if let token = fields.malformed.map(fields.text) {
+        if let token = fields.malformed.map(text) {
             throw flavor == .s3
                 ? .authorizationHeaderMalformed("the authorization component \"\(echo(token))\" is malformed.")
                 : .incompleteSignature("'\(echo(token))' not a valid key=value pair (missing equal-sign) in Authorization header: '\(echo(trimmed))'.")
         }
-        let credential = fields.credential.map(fields.slice)
-        let signedHeaders = fields.signedHeaders.map(fields.slice)
-        let signature = fields.signature.map(fields.text)
+        let credential = fields.credential.map { bytes[$0] }
+        let signedHeaders = fields.signedHeaders.map { bytes[$0] }
+        let signature = fields.signature.map(text)
 
         let timestamp = try headerTimestamp(headers, flavor: flavor)
         if flavor == .s3 {
@@ -292,13 +280,13 @@ extension SigV4Verifier {
         )
     }
 
-    /// Where an `Authorization` header's parts are, as byte offsets into its value.
+    /// Where an `Authorization` header's parts are, as offsets into its bytes.
     ///
     /// The value is trimmed of HTTP whitespace; the algorithm runs to the first space; after it come tokens
-    /// separated by commas, spaces and tabs, each `key=value`. Read byte by byte in one pass: the generic `split`
-    /// and `firstIndex` over `Substring.UTF8View` cost a tenth of the whole request in profiles.
-    private struct AuthorizationFields {
-        private let bytes: [UInt8]
+    /// separated by commas, spaces and tabs, each `key=value` (the last of a key counts). Read byte by byte in one
+    /// pass: the generic `split` and `firstIndex` over `Substring.UTF8View` cost a tenth of the whole request in
+    /// profiles. Whether the algorithm is SigV4's is the caller's to check.
+    struct AuthorizationFields {
         private(set) var trimmed = 0..<0
         private(set) var algorithm = 0..<0
         private(set) var credential: Range<Int>?
@@ -307,17 +295,15 @@ extension SigV4Verifier {
         /// The first token without an `=`.
         private(set) var malformed: Range<Int>?
 
-        init(_ value: String) {
-            bytes = Array(value.utf8)
-            var lower = 0
-            var upper = bytes.count
+        init<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) where Bytes.Index == Int {
+            var lower = bytes.startIndex
+            var upper = bytes.endIndex
             while lower < upper, String.isHTTPWhitespace(bytes[lower]) { lower += 1 }
             while upper > lower, String.isHTTPWhitespace(bytes[upper - 1]) { upper -= 1 }
             trimmed = lower..<upper
             var i = lower
             while i < upper, bytes[i] != UInt8(ascii: " ") { i += 1 }
             algorithm = lower..<i
-            guard algorithmIsSigV4 else { return }
             while i < upper {
                 while i < upper, Self.isSeparator(bytes[i]) { i += 1 }
                 if i == upper { break }
@@ -328,28 +314,19 @@ extension SigV4Verifier {
                     i += 1
                 }
                 guard let equals else {
-                    malformed = start..<i
-                    return
+                    if malformed == nil { malformed = start..<i }
+                    continue
                 }
+                let key = bytes[start..<equals]
                 let value = (equals + 1)..<i
-                if spells("Credential", start..<equals) {
+                if key.elementsEqual("Credential".utf8) {
                     credential = value
-                } else if spells("SignedHeaders", start..<equals) {
+                } else if key.elementsEqual("SignedHeaders".utf8) {
                     signedHeaders = value
-                } else if spells("Signature", start..<equals) {
+                } else if key.elementsEqual("Signature".utf8) {
                     signature = value
                 }
             }
-        }
-
-        var algorithmIsSigV4: Bool { spells("AWS4-HMAC-SHA256", algorithm) }
-
-        func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
-        func slice(_ range: Range<Int>) -> ArraySlice<UInt8> { bytes[range] }
-
-        private func spells(_ name: StaticString, _ range: Range<Int>) -> Bool {
-            range.count == name.utf8CodeUnitCount
-                && bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + range.lowerBound, name.utf8Start, range.count) == 0 }
         }
 
         private static func isSeparator(_ b: UInt8) -> Bool { b == UInt8(ascii: ",") || b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
@@ -490,10 +467,10 @@ extension SigV4Verifier {
         names.reserveCapacity(8)
         var start = bytes.startIndex
         for end in bytes.indices where bytes[end] == UInt8(ascii: ";") {
-            names.append(lowercasedName(bytes[start..<end]))
+            names.append(String(decoding: bytes[start..<end], as: UTF8.self).lowercasedASCII())
             start = end + 1
         }
-        names.append(lowercasedName(bytes[start...]))
+        names.append(String(decoding: bytes[start...], as: UTF8.self).lowercasedASCII())
         guard names.contains("host") || names.contains(":authority") else {
             throw flavor == .s3
                 ? AWSError(
@@ -517,11 +494,6 @@ extension SigV4Verifier {
             }
         }
         return names
-    }
-
-    private static func lowercasedName(_ bytes: ArraySlice<UInt8>) -> String {
-        guard bytes.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return String(decoding: bytes, as: UTF8.self) }
-        return String(decoding: bytes.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     private static func parseQuery(_ query: [QueryItem], headers: HeaderIndex, flavor: SigningFlavor) throws(AWSError) -> ParsedSignature {
@@ -739,18 +711,18 @@ extension SigV4Verifier {
         omittingSessionToken: Bool
     ) -> [UInt8] {
         let presigned = parsed.isPresigned
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        out.append(contentsOf: request.method.utf8)
-        out.append(UInt8(ascii: "\n"))
-        CanonicalRequest.appendURI(request.path, flavor: flavor, to: &out)
-        out.append(UInt8(ascii: "\n"))
-        CanonicalRequest.appendQuery(query, excluding: { item in
-            (presigned && item.named("X-Amz-Signature")) || (omittingSessionToken && item.named("X-Amz-Security-Token"))
-        }, to: &out)
-        out.append(UInt8(ascii: "\n"))
-        CanonicalRequest.appendHeaders(headers, signedHeaders: parsed.signedHeaders, payloadHash: payloadHash, to: &out)
-        return out
+        return CanonicalRequest.bytes(
+            method: request.method,
+            path: request.path,
+            flavor: flavor,
+            query: query,
+            excludingFromQuery: { item in
+                (presigned && item.named("X-Amz-Signature")) || (omittingSessionToken && item.named("X-Amz-Security-Token"))
+            },
+            headers: headers,
+            signedHeaders: parsed.signedHeaders,
+            payloadHash: payloadHash
+        )
     }
 
     private static func mismatch(_ flavor: SigningFlavor, parsed: ParsedSignature, stringToSign: String, canonicalRequest: String) -> AWSError {

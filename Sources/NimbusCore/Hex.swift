@@ -35,7 +35,6 @@ package enum Hex {
 
     /// Appends the lowercase hex of `bytes` to `out`.
     package static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 2 * bytes.count)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
