@@ -86,8 +86,9 @@ private struct _ShapeDecoder: Decoder {
 
     private func stringMap(_ entries: [String: ShapeValue]) throws -> [String: String] {
         var map = [String: String](minimumCapacity: entries.count)
+        let path = codingPath
         for (key, value) in entries {
-            map[key] = try Single(decoder: _ShapeDecoder(value: value, parentPath: codingPath, key: DictionaryKey(key))).decode(String.self)
+            map[key] = try Single(decoder: _ShapeDecoder(value: value, parentPath: path, key: DictionaryKey(key))).decode(String.self)
         }
         return map
     }
@@ -125,18 +126,16 @@ private struct _ShapeDecoder: Decoder {
         }
 
         // One lookup of the member, where the protocol's default asked `contains`, then `decodeNil`, then `decode`.
-        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-            guard let v = member(key) else { return nil }
-            return try _ShapeDecoder(value: v, parentPath: codingPath, key: key).decodeValue(T.self)
-        }
-        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try decodeIfPresent(type, key) }
-        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try decodeIfPresent(type, key) }
-        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try decodeIfPresent(type, key) }
-        func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try decodeIfPresent(type, key) }
-        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try decodeIfPresent(type, key) }
-        func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try decodeIfPresent(type, key) }
+        // The concrete types too: the protocol has a default for each, which the generic one does not replace.
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? { try present(type, key) }
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(type, key) }
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(type, key) }
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(type, key) }
+        func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try present(type, key) }
+        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try present(type, key) }
+        func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present(type, key) }
 
-        private func decodeIfPresent<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
+        private func present<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
             guard let v = member(key) else { return nil }
             return try _ShapeDecoder(value: v, parentPath: codingPath, key: key).decodeValue(T.self)
         }

@@ -289,11 +289,7 @@ package struct XMLWriter {
         bytes.append(UInt8(ascii: "<"))
         raw(name)
         bytes.append(contentsOf: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
-        if let namespace {
-            raw(#" xmlns=""#)
-            escape(namespace)
-            bytes.append(UInt8(ascii: "\""))
-        }
+        if let namespace { attribute("xmlns", namespace) }
         bytes.append(UInt8(ascii: ">"))
     }
 
@@ -322,14 +318,17 @@ package struct XMLWriter {
     private mutating func startTag(_ name: String, _ attributes: [(String, String)]) {
         bytes.append(UInt8(ascii: "<"))
         raw(name)
-        for (k, v) in attributes {
-            bytes.append(UInt8(ascii: " "))
-            raw(k)
-            bytes.append(UInt8(ascii: "="))
-            bytes.append(UInt8(ascii: "\""))
-            escape(v)
-            bytes.append(UInt8(ascii: "\""))
-        }
+        for (k, v) in attributes { attribute(k, v) }
+    }
+
+    /// ` name="value"`, the value escaped.
+    private mutating func attribute(_ name: String, _ value: String) {
+        bytes.append(UInt8(ascii: " "))
+        raw(name)
+        bytes.append(UInt8(ascii: "="))
+        bytes.append(UInt8(ascii: "\""))
+        escape(value)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     package mutating func element(_ name: String, _ text: String) {
