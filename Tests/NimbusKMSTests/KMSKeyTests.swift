@@ -247,6 +247,60 @@ struct KMSKeyTests {
         #expect(try await kms.service.resolveKeyARN("alias/app", account: KMSHarness.account, region: KMSHarness.region) == KMSHarness.arn(id))
         #expect(try await kms.service.resolveKeyARN("alias/none", account: KMSHarness.account, region: KMSHarness.region) == nil)
     }
+
+    /// `kms:ResourceAliases` names exactly the aliases of the key the request names, as aliases are created,
+    /// moved, deleted and deleted with their key, whatever other aliases the account has.
+    @Test func resourceAliasesFollowTheirKey() async throws {
+        let kms = KMSHarness()
+        let first = try await kms.createKey()
+        let second = try await kms.createKey()
+        for i in 0..<30 { try await kms.ok("CreateAlias", ["AliasName": "alias/other-\(i)", "TargetKeyId": second]) }
+        try await kms.ok("CreateAlias", ["AliasName": "alias/one", "TargetKeyId": first])
+        try await kms.ok("CreateAlias", ["AliasName": "alias/two", "TargetKeyId": KMSHarness.arn(first)])
+        func aliases(_ keyID: String) async throws -> [String]? {
+            let body = #"{"KeyId":"\#(keyID)","Plaintext":"AQ=="}"#
+            let input = try kms.codec.decodeInput(
+                try kms.codec.operation(for: WireRequestFactory.json("Encrypt", body)), from: WireRequestFactory.json("Encrypt", body)
+            )
+            return try await kms.service.conditionKeys(operation: "Encrypt", input: input, context: kms.context("Encrypt"))["kms:ResourceAliases"]
+        }
+        #expect(try await aliases(first) == ["alias/one", "alias/two"])
+        #expect(try await aliases("alias/two") == ["alias/one", "alias/two"])
+
+        try await kms.ok("UpdateAlias", ["AliasName": "alias/two", "TargetKeyId": second])
+        #expect(try await aliases(first) == ["alias/one"])
+        #expect(try await aliases(second)?.contains("alias/two") == true)
+        #expect(try await aliases(second)?.count == 31)
+
+        try await kms.ok("DeleteAlias", ["AliasName": "alias/one"])
+        #expect(try await aliases(first) == nil)
+
+        // A key deleted by the maintenance takes its aliases with it; the other key keeps its own.
+        try await kms.ok("CreateAlias", ["AliasName": "alias/three", "TargetKeyId": first])
+        try await kms.ok("ScheduleKeyDeletion", ["KeyId": first, "PendingWindowInDays": 7])
+        try await kms.service.runMaintenance(now: Date().addingTimeInterval(8 * 86_400))
+        let listed = try await kms.ok("ListAliases", ["Limit": 100]).value("Aliases") as? [[String: Any]]
+        #expect(listed?.compactMap { $0["AliasName"] as? String }.contains("alias/three") == false)
+        #expect(try await kms.store.read { try KMSService.aliasNames(of: first, account: KMSHarness.account, region: KMSHarness.region, in: $0) } == [])
+        #expect(try await aliases(second)?.count == 31)
+    }
+
+    /// A data dir from before the alias index gets one for the aliases it already has.
+    @Test func aliasIndexMigrationIndexesExistingAliases() async throws {
+        let store = MemoryMetadataStore()
+        let now = Date()
+        try await store.write { tx in
+            for (name, target) in [("alias/a", "k1"), ("alias/b", "k2"), ("alias/c", "k1")] {
+                let record = AliasRecord(AliasName: name, AliasArn: "arn", TargetKeyId: target, CreationDate: now, LastUpdatedDate: now)
+                try tx.putJSON(KMSKeys.aliases, KMSKeys.key(KMSHarness.account, KMSHarness.region, name), record)
+            }
+        }
+        try await store.migrate(module: "kms", KMSService.migrations)
+        let names = try await store.read { reader in
+            try ["k1", "k2", "k3"].map { try KMSService.aliasNames(of: $0, account: KMSHarness.account, region: KMSHarness.region, in: reader) }
+        }
+        #expect(names == [["alias/a", "alias/c"], ["alias/b"], []])
+    }
 }
 
 import NimbusWire

@@ -19,12 +19,20 @@ enum KMSKeys {
     static let keys = "kms.keys"
     /// `<account>/<region>/<alias name>` → ``AliasRecord``.
     static let aliases = "kms.aliases"
+    /// `<account>/<region>/<key id>/<alias name>` → nothing: the aliases of one key, which every request that names
+    /// a key reads (`kms:ResourceAliases`), without reading every alias of the account. Written only by
+    /// `KMSService.storeAlias` and `KMSService.removeAlias`, with the alias itself.
+    static let aliasTargets = "kms.alias-targets"
     /// `<account>/<region>/<key id>/<grant id>` → ``GrantRecord``.
     static let grants = "kms.grants"
     /// `<account>/<region>/<key id>/<token id>` → ``ImportParametersRecord``.
     static let importTokens = "kms.import-tokens"
 
     static func key(_ account: String, _ region: String, _ keyID: String) -> String { "\(account)/\(region)/\(keyID)" }
+
+    static func aliasTarget(_ account: String, _ region: String, _ keyID: String, _ aliasName: String) -> String {
+        "\(account)/\(region)/\(keyID)/\(aliasName)"
+    }
 
     /// The root-key sealing context of one backing key version: a sealed blob cannot be moved to another key.
     static func materialContext(account: String, region: String, keyID: String, version: Int) -> String {

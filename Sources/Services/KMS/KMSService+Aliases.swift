@@ -27,11 +27,10 @@ extension KMSService {
                 let region = context.region
                 try Self.validateAliasName(input.AliasName)
                 try await self.store.write { tx in
-                    let storeKey = KMSKeys.key(account, region, input.AliasName)
-                    guard try tx.get(KMSKeys.aliases, storeKey) != nil else {
+                    guard let alias = try tx.getJSON(AliasRecord.self, KMSKeys.aliases, KMSKeys.key(account, region, input.AliasName)) else {
                         throw KMSError.aliasNotFound(Self.aliasARN(account: account, region: region, name: input.AliasName))
                     }
-                    try tx.delete(KMSKeys.aliases, storeKey)
+                    try Self.removeAlias(alias, account: account, region: region, in: tx)
                 }
                 return EmptyShape()
             },
@@ -85,8 +84,33 @@ extension KMSService {
                 alias.TargetKeyId = key.keyID
                 alias.LastUpdatedDate = now
             }
-            try tx.putJSON(KMSKeys.aliases, storeKey, alias)
+            try Self.storeAlias(alias, replacing: existing, account: account, region: region, in: tx)
         }
+    }
+
+    /// Writes `alias` and its entry in `KMSKeys.aliasTargets`, moving that entry off the key `previous` named.
+    static func storeAlias(_ alias: AliasRecord, replacing previous: AliasRecord?, account: String, region: String, in tx: any StoreWriter) throws {
+        if let old = previous?.TargetKeyId, old != alias.TargetKeyId {
+            try tx.delete(KMSKeys.aliasTargets, KMSKeys.aliasTarget(account, region, old, alias.AliasName))
+        }
+        try tx.putJSON(KMSKeys.aliases, KMSKeys.key(account, region, alias.AliasName), alias)
+        if let target = alias.TargetKeyId {
+            try tx.put(KMSKeys.aliasTargets, KMSKeys.aliasTarget(account, region, target, alias.AliasName), [])
+        }
+    }
+
+    /// Deletes `alias` and its entry in `KMSKeys.aliasTargets`.
+    static func removeAlias(_ alias: AliasRecord, account: String, region: String, in tx: any StoreWriter) throws {
+        try tx.delete(KMSKeys.aliases, KMSKeys.key(account, region, alias.AliasName))
+        if let target = alias.TargetKeyId {
+            try tx.delete(KMSKeys.aliasTargets, KMSKeys.aliasTarget(account, region, target, alias.AliasName))
+        }
+    }
+
+    /// The names of the aliases that point at `keyID`, in name order: one short scan of `KMSKeys.aliasTargets`.
+    static func aliasNames(of keyID: String, account: String, region: String, in reader: any StoreReader) throws -> [String] {
+        let prefix = KMSKeys.key(account, region, keyID) + "/"
+        return try reader.scan(KMSKeys.aliasTargets, prefix: prefix).map { String($0.key.utf8.dropFirst(prefix.utf8.count))! }
     }
 
     struct ListAliasesInput: Decodable, Sendable {

@@ -135,9 +135,7 @@ extension KMSService {
             let region = context.region
             let found: (KeyRecord, [String])? = try await store.read { reader in
                 guard let key = try? Self.lookup(named, account: account, region: region, in: reader, allowAlias: true) else { return nil }
-                let aliases = try reader.scanJSON(AliasRecord.self, KMSKeys.aliases, prefix: "\(key.account)/\(key.region)/")
-                    .filter { $0.value.TargetKeyId == key.keyID }.map(\.value.AliasName)
-                return (key, aliases)
+                return (key, try Self.aliasNames(of: key.keyID, account: key.account, region: key.region, in: reader))
             }
             if let (key, aliases) = found {
                 keys["kms:KeySpec"] = [key.keySpec]

@@ -164,9 +164,9 @@ extension KMSService {
             try tx.delete(KMSKeys.keys, storeKey)
             try tx.deleteAll(KMSKeys.grants, prefix: storeKey + "/")
             try tx.deleteAll(KMSKeys.importTokens, prefix: storeKey + "/")
-            let prefix = "\(key.account)/\(key.region)/"
-            for (aliasKey, alias) in try tx.scanJSON(AliasRecord.self, KMSKeys.aliases, prefix: prefix) where alias.TargetKeyId == key.keyID {
-                try tx.delete(KMSKeys.aliases, aliasKey)
+            for name in try Self.aliasNames(of: key.keyID, account: key.account, region: key.region, in: tx) {
+                guard let alias = try tx.getJSON(AliasRecord.self, KMSKeys.aliases, KMSKeys.key(key.account, key.region, name)) else { continue }
+                try Self.removeAlias(alias, account: key.account, region: key.region, in: tx)
             }
         }
     }

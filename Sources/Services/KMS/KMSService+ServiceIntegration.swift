@@ -38,7 +38,8 @@ extension KMSService {
             if let existing = try tx.getJSON(AliasRecord.self, KMSKeys.aliases, storeKey), let target = existing.TargetKeyId {
                 return Self.keyARN(account: account, region: region, id: target)
             }
-            try tx.putJSON(KMSKeys.aliases, storeKey, AliasRecord(AliasName: aliasName, AliasArn: arn, TargetKeyId: keyID, CreationDate: now, LastUpdatedDate: now))
+            let alias = AliasRecord(AliasName: aliasName, AliasArn: arn, TargetKeyId: keyID, CreationDate: now, LastUpdatedDate: now)
+            try Self.storeAlias(alias, replacing: nil, account: account, region: region, in: tx)
             return Self.keyARN(account: account, region: region, id: keyID)
         }
     }

@@ -33,8 +33,18 @@ public final class KMSService: Sendable {
         self.clock = clock
     }
 
-    /// Data migrations of the KMS namespaces (none yet: the layout in `KMSKeys` is version 1).
-    public static let migrations: [StoreMigration] = []
+    /// Data migrations of the KMS namespaces.
+    public static let migrations: [StoreMigration] = [
+        // Data dirs from before `KMSKeys.aliasTargets` get the index of the aliases they already have.
+        StoreMigration("v2-alias-targets") { tx in
+            for (storeKey, alias) in try tx.scanJSON(AliasRecord.self, KMSKeys.aliases) {
+                guard let target = alias.TargetKeyId else { continue }
+                let scope = storeKey.split(separator: "/", maxSplits: 2)
+                guard scope.count == 3 else { continue }
+                try tx.put(KMSKeys.aliasTargets, KMSKeys.aliasTarget(String(scope[0]), String(scope[1]), target, alias.AliasName), [])
+            }
+        }
+    ]
 
     public func definition() -> ServiceDefinition {
         var handlers: [String: OperationHandler] = [:]
