@@ -644,6 +644,52 @@ def test_versioning(s3, bucket):
     assert err["Code"] == "BucketNotEmpty"
 
 
+def _version_pages(s3, bucket, **kwargs):
+    """Every page of ListObjectVersions through boto3's paginator, as (versions, markers, prefixes) in order."""
+    versions, markers, prefixes = [], [], []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, **kwargs):
+        versions += [(v["Key"], v["VersionId"], v["IsLatest"]) for v in page.get("Versions", [])]
+        markers += [(m["Key"], m["VersionId"], m["IsLatest"]) for m in page.get("DeleteMarkers", [])]
+        prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+    return versions, markers, prefixes
+
+
+def test_list_object_versions_pages(s3, bucket):
+    """Paging by KeyMarker and VersionIdMarker, with and without a delimiter, lists every version once."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    written = {}
+    for key, count in [("a", 3), ("b", 1), ("dir/x", 2), ("dir/y", 1), ("c", 1)]:
+        for _ in range(count):
+            written.setdefault(key, []).insert(0, s3.put_object(Bucket=bucket, Key=key, Body=b"v")["VersionId"])
+    marker = s3.delete_object(Bucket=bucket, Key="c")["VersionId"]
+    expected = [(key, version, i == 0) for key in sorted(written) for i, version in enumerate(written[key])]
+    expected = [(k, v, latest and k != "c") for k, v, latest in expected]
+
+    for max_keys in (1, 2, 3, 1000):
+        versions, markers, prefixes = _version_pages(s3, bucket, PaginationConfig={"PageSize": max_keys})
+        assert versions == expected, max_keys
+        assert markers == [("c", marker, True)]
+        assert prefixes == []
+
+    versions, markers, prefixes = _version_pages(s3, bucket, Delimiter="/", PaginationConfig={"PageSize": 2})
+    assert versions == [v for v in expected if not v[0].startswith("dir/")]
+    assert prefixes == ["dir/"]
+    versions, _, _ = _version_pages(s3, bucket, Prefix="dir/", PaginationConfig={"PageSize": 1})
+    assert versions == [v for v in expected if v[0].startswith("dir/")]
+
+
+def test_list_object_versions_of_many_objects(s3, bucket):
+    """More objects than one read of the store holds: an unversioned bucket lists each as its null version."""
+    keys = [f"k{i:04d}" for i in range(1_210)]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    versions, _, _ = _version_pages(s3, bucket, PaginationConfig={"PageSize": 500})
+    assert versions == [(key, "null", True) for key in keys]
+    page = s3.list_object_versions(Bucket=bucket, KeyMarker="k0999", MaxKeys=3)
+    assert [v["Key"] for v in page["Versions"]] == ["k1000", "k1001", "k1002"]
+    assert page["IsTruncated"] and page["NextKeyMarker"] == "k1002"
+
+
 def test_object_lock_blocks_deletes(s3):
     s3.create_bucket(Bucket="locked-bucket", ObjectLockEnabledForBucket=True)
     assert s3.get_bucket_versioning(Bucket="locked-bucket")["Status"] == "Enabled"

@@ -302,65 +302,13 @@ extension S3Service {
         let encode = try Self.encodingType(input)
         let keyMarker = input["KeyMarker"]?.stringValue
         let versionMarker = input["VersionIdMarker"]?.stringValue
-        // Unversioned buckets list their objects as `null` versions.
-        let entries: [ObjectRecord] = try await store.read { tx in
-            if bucket.versioning == nil {
-                return try tx.scanJSON(ObjectRecord.self, S3Keys.objects, prefix: bucket.name + "/" + prefix).map(\.value)
-            }
-            return try tx.scanJSON(ObjectRecord.self, S3Keys.versions, prefix: bucket.name + "/" + prefix).map(\.value)
+        let page = try await store.read { tx in
+            try Self.versionPage(
+                bucket: bucket, prefix: prefix, delimiter: delimiter, maxKeys: maxKeys, encode: encode,
+                keyMarker: keyMarker, versionMarker: versionMarker, in: tx
+            )
         }
-        var versions: [ShapeValue] = []
-        var markers: [ShapeValue] = []
-        var prefixes: [String] = []
-        var count = 0
-        var truncated = false
-        var nextKey: String?
-        var nextVersion: String?
-        var previousKey: String?
-        var skipping = keyMarker != nil
-        for record in entries {
-            let isLatest = record.key != previousKey
-            previousKey = record.key
-            if skipping, let keyMarker {
-                if record.key < keyMarker { continue }
-                if record.key == keyMarker {
-                    if let versionMarker, record.version == versionMarker { skipping = false }
-                    continue
-                }
-                // A marker that was a common prefix resumes after everything under it.
-                if let delimiter, keyMarker.hasSuffix(delimiter), record.key.hasPrefix(keyMarker) { continue }
-                skipping = false
-            }
-            if let delimiter, let range = record.key.dropFirst(prefix.count).range(of: delimiter) {
-                let common = String(record.key[..<range.upperBound])
-                if prefixes.last == common { continue }
-                if count == maxKeys { truncated = true; break }
-                prefixes.append(common)
-                count += 1
-                nextKey = common
-                nextVersion = nil
-                continue
-            }
-            if count == maxKeys { truncated = true; break }
-            count += 1
-            nextKey = record.key
-            nextVersion = record.version
-            var entry: [String: ShapeValue] = [
-                "Key": .string(Self.urlEncode(record.key, encode)),
-                "VersionId": .string(record.version),
-                "IsLatest": .boolean(isLatest),
-                "LastModified": .timestamp(record.lastModified),
-                "Owner": Self.owner(record.owner),
-            ]
-            if record.isDeleteMarker == true {
-                markers.append(.structure(entry))
-            } else {
-                entry["ETag"] = .string(record.etag)
-                entry["Size"] = .integer(record.size)
-                entry["StorageClass"] = .string(record.storageClass ?? "STANDARD")
-                versions.append(.structure(entry))
-            }
-        }
+        let (versions, markers, prefixes, truncated, nextKey, nextVersion) = page
         var out: [String: ShapeValue] = [
             "Name": .string(bucket.name),
             "Prefix": .string(Self.urlEncode(prefix, encode)),
@@ -380,4 +328,81 @@ extension S3Service {
         }
         return .structure(out)
     }
+
+    /// One page of ListObjectVersions, read from the store in batches from the key marker on, until the page is
+    /// full: a page no longer decodes every version under the prefix.
+    private static func versionPage(
+        bucket: BucketRecord, prefix: String, delimiter: String?, maxKeys: Int, encode: Bool,
+        keyMarker: String?, versionMarker: String?, in tx: any StoreReader
+    ) throws -> (versions: [ShapeValue], markers: [ShapeValue], prefixes: [String], truncated: Bool, nextKey: String?, nextVersion: String?) {
+        var versions: [ShapeValue] = []
+        var markers: [ShapeValue] = []
+        var prefixes: [String] = []
+        var count = 0
+        var nextKey: String?
+        var nextVersion: String?
+        var previousKey: String?
+        var skipping = keyMarker != nil
+        // Unversioned buckets list their objects as `null` versions.
+        let namespace = bucket.versioning == nil ? S3Keys.objects : S3Keys.versions
+        // Reading resumes at the marker's key, whose versions all come after `<bucket>/<marker>`: the first of
+        // them is needed to tell which one is the latest.
+        var after = keyMarker.map { bucket.name + "/" + $0 }
+        // A page usually needs a few records more than it lists (the marker's own versions); more only where
+        // common prefixes or older versions are skipped, so the batches grow from there.
+        var limit = min(maxKeys + 2, versionBatch)
+        while true {
+            let batch = try tx.scanJSON(ObjectRecord.self, namespace, prefix: bucket.name + "/" + prefix, after: after, limit: limit)
+            for (_, record) in batch {
+                let isLatest = record.key != previousKey
+                previousKey = record.key
+                if skipping, let keyMarker {
+                    if record.key < keyMarker { continue }
+                    if record.key == keyMarker {
+                        if let versionMarker, record.version == versionMarker { skipping = false }
+                        continue
+                    }
+                    // A marker that was a common prefix resumes after everything under it.
+                    if let delimiter, keyMarker.hasSuffix(delimiter), record.key.hasPrefix(keyMarker) { continue }
+                    skipping = false
+                }
+                if let delimiter, let range = record.key.dropFirst(prefix.count).range(of: delimiter) {
+                    let common = String(record.key[..<range.upperBound])
+                    if prefixes.last == common { continue }
+                    if count == maxKeys { return (versions, markers, prefixes, true, nextKey, nextVersion) }
+                    prefixes.append(common)
+                    count += 1
+                    nextKey = common
+                    nextVersion = nil
+                    continue
+                }
+                if count == maxKeys { return (versions, markers, prefixes, true, nextKey, nextVersion) }
+                count += 1
+                nextKey = record.key
+                nextVersion = record.version
+                var entry: [String: ShapeValue] = [
+                    "Key": .string(urlEncode(record.key, encode)),
+                    "VersionId": .string(record.version),
+                    "IsLatest": .boolean(isLatest),
+                    "LastModified": .timestamp(record.lastModified),
+                    "Owner": owner(record.owner),
+                ]
+                if record.isDeleteMarker == true {
+                    markers.append(.structure(entry))
+                } else {
+                    entry["ETag"] = .string(record.etag)
+                    entry["Size"] = .integer(record.size)
+                    entry["StorageClass"] = .string(record.storageClass ?? "STANDARD")
+                    versions.append(.structure(entry))
+                }
+            }
+            guard batch.count == limit, let last = batch.last else { break }
+            after = last.key
+            limit = min(limit * 4, versionBatch)
+        }
+        return (versions, markers, prefixes, false, nextKey, nextVersion)
+    }
+
+    /// The most records one read of ListObjectVersions decodes at a time.
+    static let versionBatch = 500
 }
