@@ -50,7 +50,10 @@ struct CompactJSONMembers: CloudTrailMembers {
     }
 
     /// Closes the outermost object and returns the document.
-    consuming func finished() -> [UInt8] {
+    ///
+    /// `mutating`, not `consuming`: consumed from a local `var`, the buffer was not known to be unique, and the
+    /// closing brace copied the whole record into a new one.
+    mutating func finished() -> [UInt8] {
         bytes.append(UInt8(ascii: "}"))
         return bytes
     }
