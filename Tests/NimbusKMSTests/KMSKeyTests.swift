@@ -272,6 +272,22 @@ struct KMSKeyTests {
         #expect(try await aliases(second)?.contains("alias/two") == true)
         #expect(try await aliases(second)?.count == 31)
 
+        // ListAliases of one key, page by page, reads only that key's aliases.
+        var listed: [String] = []
+        var marker: String?
+        repeat {
+            var body: [String: Any] = ["KeyId": second, "Limit": 7]
+            if let marker { body["Marker"] = marker }
+            let page = try await kms.ok("ListAliases", body)
+            listed += (page.value("Aliases") as? [[String: Any]] ?? []).compactMap { $0["AliasName"] as? String }
+            marker = page.value("NextMarker") as? String
+            #expect((page.value("Truncated") as? Bool) == (marker != nil))
+        } while marker != nil
+        #expect(listed == (["alias/two"] + (0..<30).map { "alias/other-\($0)" }).sorted())
+        #expect(try await kms.call("ListAliases", ["KeyId": second, "Marker": "bm9wZQ=="]).errorCode == "InvalidMarkerException")
+        let firstsOwn = try await kms.ok("ListAliases", ["KeyId": first]).value("Aliases") as? [[String: Any]]
+        #expect(firstsOwn?.compactMap { $0["AliasName"] as? String } == ["alias/one"])
+
         try await kms.ok("DeleteAlias", ["AliasName": "alias/one"])
         #expect(try await aliases(first) == nil)
 
@@ -279,8 +295,8 @@ struct KMSKeyTests {
         try await kms.ok("CreateAlias", ["AliasName": "alias/three", "TargetKeyId": first])
         try await kms.ok("ScheduleKeyDeletion", ["KeyId": first, "PendingWindowInDays": 7])
         try await kms.service.runMaintenance(now: Date().addingTimeInterval(8 * 86_400))
-        let listed = try await kms.ok("ListAliases", ["Limit": 100]).value("Aliases") as? [[String: Any]]
-        #expect(listed?.compactMap { $0["AliasName"] as? String }.contains("alias/three") == false)
+        let remaining = try await kms.ok("ListAliases", ["Limit": 100]).value("Aliases") as? [[String: Any]]
+        #expect(remaining?.compactMap { $0["AliasName"] as? String }.contains("alias/three") == false)
         #expect(try await kms.store.read { try KMSService.aliasNames(of: first, account: KMSHarness.account, region: KMSHarness.region, in: $0) } == [])
         #expect(try await aliases(second)?.count == 31)
     }

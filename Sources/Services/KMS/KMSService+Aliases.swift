@@ -126,15 +126,41 @@ extension KMSService {
     }
 
     @Sendable func listAliases(_ input: ListAliasesInput, context: RequestContext) async throws -> ListAliasesOutput {
-        var target: String?
+        let account = context.principal.accountID
+        let region = context.region
         if let keyID = input.KeyId {
-            target = try await key(keyID, context, allowAlias: false, crossAccount: false).keyID
+            let target = try await key(keyID, context, allowAlias: false, crossAccount: false).keyID
+            return try await listAliases(of: target, account: account, region: region, input: input)
         }
         let page = try await page(
-            AliasRecord.self, KMSKeys.aliases, prefix: "\(context.principal.accountID)/\(context.region)/",
-            limit: input.Limit, defaultLimit: 50, marker: input.Marker,
-            where: { [target] alias in target == nil || alias.TargetKeyId == target }
+            AliasRecord.self, KMSKeys.aliases, prefix: "\(account)/\(region)/", limit: input.Limit, defaultLimit: 50, marker: input.Marker
         )
         return ListAliasesOutput(Aliases: page.items, NextMarker: page.nextMarker, Truncated: page.truncated)
+    }
+
+    /// ListAliases of one key: its entries in `KMSKeys.aliasTargets`, then their records. The marker is the one
+    /// the account-wide listing makes (the last alias's key in `KMSKeys.aliases`), so either listing reads it.
+    private func listAliases(of keyID: String, account: String, region: String, input: ListAliasesInput) async throws -> ListAliasesOutput {
+        let limit = input.Limit ?? 50
+        let scope = KMSKeys.key(account, region, "")
+        var after: String?
+        if let marker = input.Marker {
+            guard let data = Data(base64Encoded: marker), let key = String(data: data, encoding: .utf8), key.hasPrefix(scope) else {
+                throw KMSError.invalidMarker()
+            }
+            after = KMSKeys.aliasTarget(account, region, keyID, String(key.dropFirst(scope.count)))
+        }
+        let prefix = KMSKeys.key(account, region, keyID) + "/"
+        return try await store.read { [after] reader in
+            let entries = try reader.scan(KMSKeys.aliasTargets, prefix: prefix, after: after, reverse: false, limit: limit + 1)
+            var aliases: [AliasRecord] = []
+            for entry in entries.prefix(limit) {
+                let name = String(entry.key.dropFirst(prefix.count))
+                if let alias = try reader.getJSON(AliasRecord.self, KMSKeys.aliases, KMSKeys.key(account, region, name)) { aliases.append(alias) }
+            }
+            guard entries.count > limit, let last = aliases.last else { return ListAliasesOutput(Aliases: aliases, NextMarker: nil, Truncated: false) }
+            let marker = Data(KMSKeys.key(account, region, last.AliasName).utf8).base64EncodedString()
+            return ListAliasesOutput(Aliases: aliases, NextMarker: marker, Truncated: true)
+        }
     }
 }
