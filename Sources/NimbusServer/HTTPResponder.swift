@@ -54,29 +54,27 @@ struct NimbusResponder: HTTPResponder {
         let connection = Connection(remoteAddress: context.remoteAddress, isSecure: isSecure)
 
         var request = request
-        let head = WireRequest(method: request.method.rawValue, path: path, query: query, headers: headers, host: host)
-        if pipeline.streamsRequestBody(head) {
+        var head = WireRequest(method: request.method.rawValue, path: path, query: query, headers: headers, host: host)
+        let routing = pipeline.routing(for: &head)
+        if routing?.streamsBody == true {
             // S3 PutObject/UploadPart: the handler reads the body from the socket as it arrives.
             var wire = head
             let body = SocketBody(request.body)
             wire.bodyStream = ByteStream(body, length: request.headers[.contentLength].flatMap { Int64($0) })
-            let response = await pipeline.respond(to: wire, connection: connection)
+            let response = await pipeline.respond(to: wire, connection: connection, routing: routing)
             // A request refused before its body was read still has that body on the connection; read it
             // away so that the next request on a kept-alive connection starts where it should.
             await body.drain()
             return Self.response(response)
         }
-        let body: [UInt8]
         do {
             let buffer = try await request.collectBody(upTo: maxBufferedBody)
-            body = Array(buffer.readableBytesView)
+            head.body = Array(buffer.readableBytesView)
         } catch {
             // Too large, or the client went away mid-body: answer in the shape of whatever service it was for.
-            let wire = WireRequest(method: request.method.rawValue, path: path, query: query, headers: headers, host: host, body: [])
-            return Self.response(pipeline.tooLarge(wire, limit: maxBufferedBody, error: error))
+            return Self.response(pipeline.tooLarge(head, limit: maxBufferedBody, error: error))
         }
-        let wire = WireRequest(method: request.method.rawValue, path: path, query: query, headers: headers, host: host, body: body)
-        return Self.response(await pipeline.respond(to: wire, connection: connection))
+        return Self.response(await pipeline.respond(to: head, connection: connection, routing: routing))
     }
 
     static func split(_ target: String) -> (path: String, query: String) {

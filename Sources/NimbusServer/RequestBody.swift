@@ -117,18 +117,51 @@ extension RequestPipeline {
         return ByteStream(VerifiedBody(raw: raw, check: check, trailers: trailers), length: length, trailers: trailers)
     }
 
-    /// Whether `request` is for an operation whose body the handler reads as a stream: the transport
-    /// then hands the body over unread instead of buffering it.
-    func streamsRequestBody(_ request: WireRequest) -> Bool {
-        // Bodiless methods never stream; deciding here spares them a second routing.
-        switch request.method {
-        case "GET", "HEAD", "DELETE", "OPTIONS": return false
-        default: break
-        }
+    /// Which service `request` is for and, where its head alone tells (not for `query` requests, whose action is
+    /// in the body), which operation, routing `request` in place (the REST target is kept in it). The transport
+    /// asks before it reads the body, to know whether the handler reads the body as a stream, and hands the
+    /// answer to ``respond(to:connection:routing:)``, which then neither identifies nor routes the request
+    /// again, unless its body is a form (``WireRequest/hasFormBody``). Nil for a request no service claims.
+    func routing(for request: inout WireRequest) -> RequestRouting? {
         let scope = SigV4Verifier.scope(of: SignableRequest(method: request.method, path: request.path, query: request.query, headers: request.headers))
-        guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name] else { return false }
-        if let streams = service.definition.streamsPreflightBody, streams(request) { return true }
-        guard let operation = try? service.codec.operation(for: request) else { return false }
-        return operation.streamingInputMember != nil
+        guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name] else { return nil }
+        var routing = RequestRouting(scope: scope, service: service, operation: nil, streamsBody: false)
+        switch service.codec.model.protocol {
+        case .query, .ec2:
+            // The action and its parameters may be in the body: routed by `respond`, once the body is read.
+            break
+        default:
+            // A failure to route is answered by `respond`, which routes again and meets it.
+            routing.operation = try? service.codec.route(&request)
+        }
+        switch request.method {
+        case "GET", "HEAD", "DELETE", "OPTIONS":
+            break  // bodiless: never streamed
+        default:
+            if let streams = service.definition.streamsPreflightBody, streams(request) {
+                routing.streamsBody = true
+            } else {
+                routing.streamsBody = routing.operation?.streamingInputMember != nil
+            }
+        }
+        return routing
+    }
+}
+
+/// What the transport learned of a request from its head, for ``RequestPipeline/respond(to:connection:routing:)``.
+struct RequestRouting {
+    var scope: SigningScope?
+    var service: RegisteredService
+    /// Nil where the head does not tell (`query` requests) or the request names no operation of the service.
+    var operation: NimbusWire.Operation?
+    /// Whether the handler (or the service's preflight) reads the body from the socket as it arrives.
+    var streamsBody: Bool
+}
+
+extension WireRequest {
+    /// Whether the body is an HTML form (`application/x-www-form-urlencoded`), whose parameters can name the
+    /// service and the operation: what the head told is not the last word for such a request.
+    var hasFormBody: Bool {
+        header("Content-Type").map { $0.hasPrefixASCIICaseInsensitive("application/x-www-form-urlencoded") } ?? false
     }
 }

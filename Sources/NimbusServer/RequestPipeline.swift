@@ -98,8 +98,11 @@ struct RequestPipeline: Sendable {
         self.logger = logger
     }
 
-    /// Handles one buffered request end to end. Never throws: every failure becomes an AWS-shaped response.
-    func respond(to request: WireRequest, connection: Connection) async -> WireResponse {
+    /// Handles one request end to end. Never throws: every failure becomes an AWS-shaped response.
+    ///
+    /// - Parameter routing: What ``routing(for:)`` found from the request's head, when the transport asked; else
+    ///   the request is identified and routed here.
+    func respond(to request: WireRequest, connection: Connection, routing: RequestRouting? = nil) async -> WireResponse {
         let started = ContinuousClock.now
         let requestID = Identifiers.requestID()
         let signable = SignableRequest(
@@ -110,12 +113,21 @@ struct RequestPipeline: Sendable {
             // A streamed body is hashed as it is read (`VerifiedBody`), after the signature.
             bodySHA256: request.bodyStream == nil ? Self.sha256Hex(request.body) : nil
         )
-        let scope = SigV4Verifier.scope(of: signable)
-        guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name] else {
-            let response = Self.unknownServiceResponse(requestID: requestID)
-            metrics.record(service: "unknown", operation: "unknown", status: response.status, since: started)
-            return response
+        let scope: SigningScope?
+        let service: RegisteredService
+        // A form-encoded body can name the service (its Action and Version), which the head alone could not.
+        if let routing, !request.hasFormBody {
+            (scope, service) = (routing.scope, routing.service)
+        } else {
+            scope = SigV4Verifier.scope(of: signable)
+            guard let model = catalog.identify(request, signingService: scope?.service), let found = services[model.name] else {
+                let response = Self.unknownServiceResponse(requestID: requestID)
+                metrics.record(service: "unknown", operation: "unknown", status: response.status, since: started)
+                return response
+            }
+            service = found
         }
+        let model = service.codec.model
 
         var context = RequestContext(
             requestID: requestID,
@@ -143,7 +155,7 @@ struct RequestPipeline: Sendable {
         var errorCode: String?
         var request = request
         do {
-            let op = try service.codec.route(&request)
+            let op = try (request.hasFormBody ? nil : routing?.operation) ?? service.codec.route(&request)
             operation = op
             context.operation = op.name
             let payload: PayloadMode?

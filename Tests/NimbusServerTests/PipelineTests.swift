@@ -89,6 +89,38 @@ extension WireResponse {
 @Suite struct PipelineTests {
     let identity = "Action=GetCallerIdentity&Version=2011-06-15"
 
+    /// What the transport learns from a request's head: the service, the operation where the head names it, and
+    /// whether the body is read as a stream; a form body is identified again once read.
+    @Test func routingFromTheHead() async throws {
+        let nimbus = try await TestNimbus()
+        let pipeline = nimbus.runtime.pipeline
+        func head(_ method: String, _ path: String, _ headers: [(name: String, value: String)] = []) -> WireRequest {
+            WireRequest(method: method, path: path, query: "", headers: headers + [("host", "localhost:4566")], host: "localhost:4566")
+        }
+        var put = head("PUT", "/bucket/key")
+        let putRouting = try #require(pipeline.routing(for: &put))
+        #expect(putRouting.operation?.name == "PutObject")
+        #expect(putRouting.streamsBody)
+        #expect(put.restTarget != nil)  // routed once, in place
+
+        var get = head("GET", "/bucket/key")
+        let getRouting = try #require(pipeline.routing(for: &get))
+        #expect(getRouting.operation?.name == "GetObject")
+        #expect(!getRouting.streamsBody)
+
+        var encrypt = head("POST", "/", [("content-type", "application/x-amz-json-1.1"), ("x-amz-target", "TrentService.Encrypt")])
+        #expect(pipeline.routing(for: &encrypt)?.operation?.name == "Encrypt")
+
+        // A form's action is in its body: the head names no operation, and `respond` identifies the request again.
+        var form = head("POST", "/", [("content-type", "application/x-www-form-urlencoded")])
+        #expect(pipeline.routing(for: &form)?.operation == nil)
+        #expect(form.hasFormBody)
+        let routing = pipeline.routing(for: &form)
+        form.body = Array(identity.utf8)
+        let answer = await pipeline.respond(to: form, connection: Connection(remoteAddress: "192.0.2.10", isSecure: false), routing: routing)
+        #expect(answer.text.contains("<Code>MissingAuthenticationToken</Code>"))
+    }
+
     @Test func getCallerIdentityReturnsTheRoot() async throws {
         let nimbus = try await TestNimbus()
         let response = await nimbus.query(identity)
