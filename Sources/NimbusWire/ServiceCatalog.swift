@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+import NimbusCore
+
 /// The registered services, and which one a request is for.
 public struct ServiceCatalog: Sendable {
     public let models: [ServiceModel]
@@ -92,18 +94,32 @@ public struct ServiceCatalog: Sendable {
         return queryish.first { models[$0].operations[action] != nil }
     }
 
+    /// Every request's host is read here (to identify it, and for S3's bucket), so by bytes: searching the
+    /// `Character`s of the host for its port was most of routing an S3 GET.
     private static func hostLabels(_ host: String) -> [Substring] {
         var h = Substring(host)
-        if h.hasPrefix("[") { return [] }  // an IPv6 literal
-        if let colon = h.lastIndex(of: ":") { h = h[..<colon] }
-        return h.split(separator: ".", omittingEmptySubsequences: false)
+        if h.utf8.first == UInt8(ascii: "[") { return [] }  // an IPv6 literal
+        if let colon = h.utf8.lastIndex(of: UInt8(ascii: ":")) { h = h[..<colon] }
+        return h.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
     }
 
-    private static func isS3Label(_ label: Substring) -> Bool { label.lowercased() == "s3" }
+    private static func isS3Label(_ label: Substring) -> Bool { label.equalsASCIICaseInsensitive("s3") }
+
+    /// Whether `host` has an `s3` or `S3` anywhere, which every `s3` label has.
+    private static func mayHaveS3Label(_ host: String) -> Bool {
+        var previous: UInt8 = 0
+        for b in host.utf8 {
+            if b == UInt8(ascii: "3"), previous | 0x20 == UInt8(ascii: "s") { return true }
+            previous = b
+        }
+        return false
+    }
 
     /// The bucket of a virtual-hosted–style S3 host: `photos.s3.localhost:4566` → `photos`,
     /// `my.bucket.s3.us-east-1.localhost` → `my.bucket`; nil for `s3.localhost` and other hosts.
     public static func virtualHostedBucket(host: String) -> String? {
+        // Most hosts (`localhost:4566`, `127.0.0.1:4566`) have no `s3` label at all: told without splitting them.
+        guard mayHaveS3Label(host) else { return nil }
         let labels = hostLabels(host)
         guard let s3 = labels.lastIndex(where: isS3Label), s3 > 0 else { return nil }
         let bucket = labels[..<s3].joined(separator: ".")

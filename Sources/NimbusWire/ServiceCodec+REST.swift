@@ -45,16 +45,32 @@ struct RouteRequirements: Sendable {
     }
 }
 
-/// ``RouteRequirements`` by operation name, filled as operations are first asked for (working them
-/// all out at start would parse every input shape of the model, which start-up leaves for later).
-final class RouteRequirementsCache: Sendable {
-    private let entries = Mutex<[String: RouteRequirements]>([:])
+/// An operation as routing weighs it, with its ``RouteRequirements``.
+final class RouteCandidate: Sendable {
+    let operation: Operation
+    let requirements: RouteRequirements
 
-    func requirements(of operation: Operation, in model: ServiceModel) -> RouteRequirements {
-        if let known = entries.withLock({ $0[operation.name] }) { return known }
-        let computed = RouteRequirements(operation, in: model)
-        entries.withLock { $0[operation.name] = computed }
-        return computed
+    init(_ operation: Operation, in model: ServiceModel) {
+        self.operation = operation
+        requirements = RouteRequirements(operation, in: model)
+    }
+}
+
+/// The ``RouteCandidate``s of each HTTP method, made when a request first uses the method (working them all out
+/// at start would parse every input shape of the model, which start-up leaves for later). One lookup per request,
+/// and the candidates are references: routing an S3 GET weighed some forty operations, each copied out of an
+/// array and looked up here under a lock of its own.
+final class RouteRequirementsCache: Sendable {
+    private let byMethod = Mutex<[String: [RouteCandidate]]>([:])
+
+    func candidates(for method: String, among operations: [String: [Operation]], in model: ServiceModel) -> [RouteCandidate] {
+        if let known = byMethod.withLock({ $0[method] }) { return known }
+        let made = (operations[method] ?? []).map { RouteCandidate($0, in: model) }
+        return byMethod.withLock { table in
+            if let raced = table[method] { return raced }
+            table[method] = made
+            return made
+        }
     }
 }
 
@@ -94,8 +110,9 @@ extension ServiceCodec {
         let (segments, query) = try restTarget(request)
         let method = request.method.uppercased()
         let queryKeys = Set(query.map(\.0))
-        var best: (score: Int, operation: Operation)?
-        for operation in restOperations[method] ?? [] {
+        var best: (score: Int, candidate: RouteCandidate)?
+        for candidate in routeRequirements.candidates(for: method, among: restOperations, in: model) {
+            let operation = candidate.operation
             guard operation.template.matches(segments) else { continue }
             var score = 0
             var matches = true
@@ -114,7 +131,7 @@ extension ServiceCodec {
             }
             guard matches else { continue }
             // Operations sharing a path are told apart by the query parameters and headers they require.
-            let requirements = routeRequirements.requirements(of: operation, in: model)
+            let requirements = candidate.requirements
             for name in requirements.requiredQuery {
                 if queryKeys.contains(name) { score += 10 } else { matches = false }
             }
@@ -125,7 +142,7 @@ extension ServiceCodec {
             guard matches else { continue }
             if operation.deprecated { score -= 5 }
             if best == nil || score > best!.score {
-                best = (score, operation)
+                best = (score, candidate)
             }
         }
         guard let best else {
@@ -134,7 +151,8 @@ extension ServiceCodec {
             }
             throw AWSError(code: "UnknownOperationException", message: "No operation matches \(method) \(request.path)", status: 404)
         }
-        return RESTRoute(operation: best.operation, labels: best.operation.template.match(segments) ?? [:], query: query)
+        let operation = best.candidate.operation
+        return RESTRoute(operation: operation, labels: operation.template.match(segments) ?? [:], query: query)
     }
 
     func decodeRESTInput(_ operation: Operation, shape: Shape, request: WireRequest) throws(AWSError) -> ShapeValue {

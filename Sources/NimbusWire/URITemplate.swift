@@ -169,7 +169,11 @@ enum FormDecoding {
         return s
     }
 
-    static func decodePath(_ s: some StringProtocol) throws(Failure) -> String { try decode(Array(s.utf8), plusIsSpace: false) }
+    static func decodePath(_ s: some StringProtocol) throws(Failure) -> String {
+        // Most segments (`bucket`, `photos`) have nothing to decode: no byte array to make.
+        if !s.utf8.contains(UInt8(ascii: "%")) { return String(s) }
+        return try decode(Array(s.utf8), plusIsSpace: false)
+    }
 
     private static func hex(_ c: UInt8) -> UInt8? {
         switch c {

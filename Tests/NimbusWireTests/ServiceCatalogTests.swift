@@ -59,6 +59,8 @@ import Testing
         #expect(ServiceCatalog.virtualHostedBucket(host: "s3.localhost") == nil)
         #expect(ServiceCatalog.virtualHostedBucket(host: "localhost:4566") == nil)
         #expect(ServiceCatalog.virtualHostedBucket(host: "[::1]:4566") == nil)
+        #expect(ServiceCatalog.virtualHostedBucket(host: "Photos.S3.LOCALHOST:4566") == "Photos")
+        #expect(ServiceCatalog.virtualHostedBucket(host: "photos.s3x.localhost") == nil)
     }
 }
 
