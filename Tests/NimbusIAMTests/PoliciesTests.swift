@@ -274,6 +274,13 @@ import Testing
             marker = page.isTruncated ? page.marker : nil
         } while marker != nil
         #expect(seen == all.texts("PolicyName"))
+        // Rendered only for its page, a policy still has its counts.
+        let managed = try await iam.ok("ListPolicies", ["Scope": "AWS"])
+        let names = managed.texts("PolicyName")
+        let administrator = try #require(names.firstIndex(of: "AdministratorAccess"))
+        let powerUser = try #require(names.firstIndex(of: "PowerUserAccess"))
+        #expect(managed.texts("AttachmentCount")[administrator] == "1")
+        #expect(managed.texts("PermissionsBoundaryUsageCount")[powerUser] == "1")
     }
 
     @Test func tagsOfPolicies() async throws {

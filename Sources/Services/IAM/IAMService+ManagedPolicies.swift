@@ -258,35 +258,53 @@ extension IAMService {
         var Marker: String?
     }
 
+    /// A policy ListPolicies may list, before its attachment counts are read.
+    private enum ListedPolicy: Sendable {
+        case managed(AWSManagedPolicy)
+        case customer(ManagedPolicyRecord)
+    }
+
     @Sendable func listPolicies(_ input: ListPoliciesInput, context: RequestContext) async throws -> ListPoliciesOutput {
         let account = account(context)
         let scope = input.Scope ?? "All"
         let pathPrefix = input.PathPrefix ?? "/"
         let onlyAttached = input.OnlyAttached ?? false
         let usage = input.PolicyUsageFilter
-        let items = try await store.read { reader in
-            var items: [(String, PolicyOutput)] = []
+        let marker = input.Marker, maxItems = input.MaxItems
+        let page = try await store.read { reader in
+            // The policies the path admits, by their place in the listing; rendered (with their attachment counts,
+            // two scans each) only where the filter needs the counts, else only for the page.
+            var listed: [(String, ListedPolicy)] = []
             if scope != "Local" {
-                for managed in AWSManagedPolicies.all {
-                    items.append(("aws/" + managed.path + managed.name, try Self.render(managed, account: account, in: reader)))
+                for managed in AWSManagedPolicies.all where managed.path.hasPrefix(pathPrefix) {
+                    listed.append(("aws/" + managed.path + managed.name, .managed(managed)))
                 }
             }
             if scope != "AWS" {
-                for (key, record) in try reader.scanJSON(ManagedPolicyRecord.self, IAMKeys.policies, prefix: account + "/") {
-                    items.append(("local/" + key, try Self.render(record, account: account, in: reader)))
+                for (key, record) in try reader.scanJSON(ManagedPolicyRecord.self, IAMKeys.policies, prefix: account + "/")
+                where record.Path.hasPrefix(pathPrefix) {
+                    listed.append(("local/" + key, .customer(record)))
                 }
             }
-            return items.filter { _, policy in
-                guard policy.Path.hasPrefix(pathPrefix) else { return false }
-                switch (onlyAttached, usage) {
-                case (false, _): return true
-                case (true, "PermissionsPolicy"): return policy.AttachmentCount > 0
-                case (true, "PermissionsBoundary"): return policy.PermissionsBoundaryUsageCount > 0
-                default: return policy.AttachmentCount > 0 || policy.PermissionsBoundaryUsageCount > 0
+            func render(_ policy: ListedPolicy) throws -> PolicyOutput {
+                switch policy {
+                case .managed(let managed): try Self.render(managed, account: account, in: reader)
+                case .customer(let record): try Self.render(record, account: account, in: reader)
                 }
             }
+            guard onlyAttached else {
+                let page = try Self.slice(listed, marker: marker, maxItems: maxItems)
+                return IAMPage(items: try page.items.map(render), isTruncated: page.isTruncated, marker: page.marker)
+            }
+            let attached = try listed.map { ($0.0, try render($0.1)) }.filter { _, policy in
+                switch usage {
+                case "PermissionsPolicy": policy.AttachmentCount > 0
+                case "PermissionsBoundary": policy.PermissionsBoundaryUsageCount > 0
+                default: policy.AttachmentCount > 0 || policy.PermissionsBoundaryUsageCount > 0
+                }
+            }
+            return try Self.slice(attached, marker: marker, maxItems: maxItems)
         }
-        let page = try Self.slice(items, marker: input.Marker, maxItems: input.MaxItems)
         // ListPolicies leaves out tags, as AWS does.
         return ListPoliciesOutput(Policies: page.items.map { var p = $0; p.Tags = nil; return p }, IsTruncated: page.isTruncated, Marker: page.marker)
     }
