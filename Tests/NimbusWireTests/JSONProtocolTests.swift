@@ -97,6 +97,21 @@ import Testing
         )
     }
 
+    /// Lengths count Unicode scalars, as AWS's models mean them: `KeyId` allows 2,048.
+    @Test func stringLengthsCountUnicodeScalars() {
+        func encrypt(keyID: String) -> AWSError? {
+            decodeError(kms, jsonRequest(target: "TrentService.Encrypt", #"{"KeyId":"\#(keyID)","Plaintext":"aGk="}"#))
+        }
+        // 2,048 scalars of up to 4 UTF-8 bytes each: within the limit.
+        #expect(encrypt(keyID: String(repeating: "é", count: 2048)) == nil)
+        #expect(encrypt(keyID: String(repeating: "𝄞", count: 2048)) == nil)
+        // 2,048 `Character`s of two scalars each (e and a combining acute accent): over it.
+        let combining = encrypt(keyID: String(repeating: "e\u{301}", count: 1024) + "e\u{301}")
+        #expect(combining?.code == "ValidationException")
+        #expect(combining?.message.hasSuffix("at 'keyId' failed to satisfy constraint: Member must have length less than or equal to 2048") == true)
+        #expect(encrypt(keyID: String(repeating: "e\u{301}", count: 1024)) == nil)
+    }
+
     @Test func emptyBodyIsAnEmptyObject() throws {
         let request = jsonRequest(target: "TrentService.ListKeys", "")
         let operation = try kms.operation(for: request)
