@@ -478,41 +478,39 @@ private final class OpenFile: Sendable {
 
 /// The event log's files in memory, for `--ephemeral`.
 public final class MemoryEventLogMedium: EventLogMedium {
-    private let contents = Mutex<[Int64: [UInt8]]>([:])
+    private let contents = Mutex<[Int64: MemoryFile]>([:])
     public var writesBlock: Bool { false }
 
     public init() {}
 
     public func create(_ file: Int64, header: [UInt8]) throws {
-        contents.withLock { $0[file] = header }
+        contents.withLock { contents in
+            var created = MemoryFile()
+            created.write(header, at: 0)
+            contents[file] = created
+        }
     }
 
     public func write(_ file: Int64, _ bytes: [UInt8], at offset: Int64) throws {
         try contents.withLock { contents in
-            // As on disk: only a file that was created can be written.
+            // As on disk: only a file that was created can be written. Taken out while it changes, so that
+            // its chunks are changed in place rather than copied.
             guard var data = contents.removeValue(forKey: file) else { throw EventLogError(description: "no event log file \(file)") }
-            let start = Int(offset)
-            if data.count < start { data.append(contentsOf: repeatElement(0, count: start - data.count)) }
-            let overlap = min(bytes.count, data.count - start)
-            data.replaceSubrange(start..<(start + overlap), with: bytes[..<overlap])
-            data.append(contentsOf: bytes[overlap...])
+            data.write(bytes, at: Int(offset))
             contents[file] = data
         }
     }
 
     public func truncate(_ file: Int64, to size: Int64) throws {
         contents.withLock { contents in
-            guard let count = contents[file]?.count, count > Int(size) else { return }
-            contents[file]?.removeLast(count - Int(size))
+            guard var data = contents.removeValue(forKey: file) else { return }
+            data.truncate(to: Int(size))
+            contents[file] = data
         }
     }
 
     public func read(_ file: Int64, at offset: Int64, count: Int) throws -> [UInt8]? {
-        contents.withLock { contents in
-            guard let data = contents[file] else { return nil }
-            let start = min(Int(offset), data.count)
-            return Array(data[start..<min(start + count, data.count)])
-        }
+        contents.withLock { $0[file]?.read(at: Int(offset), count: count) }
     }
 
     public func size(_ file: Int64) throws -> Int64? {
@@ -525,5 +523,68 @@ public final class MemoryEventLogMedium: EventLogMedium {
 
     public func remove(_ file: Int64) throws {
         _ = contents.withLock { $0.removeValue(forKey: file) }
+    }
+}
+
+/// One in-memory log file as fixed-size chunks: one growing array was copied whole each time it doubled,
+/// holding the old and the new copy at once (up to three times a large file's size).
+struct MemoryFile {
+    static let chunkSize = 64 * 1024
+    private var chunks: [[UInt8]] = []
+    private(set) var count = 0
+
+    /// Writes `bytes` at `offset`, over what is there and past the end; a gap before `offset` reads as zeros.
+    mutating func write(_ bytes: [UInt8], at offset: Int) {
+        if offset > count { append(ArraySlice(repeating: 0, count: offset - count)) }
+        let overlap = min(bytes.count, count - offset)
+        var position = offset
+        var written = 0
+        while written < overlap {
+            let (chunk, within) = position.quotientAndRemainder(dividingBy: Self.chunkSize)
+            let n = min(overlap - written, Self.chunkSize - within)
+            chunks[chunk].replaceSubrange(within..<(within + n), with: bytes[written..<(written + n)])
+            written += n
+            position += n
+        }
+        append(bytes[overlap...])
+    }
+
+    private mutating func append(_ bytes: ArraySlice<UInt8>) {
+        var rest = bytes
+        while !rest.isEmpty {
+            if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
+                chunks.append([])
+                chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
+            }
+            let room = Self.chunkSize - chunks[chunks.count - 1].count
+            let piece = rest.prefix(room)
+            chunks[chunks.count - 1].append(contentsOf: piece)
+            count += piece.count
+            rest = rest[piece.endIndex...]
+        }
+    }
+
+    mutating func truncate(to size: Int) {
+        guard size < count else { return }
+        let kept = (size + Self.chunkSize - 1) / Self.chunkSize
+        chunks.removeLast(chunks.count - kept)
+        if kept > 0 { chunks[kept - 1].removeLast(chunks[kept - 1].count - (size - (kept - 1) * Self.chunkSize)) }
+        count = size
+    }
+
+    /// Up to `count` bytes at `offset`; fewer at the end.
+    func read(at offset: Int, count wanted: Int) -> [UInt8] {
+        let start = min(max(offset, 0), count)
+        let end = start + min(max(wanted, 0), count - start)
+        var result: [UInt8] = []
+        result.reserveCapacity(end - start)
+        var position = start
+        while position < end {
+            let (chunk, within) = position.quotientAndRemainder(dividingBy: Self.chunkSize)
+            let n = min(end - position, Self.chunkSize - within)
+            result.append(contentsOf: chunks[chunk][within..<(within + n)])
+            position += n
+        }
+        return result
     }
 }
