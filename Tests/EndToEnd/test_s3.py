@@ -304,6 +304,44 @@ def test_multipart_rules(s3, bucket):
     assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
 
 
+def test_list_multipart_uploads_pages(s3, bucket, clean):
+    """Uploads in progress list by key, then by initiation, page after page, with common prefixes."""
+    created = []
+    for key in ["photos/2024/a.jpg", "b", "photos/2024/a.jpg", "photos/2025/c.jpg", "a", "photos/readme", "b", "z"]:
+        created.append((key, s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]))
+    expected = [upload for key in sorted({k for k, _ in created}) for upload in created if upload[0] == key]
+
+    def listed(**kwargs):
+        pages = s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, **kwargs)
+        uploads, prefixes = [], []
+        for page in pages:
+            uploads += [(u["Key"], u["UploadId"]) for u in page.get("Uploads", [])]
+            prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        return uploads, prefixes
+
+    for size in (1, 2, 3, 1000):
+        assert listed(PaginationConfig={"PageSize": size}) == (expected, []), size
+    assert listed(Delimiter="/", PaginationConfig={"PageSize": 1}) == ([u for u in expected if "/" not in u[0]], ["photos/"])
+    assert listed(Prefix="photos/", Delimiter="/", PaginationConfig={"PageSize": 1}) == (
+        [u for u in expected if u[0] == "photos/readme"], ["photos/2024/", "photos/2025/"])
+    first = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=3)
+    assert first["IsTruncated"] and (first["NextKeyMarker"], first["NextUploadIdMarker"]) == expected[2]
+    after_b = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="b")
+    assert [(u["Key"], u["UploadId"]) for u in after_b["Uploads"]] == [u for u in expected if u[0] > "b"]
+
+    # Finished uploads leave the listing; the other upload of the same key stays.
+    (done_key, done_id), (kept_key, kept_id) = [u for u in expected if u[0] == "b"]
+    s3.abort_multipart_upload(Bucket=bucket, Key=done_key, UploadId=done_id)
+    assert listed(Prefix="b") == ([(kept_key, kept_id)], [])
+
+    r = clean.aws("s3api", "list-multipart-uploads", "--bucket", bucket, "--prefix", "photos/", "--delimiter", "/",
+                  "--encoding-type", "url")
+    assert r.rc == 0, r.stderr
+    out = r.json
+    assert [p["Prefix"] for p in out["CommonPrefixes"]] == ["photos/2024/", "photos/2025/"]
+    assert [u["Key"] for u in out["Uploads"]] == ["photos/readme"]
+
+
 def test_upload_part_copy(s3, bucket):
     src = os.urandom(6 * 1024 * 1024)
     s3.put_object(Bucket=bucket, Key="src", Body=src)

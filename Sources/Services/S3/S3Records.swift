@@ -20,6 +20,10 @@ enum S3Keys {
     static let objects = "s3.objects"
     /// `<bucket>/<upload id>` → `UploadRecord`.
     static let uploads = "s3.uploads"
+    /// The bucket's multipart uploads in `ListMultipartUploads` order, by key and then by initiation:
+    /// `<bucket>/<key>\u{1}<initiated, µs since 1970, 16 digits>/<upload id>` → empty. Written and removed only
+    /// with the upload's record (`putUpload`, `removeUpload`).
+    static let uploadsByKey = "s3.uploads-by-key"
     /// `<bucket>/<upload id>/<part number, 5 digits>` → `PartRecord`.
     static let parts = "s3.parts"
     /// Every version of every key of a bucket that has had versioning enabled, newest first per key:
@@ -34,6 +38,13 @@ enum S3Keys {
     static func object(_ bucket: String, _ key: String) -> String { bucket + "/" + key }
     /// The prefix all versions of `key` share.
     static func versionPrefix(_ bucket: String, _ key: String) -> String { bucket + "/" + key + "\u{1}" }
+    /// The prefix all uploads of `key` share in `uploadsByKey`.
+    static func uploadsOfKey(_ bucket: String, _ key: String) -> String { bucket + "/" + key + "\u{1}" }
+    static func uploadByKey(_ upload: UploadRecord) -> String {
+        // Microseconds: uploads of one key a client starts back to back stay in the order it started them.
+        let micros = String(max(0, min(9_999_999_999_999_999, Int64((upload.initiated.timeIntervalSince1970 * 1_000_000).rounded(.down)))))
+        return uploadsOfKey(upload.bucket, upload.key) + String(repeating: "0", count: 16 - micros.count) + micros + "/" + upload.uploadID
+    }
     static func part(_ bucket: String, _ uploadID: String, _ number: Int) -> String {
         bucket + "/" + uploadID + "/" + String(repeating: "0", count: max(0, 5 - String(number).count)) + String(number)
     }

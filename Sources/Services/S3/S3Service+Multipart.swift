@@ -38,12 +38,29 @@ extension S3Service {
             uploadID: Self.newUploadID(), bucket: bucket.name, key: key, initiated: clock.now, owner: bucket.account,
             initiatorARN: context.principal.arn, template: template, checksumAlgorithm: algorithm, checksumType: checksumType
         )
-        try await store.write { tx in try tx.putJSON(S3Keys.uploads, bucket.name + "/" + upload.uploadID, upload) }
+        try await store.write { tx in try Self.putUpload(upload, in: tx) }
         var out: [String: ShapeValue] = ["Bucket": .string(bucket.name), "Key": .string(key), "UploadId": .string(upload.uploadID)]
         Self.encryptionOutput(template, customer: customer, into: &out)
         if let algorithm { out["ChecksumAlgorithm"] = .string(algorithm) }
         if let checksumType { out["ChecksumType"] = .string(checksumType) }
         return .structure(out)
+    }
+
+    /// Stores a new upload with its entry in `S3Keys.uploadsByKey`.
+    static func putUpload(_ upload: UploadRecord, in tx: any StoreWriter) throws {
+        try tx.putJSON(S3Keys.uploads, upload.bucket + "/" + upload.uploadID, upload)
+        try tx.put(S3Keys.uploadsByKey, S3Keys.uploadByKey(upload), [])
+    }
+
+    /// Removes an upload's record and its `S3Keys.uploadsByKey` entry (not its parts). The entry is found under
+    /// the upload's key rather than rebuilt from the stored record's time, which may have been rounded.
+    static func removeUpload(bucket: String, uploadID: String, in tx: any StoreWriter) throws {
+        guard let upload = try tx.getJSON(UploadRecord.self, S3Keys.uploads, bucket + "/" + uploadID) else { return }
+        try tx.delete(S3Keys.uploads, bucket + "/" + uploadID)
+        for (indexKey, _) in try tx.scan(S3Keys.uploadsByKey, prefix: S3Keys.uploadsOfKey(bucket, upload.key), after: nil, reverse: false, limit: .max)
+        where indexKey.hasSuffix("/" + uploadID) {
+            try tx.delete(S3Keys.uploadsByKey, indexKey)
+        }
     }
 
     static func newUploadID() -> String {
@@ -218,7 +235,7 @@ extension S3Service {
                     record.checksumType = "COMPOSITE"
                 }
             }
-            try tx.delete(S3Keys.uploads, bucket.name + "/" + upload.uploadID)
+            try Self.removeUpload(bucket: bucket.name, uploadID: upload.uploadID, in: tx)
             try tx.deleteAll(S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/")
             let wanted = Set(chosenNumbers)
             let unused = stored.map(\.value).filter { !wanted.contains($0.number) }.map(\.piece)
@@ -244,7 +261,7 @@ extension S3Service {
         let parts = try await store.write { tx -> [DataPiece] in
             guard try tx.get(S3Keys.uploads, bucket.name + "/" + upload.uploadID) != nil else { throw AWSError.noSuchUpload(upload.uploadID) }
             let parts = try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/").map(\.value.piece)
-            try tx.delete(S3Keys.uploads, bucket.name + "/" + upload.uploadID)
+            try Self.removeUpload(bucket: bucket.name, uploadID: upload.uploadID, in: tx)
             try tx.deleteAll(S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/")
             return parts
         }
@@ -290,42 +307,111 @@ extension S3Service {
     func listMultipartUploads(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         let prefix = input["Prefix"]?.stringValue ?? ""
-        let keyMarker = input["KeyMarker"]?.stringValue
-        let uploadMarker = input["UploadIdMarker"]?.stringValue
+        let delimiter = input["Delimiter"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let keyMarker = input["KeyMarker"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let uploadMarker = input["UploadIdMarker"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         let maxUploads = try Self.countArgument(input, member: "MaxUploads", parameter: "max-uploads")
-        let all = try await store.read { tx in try tx.scanJSON(UploadRecord.self, S3Keys.uploads, prefix: bucket.name + "/").map(\.value) }
-        let sorted = all.filter { $0.key.hasPrefix(prefix) }.sorted { ($0.key, $0.initiated) < ($1.key, $1.initiated) }
-        var start = 0
-        if let keyMarker {
-            if let uploadMarker, let i = sorted.firstIndex(where: { $0.key == keyMarker && $0.uploadID == uploadMarker }) {
-                start = i + 1
-            } else {
-                start = sorted.firstIndex(where: { $0.key > keyMarker }) ?? sorted.count
-            }
+        let encode = try Self.encodingType(input)
+        let page = try await store.read { tx in
+            try Self.uploadPage(
+                bucket: bucket.name, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker, uploadMarker: uploadMarker,
+                maxUploads: min(maxUploads, 1000), in: tx
+            )
         }
-        let remaining = sorted[start...]
-        let page = Array(remaining.prefix(max(0, min(maxUploads, 1000))))
         var out: [String: ShapeValue] = [
             "Bucket": .string(bucket.name),
-            "KeyMarker": .string(keyMarker ?? ""),
+            "KeyMarker": .string(Self.urlEncode(keyMarker ?? "", encode)),
             "UploadIdMarker": .string(uploadMarker ?? ""),
             "MaxUploads": .integer(Int64(maxUploads)),
-            "IsTruncated": .boolean(remaining.count > page.count),
-            "Uploads": .list(page.map { upload in
+            "IsTruncated": .boolean(page.isTruncated),
+            "Uploads": .list(page.uploads.map { upload in
                 .structure([
-                    "UploadId": .string(upload.uploadID), "Key": .string(upload.key), "Initiated": .timestamp(upload.initiated),
+                    "UploadId": .string(upload.uploadID), "Key": .string(Self.urlEncode(upload.key, encode)),
+                    "Initiated": .timestamp(upload.initiated),
                     "StorageClass": .string(upload.template.storageClass ?? "STANDARD"),
                     "Owner": Self.owner(upload.owner),
                     "Initiator": .structure(["ID": .string(upload.initiatorARN), "DisplayName": .string(upload.initiatorARN)]),
                 ])
             }),
+            "CommonPrefixes": .list(page.commonPrefixes.map { .structure(["Prefix": .string(Self.urlEncode($0, encode))]) }),
         ]
-        if !prefix.isEmpty { out["Prefix"] = .string(prefix) }
-        if remaining.count > page.count, let last = page.last {
-            out["NextKeyMarker"] = .string(last.key)
-            out["NextUploadIdMarker"] = .string(last.uploadID)
+        if !prefix.isEmpty { out["Prefix"] = .string(Self.urlEncode(prefix, encode)) }
+        if let delimiter { out["Delimiter"] = .string(Self.urlEncode(delimiter, encode)) }
+        if encode { out["EncodingType"] = .string("url") }
+        if page.isTruncated, let last = page.last {
+            out["NextKeyMarker"] = .string(Self.urlEncode(last.key, encode))
+            if let uploadID = last.uploadID { out["NextUploadIdMarker"] = .string(uploadID) }
         }
         return .structure(out)
+    }
+
+    /// One page of `ListMultipartUploads`: uploads by key and initiation, with the keys that contain `delimiter`
+    /// after `prefix` rolled up into common prefixes, at most `maxUploads` of both together. Reads the
+    /// `uploadsByKey` index from the markers on, and the records of the page's uploads only.
+    static func uploadPage(
+        bucket: String, prefix: String, delimiter: String?, keyMarker: String?, uploadMarker: String?, maxUploads: Int,
+        in tx: any StoreReader
+    ) throws -> (uploads: [UploadRecord], commonPrefixes: [String], isTruncated: Bool, last: (key: String, uploadID: String?)?) {
+        let base = bucket + "/"
+        var cursor: String?
+        if let keyMarker {
+            let ofMarker = S3Keys.uploadsOfKey(bucket, keyMarker)
+            if let uploadMarker, let marked = try tx.scan(S3Keys.uploadsByKey, prefix: ofMarker, after: nil, reverse: false, limit: .max)
+                .first(where: { $0.key.hasSuffix("/" + uploadMarker) })
+            {
+                // After that upload: the key's later ones come next.
+                cursor = marked.key
+            } else if let delimiter, keyMarker.hasSuffix(delimiter) {
+                // A common prefix of an earlier page: past everything under it.
+                cursor = base + keyMarker + "\u{10FFFF}"
+            } else {
+                // After every upload of the marker's key.
+                cursor = ofMarker + "\u{10FFFF}"
+            }
+        }
+        if let c = cursor, !c.hasPrefix(base + prefix), c < base + prefix { cursor = nil }
+        var ids: [(key: String, uploadID: String)] = []
+        var commonPrefixes: [String] = []
+        var last: (key: String, uploadID: String?)?
+        var isTruncated = false
+        let batch = max(64, min(maxUploads + 1, 1000))
+        scanning: while true {
+            let rows = try tx.scan(S3Keys.uploadsByKey, prefix: base + prefix, after: cursor, reverse: false, limit: batch)
+            if rows.isEmpty { break }
+            var skipTo: String?
+            for row in rows {
+                cursor = row.key
+                guard let separator = row.key.utf8.lastIndex(of: UInt8(ascii: "\u{1}")), let slash = row.key.utf8.lastIndex(of: UInt8(ascii: "/")),
+                    separator < slash
+                else { continue }
+                let key = String(row.key[row.key.utf8.index(row.key.startIndex, offsetBy: base.utf8.count)..<separator])
+                let uploadID = String(row.key[row.key.utf8.index(after: slash)...])
+                if let delimiter, let range = key.utf8.dropFirst(prefix.utf8.count).firstRange(of: delimiter.utf8) {
+                    guard ids.count + commonPrefixes.count < maxUploads else {
+                        isTruncated = true
+                        break scanning
+                    }
+                    let common = String(key[..<range.upperBound])
+                    commonPrefixes.append(common)
+                    last = (common, nil)
+                    skipTo = base + common + "\u{10FFFF}"
+                    break
+                }
+                guard ids.count + commonPrefixes.count < maxUploads else {
+                    isTruncated = true
+                    break scanning
+                }
+                ids.append((key, uploadID))
+                last = (key, uploadID)
+            }
+            if let skipTo {
+                cursor = skipTo
+            } else if rows.count < batch {
+                break
+            }
+        }
+        let uploads = try ids.compactMap { try tx.getJSON(UploadRecord.self, S3Keys.uploads, base + $0.uploadID) }
+        return (uploads, commonPrefixes, isTruncated, last)
     }
 
     static func unhex(_ s: String) -> [UInt8] {

@@ -335,7 +335,7 @@ extension S3Service {
         let parts = try await store.write { tx -> [DataPiece] in
             guard try tx.get(S3Keys.uploads, bucket + "/" + uploadID) != nil else { return [] }
             let parts = try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: bucket + "/" + uploadID + "/").map(\.value.piece)
-            try tx.delete(S3Keys.uploads, bucket + "/" + uploadID)
+            try Self.removeUpload(bucket: bucket, uploadID: uploadID, in: tx)
             try tx.deleteAll(S3Keys.parts, prefix: bucket + "/" + uploadID + "/")
             return parts
         }

@@ -79,7 +79,15 @@ public final class S3Service: Sendable {
         try await authorizer.authorize(AuthorizationRequest(action: action, resources: [resource], context: context))
     }
 
-    public static let migrations: [StoreMigration] = []
+    /// Data migrations of the S3 namespaces.
+    public static let migrations: [StoreMigration] = [
+        // Data dirs from before `S3Keys.uploadsByKey` get the index of the uploads in progress.
+        StoreMigration("v1-uploads-by-key") { tx in
+            for (_, upload) in try tx.scanJSON(UploadRecord.self, S3Keys.uploads) {
+                try tx.put(S3Keys.uploadsByKey, S3Keys.uploadByKey(upload), [])
+            }
+        }
+    ]
 
     public func definition() -> ServiceDefinition {
         var handlers: [String: OperationHandler] = [:]
