@@ -111,6 +111,8 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     ///   - recipientAccountId: Defaults to the caller's account; pass the resource owner's for
     ///     cross-account and anonymous calls.
     ///   - error: The error the client received, if any; its code and message are recorded.
+    ///   - eventSource: `<context.service>.amazonaws.com` when nil; a caller that records many events passes it
+    ///     made once.
     public init(
         context: RequestContext,
         eventTime: Date,
@@ -120,12 +122,13 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         error: AWSError? = nil,
         recipientAccountId: String? = nil,
         resources: [AuditResource]? = nil,
-        tlsDetails: TLSDetails? = nil
+        tlsDetails: TLSDetails? = nil,
+        eventSource: String? = nil
     ) {
         self.init(
             userIdentity: UserIdentity(context.principal),
             eventTime: eventTime,
-            eventSource: context.service + ".amazonaws.com",
+            eventSource: eventSource ?? context.service + ".amazonaws.com",
             eventName: context.operation,
             awsRegion: context.region,
             sourceIPAddress: context.sourceIP,
