@@ -47,6 +47,13 @@ import Testing
         try await store.write { tx in for upload in Self.uploads { try S3Service.putUpload(upload, in: tx) } }
         try await store.read { (tx: any StoreReader) throws in
             #expect(try Self.page(tx).ids == ["u2", "u1", "u3", "u4", "u6", "u5", "u7"])
+            // Each entry names its upload's key, time (to the microsecond) and id, as lifecycle rules read them.
+            for upload in Self.uploads where upload.bucket == "b" {
+                let parsed = try #require(S3Keys.parseUploadByKey(S3Keys.uploadByKey(upload), bucket: "b"))
+                #expect(parsed.key == upload.key && parsed.uploadID == upload.uploadID)
+                #expect(abs(parsed.initiated.timeIntervalSince(upload.initiated)) < 0.000_001)
+            }
+            #expect(S3Keys.parseUploadByKey("b/no-separator/u1", bucket: "b") == nil)
             // Page by page, each resuming from the last one's markers.
             var seen: [String] = []
             var markers: (String?, String?) = (nil, nil)

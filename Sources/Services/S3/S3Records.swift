@@ -45,6 +45,18 @@ enum S3Keys {
         let micros = String(max(0, min(9_999_999_999_999_999, Int64((upload.initiated.timeIntervalSince1970 * 1_000_000).rounded(.down)))))
         return uploadsOfKey(upload.bucket, upload.key) + String(repeating: "0", count: 16 - micros.count) + micros + "/" + upload.uploadID
     }
+    /// What an `uploadsByKey` key of `bucket` names; nil for one that is not such a key.
+    static func parseUploadByKey(_ indexKey: String, bucket: String) -> (key: String, initiated: Date, uploadID: String)? {
+        let utf8 = indexKey.utf8
+        guard utf8.count > bucket.utf8.count + 1, let separator = utf8.lastIndex(of: 1), let slash = utf8.lastIndex(of: UInt8(ascii: "/")),
+            separator < slash, let micros = Int64(indexKey[utf8.index(after: separator)..<slash])
+        else { return nil }
+        return (
+            String(indexKey[utf8.index(indexKey.startIndex, offsetBy: bucket.utf8.count + 1)..<separator]),
+            Date(timeIntervalSince1970: Double(micros) / 1_000_000),
+            String(indexKey[utf8.index(after: slash)...])
+        )
+    }
     static func part(_ bucket: String, _ uploadID: String, _ number: Int) -> String {
         bucket + "/" + uploadID + "/" + String(repeating: "0", count: max(0, 5 - String(number).count)) + String(number)
     }

@@ -119,12 +119,6 @@ struct LifecycleVersionView: Decodable {
     var isDeleteMarker: Bool?
 }
 
-private struct LifecycleUploadView: Decodable {
-    var uploadID: String
-    var key: String
-    var initiated: Date
-}
-
 extension S3Service {
     /// The length of a lifecycle "day" in seconds: `NIMBUS_S3_LIFECYCLE_DAY_SECONDS`, 86,400 by default.
     static let lifecycleDaySeconds: Double = {
@@ -493,8 +487,12 @@ extension S3Service {
     }
 
     private func abortUploads(in bucket: String, prefix: String, days: Int64, now: Date) async throws {
-        let uploads = try await store.read { try $0.scanJSON(LifecycleUploadView.self, S3Keys.uploads, prefix: bucket + "/") }
-        for (_, upload) in uploads where upload.key.hasPrefix(prefix) && now >= Self.lifecycleDue(upload.initiated, days: days) {
+        // The index names each upload's key and time: no record is read for the uploads not yet due.
+        let uploads = try await store.read { tx in
+            try tx.scan(S3Keys.uploadsByKey, prefix: bucket + "/" + prefix, after: nil, reverse: false, limit: .max)
+                .compactMap { S3Keys.parseUploadByKey($0.key, bucket: bucket) }
+        }
+        for upload in uploads where now >= Self.lifecycleDue(upload.initiated, days: days) {
             do {
                 try await abortUpload(bucket: bucket, uploadID: upload.uploadID)
             } catch is AWSError {

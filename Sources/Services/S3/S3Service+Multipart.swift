@@ -381,11 +381,7 @@ extension S3Service {
             var skipTo: String?
             for row in rows {
                 cursor = row.key
-                guard let separator = row.key.utf8.lastIndex(of: UInt8(ascii: "\u{1}")), let slash = row.key.utf8.lastIndex(of: UInt8(ascii: "/")),
-                    separator < slash
-                else { continue }
-                let key = String(row.key[row.key.utf8.index(row.key.startIndex, offsetBy: base.utf8.count)..<separator])
-                let uploadID = String(row.key[row.key.utf8.index(after: slash)...])
+                guard let (key, _, uploadID) = S3Keys.parseUploadByKey(row.key, bucket: bucket) else { continue }
                 if let delimiter, let range = key.utf8.dropFirst(prefix.utf8.count).firstRange(of: delimiter.utf8) {
                     guard ids.count + commonPrefixes.count < maxUploads else {
                         isTruncated = true
