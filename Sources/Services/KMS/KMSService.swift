@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import Crypto
-public import Foundation
+import Foundation
 public import NimbusCore
 public import NimbusStorage
 public import NimbusWire

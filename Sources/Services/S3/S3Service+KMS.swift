@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-public import Crypto
+import Crypto
 import Foundation
 import NimbusBlobStore
 public import NimbusCore

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-public import Foundation
+import Foundation
 import Crypto
 public import NimbusBlobStore
 public import NimbusCore

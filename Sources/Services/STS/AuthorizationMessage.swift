@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-public import Foundation
+import Foundation
 public import NimbusCore
 public import NimbusStorage
 
