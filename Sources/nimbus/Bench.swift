@@ -18,7 +18,7 @@ struct Bench: AsyncParsableCommand {
         discussion: """
             Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], else AWS_PROFILE in \
             AWS_SHARED_CREDENTIALS_FILE. Exits 3 when any measured request failed.
-            Scenarios: \(Scenario.all.map(\.name).joined(separator: ", ")).
+            Scenarios: \(Scenario.names.joined(separator: ", ")).
             """
     )
 

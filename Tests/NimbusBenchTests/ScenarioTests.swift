@@ -51,6 +51,8 @@ private func xml(_ text: String) -> Result<BenchResponse, BenchFailure> {
             #expect(Scenario.named(name)?.name == name)
         }
         #expect(Scenario.named("s3-nothing") == nil)
+        // The help text lists `names`, which must be `all`'s.
+        #expect(Scenario.names == names)
     }
 }
 
