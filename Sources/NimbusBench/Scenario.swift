@@ -177,7 +177,8 @@ public struct BenchFailure: Error, Sendable {
 
 /// A named workload: which service it signs for, what it prepares once, and what it repeats.
 ///
-/// New services add a row to `Scenario.all`; `nimbus bench` and `Benchmarks/compare` pick it up by name.
+/// New services add a row to `Scenario.all` and its name to `Scenario.names`; `nimbus bench` and `Benchmarks/compare`
+/// pick it up by name.
 public struct Scenario: Sendable {
     /// What a worker repeats and the runner times.
     public enum Workload: Sendable {
