@@ -52,15 +52,18 @@ extension S3Service {
         try tx.put(S3Keys.uploadsByKey, S3Keys.uploadByKey(upload), [])
     }
 
-    /// Removes an upload's record and its `S3Keys.uploadsByKey` entry (not its parts). The entry is found under
-    /// the upload's key rather than rebuilt from the stored record's time, which may have been rounded.
-    static func removeUpload(bucket: String, uploadID: String, in tx: any StoreWriter) throws {
-        guard let upload = try tx.getJSON(UploadRecord.self, S3Keys.uploads, bucket + "/" + uploadID) else { return }
+    /// Removes an upload's record and its `S3Keys.uploadsByKey` entry (not its parts); false when there is no such
+    /// upload. The entry is found under the upload's key rather than rebuilt from the stored record's time, which
+    /// may have been rounded.
+    @discardableResult
+    static func removeUpload(bucket: String, uploadID: String, in tx: any StoreWriter) throws -> Bool {
+        guard let upload = try tx.getJSON(UploadRecord.self, S3Keys.uploads, bucket + "/" + uploadID) else { return false }
         try tx.delete(S3Keys.uploads, bucket + "/" + uploadID)
         for (indexKey, _) in try tx.scan(S3Keys.uploadsByKey, prefix: S3Keys.uploadsOfKey(bucket, upload.key), after: nil, reverse: false, limit: .max)
         where indexKey.hasSuffix("/" + uploadID) {
             try tx.delete(S3Keys.uploadsByKey, indexKey)
         }
+        return true
     }
 
     static func newUploadID() -> String {
@@ -259,9 +262,8 @@ extension S3Service {
         let key = try Self.objectKey(input)
         let upload = try await upload(input, bucket: bucket.name, key: key)
         let parts = try await store.write { tx -> [DataPiece] in
-            guard try tx.get(S3Keys.uploads, bucket.name + "/" + upload.uploadID) != nil else { throw AWSError.noSuchUpload(upload.uploadID) }
+            guard try Self.removeUpload(bucket: bucket.name, uploadID: upload.uploadID, in: tx) else { throw AWSError.noSuchUpload(upload.uploadID) }
             let parts = try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/").map(\.value.piece)
-            try Self.removeUpload(bucket: bucket.name, uploadID: upload.uploadID, in: tx)
             try tx.deleteAll(S3Keys.parts, prefix: bucket.name + "/" + upload.uploadID + "/")
             return parts
         }

@@ -333,9 +333,8 @@ extension S3Service {
     /// Aborts a multipart upload as a lifecycle rule does, destroying its parts.
     func abortUpload(bucket: String, uploadID: String) async throws {
         let parts = try await store.write { tx -> [DataPiece] in
-            guard try tx.get(S3Keys.uploads, bucket + "/" + uploadID) != nil else { return [] }
+            guard try Self.removeUpload(bucket: bucket, uploadID: uploadID, in: tx) else { return [] }
             let parts = try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: bucket + "/" + uploadID + "/").map(\.value.piece)
-            try Self.removeUpload(bucket: bucket, uploadID: uploadID, in: tx)
             try tx.deleteAll(S3Keys.parts, prefix: bucket + "/" + uploadID + "/")
             return parts
         }
