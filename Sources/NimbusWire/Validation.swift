@@ -83,7 +83,9 @@ struct Validator {
             } else if let pattern = shape.pattern, !PatternCache.shared.matches(pattern, s) {
                 fail(value, path, "Member must satisfy regular expression pattern: \(pattern)", sensitive: shape.sensitive)
             }
-            checkLength(Self.scalarCount(s), shape, value, path)
+            // Unicode scalars, as AWS's models mean a string's length: an `é` written as `e` and a combining
+            // accent is two, though one `Character`.
+            checkLength(s.unicodeScalars.count, shape, value, path)
         case (.blob, .blob(let b)):
             checkLength(b.count, shape, value, path)
         case (.integer, .integer(let n)), (.long, .integer(let n)), (.short, .integer(let n)), (.byte, .integer(let n)):
@@ -93,13 +95,6 @@ struct Validator {
         default:
             break
         }
-    }
-
-    /// A string's length as AWS's models constrain it: Unicode scalar values, not `Character`s (one `é` written
-    /// as `e` and a combining accent is two). Counted from the UTF-8 bytes that start a scalar.
-    static func scalarCount(_ s: String) -> Int {
-        var s = s
-        return s.withUTF8 { bytes in bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
     }
 
     private mutating func checkLength(_ count: Int, _ shape: Shape, _ value: ShapeValue, _ path: () -> String) {
