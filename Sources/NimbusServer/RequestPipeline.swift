@@ -117,7 +117,8 @@ struct RequestPipeline: Sendable {
         let scope: SigningScope?
         let service: RegisteredService
         // A form-encoded body can name the service (its Action and Version), which the head alone could not.
-        if let routing, !request.hasFormBody {
+        let routing = request.hasFormBody ? nil : routing
+        if let routing {
             (scope, service) = (routing.scope, routing.service)
         } else {
             scope = SigV4Verifier.scope(of: signable)
@@ -156,7 +157,7 @@ struct RequestPipeline: Sendable {
         var errorCode: String?
         var request = request
         do {
-            let op = try (request.hasFormBody ? nil : routing?.operation) ?? service.codec.route(&request)
+            let op = try routing?.operation ?? service.codec.route(&request)
             operation = op
             context.operation = op.name
             let payload: PayloadMode?
