@@ -40,11 +40,28 @@ public final class DecodedRecordCache<Value: Decodable & Sendable>: Sendable {
             return hit.value
         }
         let value = try JSONDecoder().decode(Value.self, from: Data(bytes))
+        remember(cacheKey, bytes, value)
+        return value
+    }
+
+    private func remember(_ key: Key, _ bytes: [UInt8], _ value: Value) {
         entries.withLock {
             // Wholesale eviction keeps the bookkeeping trivial; a cold miss costs one decode.
             if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
-            $0[cacheKey] = (bytes, value)
+            $0[key] = (bytes, value)
         }
-        return value
+    }
+}
+
+extension DecodedRecordCache where Value: Encodable {
+    /// Stores `value` under `key` as ``StoreWriter/putJSON(_:_:_:)`` does, and keeps it as the decoding of
+    /// the bytes written, so that the next read of them (the next overwrite's look at the current record,
+    /// a GET) does not decode what was just encoded.
+    ///
+    /// Should the write be rolled back, the bytes kept match nothing stored and the next read decodes.
+    public func put(_ writer: any StoreWriter, _ namespace: String, _ key: String, _ value: Value) throws {
+        let bytes = try storedJSON(value)
+        try writer.put(namespace, key, bytes)
+        remember(Key(namespace: namespace, key: key), bytes, value)
     }
 }

@@ -36,8 +36,13 @@ extension StoreReader {
 extension StoreWriter {
     /// Stores `value` encoded as JSON under `key`.
     public func putJSON<T: Encodable>(_ namespace: String, _ key: String, _ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try put(namespace, key, [UInt8](try encoder.encode(value)))
+        try put(namespace, key, try storedJSON(value))
     }
+}
+
+/// The bytes ``StoreWriter/putJSON(_:_:_:)`` stores for `value`.
+func storedJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return [UInt8](try encoder.encode(value))
 }

@@ -62,7 +62,7 @@ extension S3Service {
                     discarded += try Self.removeNullVersion(bucket: bucket, key: record.key, in: tx)
                     try Self.putVersion(record, bucket: bucket, at: now, in: tx)
                 }
-                try tx.putJSON(S3Keys.objects, current, record)
+                try Self.objectRecords.put(tx, S3Keys.objects, current, record)
                 return (record, discarded)
             }
         } catch {
