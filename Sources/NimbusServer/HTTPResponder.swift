@@ -61,11 +61,11 @@ struct NimbusResponder: HTTPResponder {
             var wire = head
             let body = SocketBody(request.body)
             wire.bodyStream = ByteStream(body, length: request.headers[.contentLength].flatMap { Int64($0) })
-            let response = await pipeline.respond(to: wire, connection: connection, routing: routing)
+            let answer = await pipeline.respond(to: wire, connection: connection, routing: routing)
             // A request refused before its body was read still has that body on the connection; read it
             // away so that the next request on a kept-alive connection starts where it should.
             await body.drain()
-            return Self.response(response)
+            return await response(answer, for: head)
         }
         do {
             let buffer = try await request.collectBody(upTo: maxBufferedBody)
@@ -74,7 +74,33 @@ struct NimbusResponder: HTTPResponder {
             // Too large, or the client went away mid-body: answer in the shape of whatever service it was for.
             return Self.response(pipeline.tooLarge(head, limit: maxBufferedBody, error: error))
         }
-        return Self.response(await pipeline.respond(to: head, connection: connection, routing: routing))
+        return await response(await pipeline.respond(to: head, connection: connection, routing: routing), for: head)
+    }
+
+    /// Streamed bodies up to this size are read whole before anything is written. The head, the body and
+    /// the end then reach the event loop in one hop and the socket in one write, not three hops and two
+    /// writes (a 4 KiB S3 `GetObject`); and a body that cannot be read (an object no piece of which
+    /// survives) is answered with `InternalError` instead of a connection cut after the head.
+    static let collectedBodyLimit: Int64 = 64 << 10
+
+    /// `wire` as Hummingbird's response, a small streamed body read first (``collectedBodyLimit``).
+    func response(_ wire: WireResponse, for request: WireRequest) async -> Response {
+        guard let stream = wire.stream, let length = stream.length, length <= Self.collectedBodyLimit else {
+            return Self.response(wire)
+        }
+        var buffer = ByteBuffer()
+        do {
+            buffer.reserveCapacity(Int(length))
+            for try await chunk in stream {
+                guard buffer.readableBytes + chunk.count <= length else { throw BodyLengthMismatch(declared: length) }
+                buffer.writeBytes(chunk)
+            }
+            guard buffer.readableBytes == length else { throw BodyLengthMismatch(declared: length) }
+        } catch {
+            let requestID = wire.header("x-amz-request-id") ?? wire.header("x-amzn-RequestId") ?? Identifiers.requestID()
+            return Self.response(pipeline.errorResponse(request, RequestPipeline.clientVisible(error, logger: pipeline.logger, requestID: requestID), requestID: requestID))
+        }
+        return Response(status: HTTPResponse.Status(code: wire.status), headers: Self.fields(wire), body: ResponseBody(byteBuffer: buffer))
     }
 
     static func split(_ target: String) -> (path: String, query: String) {
@@ -82,11 +108,16 @@ struct NimbusResponder: HTTPResponder {
         return (String(target[..<q]), String(target[target.index(after: q)...]))
     }
 
-    static func response(_ wire: WireResponse) -> Response {
+    static func fields(_ wire: WireResponse) -> HTTPFields {
         var fields = HTTPFields()
         for (name, value) in wire.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
         }
+        return fields
+    }
+
+    static func response(_ wire: WireResponse) -> Response {
+        let fields = fields(wire)
         if let stream = wire.stream {
             return Response(
                 status: HTTPResponse.Status(code: wire.status),
@@ -100,6 +131,11 @@ struct NimbusResponder: HTTPResponder {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: wire.body))
         )
     }
+}
+
+/// A streamed response body that did not deliver the length its handler declared.
+struct BodyLengthMismatch: Error {
+    let declared: Int64
 }
 
 /// A request body read from the socket by one consumer at a time: first the handler, then `drain()`.
@@ -143,12 +179,16 @@ final class SocketBody: AsyncSequence, @unchecked Sendable {
 extension RequestPipeline {
     /// The error for a body over the buffering limit, shaped for the service the request was meant for.
     func tooLarge(_ request: WireRequest, limit: Int, error: any Error) -> WireResponse {
-        let requestID = Identifiers.requestID()
         let awsError = AWSError(
             code: "RequestEntityTooLarge",
             message: "Request body must be at most \(limit) bytes.",
             status: 413
         )
+        return errorResponse(request, awsError, requestID: Identifiers.requestID())
+    }
+
+    /// `awsError` shaped for the service `request` was meant for.
+    func errorResponse(_ request: WireRequest, _ awsError: AWSError, requestID: String) -> WireResponse {
         let scope = NimbusAuth.SigV4Verifier.scope(of: .init(method: request.method, path: request.path, query: request.query, headers: request.headers, bodySHA256: nil))
         guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name] else {
             return Self.unknownServiceResponse(requestID: requestID)

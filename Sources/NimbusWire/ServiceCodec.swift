@@ -153,6 +153,8 @@ public struct ServiceCodec: Sendable {
             default: break
             }
         }
+        // S3 names its 500 `InternalError`; the other services share the common `InternalFailure`.
+        if error.code == "InternalFailure", model.endpointPrefix == "s3" { error.code = "InternalError" }
         switch model.protocol {
         case .query:
             var xml = XMLWriter()

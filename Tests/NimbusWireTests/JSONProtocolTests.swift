@@ -156,3 +156,13 @@ extension JSONProtocolTests {
         #expect(text(query.body).contains("<Code>ValidationError</Code>"))
     }
 }
+
+extension JSONProtocolTests {
+    @Test func s3CallsItsInternalFailureInternalError() {
+        let s3 = ServiceCodec(model: .s3).encodeError(.internalFailure(), requestID: "r")
+        #expect(s3.status == 500)
+        #expect(text(s3.body).contains("<Code>InternalError</Code>"))
+        #expect(text(kms.encodeError(.internalFailure(), requestID: "r").body).contains(#""__type":"InternalFailure""#))
+        #expect(text(ServiceCodec(model: .sts).encodeError(.internalFailure(), requestID: "r").body).contains("<Code>InternalFailure</Code>"))
+    }
+}
