@@ -54,8 +54,10 @@ public struct BlobStoreConfiguration: Sendable {
 /// Galois-field arithmetic and runs at memory speed. Wider codes (4+2 Reed–Solomon) would lower the
 /// overhead further and are a matter of `BlobRedundancy` cases once there are more fault domains.
 /// With fewer than three directories there is nothing to spread parity over, so blobs are mirrored
-/// (two copies; in one directory they protect against bit rot only). With more than three, each blob
-/// picks its three by rendezvous hashing of its id. See ``BlobLayout`` for the format.
+/// (two copies; in one directory they protect against bit rot only). Blobs of up to
+/// ``mirroredSizeLimit`` bytes (about 4 KiB) are mirrored whatever the directories: one block per copy,
+/// less disk and one file fewer than three parity pieces. With more directories than pieces, each blob
+/// picks its directories by rendezvous hashing of its id. See ``BlobLayout`` for the format.
 ///
 /// **Integrity.** Every record carries a CRC-32C, so a reader knows which piece is bad without the
 /// key; the GCM tag of each segment authenticates the plaintext. A bad or missing piece is rebuilt
@@ -133,10 +135,17 @@ public final class BlobStore: Sendable {
         maxBytes: Int64
     ) async throws -> StoredBlob where Body.Element == [UInt8] {
         let (id, idBytes) = BlobID.random()
-        let (redundancy, placement) = placement(for: idBytes)
+        var (redundancy, placement) = placement(for: idBytes)
         let segmentSize = configuration.segmentSize
-        var layout = BlobLayout(id: id, idBytes: idBytes, redundancy: redundancy, segmentSize: segmentSize, size: 0, placement: placement)
-        let writer = PieceWriter(store: self, layout: layout, pieces: Array(0..<redundancy.pieceCount))
+        // Made at the first whole segment, or at the end: until then a blob may still turn out small enough to mirror.
+        var writer: PieceWriter?
+        func pieceWriter() -> PieceWriter {
+            if let writer { return writer }
+            let layout = BlobLayout(id: id, idBytes: idBytes, redundancy: redundancy, segmentSize: segmentSize, size: 0, placement: placement)
+            let made = PieceWriter(store: self, layout: layout, pieces: Array(0..<redundancy.pieceCount))
+            writer = made
+            return made
+        }
         let cipher = SegmentCipher(key: key, idBytes: idBytes)
         var digests = PlaintextDigests(checksums)
         var segment: [UInt8] = []
@@ -154,14 +163,14 @@ public final class BlobStore: Sendable {
                     if segment.isEmpty && take == segmentSize {
                         // A whole segment inside the chunk: no copy.
                         digests = try await process(chunk[offset..<offset + take], index: index, digests: digests, cipher: cipher, sealed: &sealed)
-                        try writer.write(sealed: sealed)
+                        try pieceWriter().write(sealed: sealed)
                         index += 1
                     } else {
                         if segment.capacity < segmentSize { segment.reserveCapacity(segmentSize) }
                         segment.append(contentsOf: chunk[offset..<offset + take])
                         if segment.count == segmentSize {
                             digests = try await process(segment[...], index: index, digests: digests, cipher: cipher, sealed: &sealed)
-                            try writer.write(sealed: sealed)
+                            try pieceWriter().write(sealed: sealed)
                             index += 1
                             segment.removeAll(keepingCapacity: true)
                         }
@@ -171,16 +180,20 @@ public final class BlobStore: Sendable {
             }
             if !segment.isEmpty || index == 0 {
                 digests = try await process(segment[...], index: index, digests: digests, cipher: cipher, sealed: &sealed)
+                if writer == nil, redundancy == .xorParity, size <= Self.mirroredSizeLimit {
+                    redundancy = .mirror
+                    placement = self.placement(for: idBytes, .mirror)
+                }
                 // The last segment stays in the writer's buffers, to go out with the footer in `finish`.
-                writer.append(sealed: sealed)
+                pieceWriter().append(sealed: sealed)
             }
             try Task.checkCancellation()
-            layout = BlobLayout(id: id, idBytes: idBytes, redundancy: redundancy, segmentSize: segmentSize, size: size, placement: placement)
-            try await writer.finish(footer: layout.footer())
+            let layout = BlobLayout(id: id, idBytes: idBytes, redundancy: redundancy, segmentSize: segmentSize, size: size, placement: placement)
+            try await pieceWriter().finish(footer: layout.footer())
             try Task.checkCancellation()
-            try await writer.publish()
+            try await pieceWriter().publish()
         } catch {
-            writer.abort()
+            writer?.abort()
             throw error
         }
         return StoredBlob(
@@ -345,7 +358,14 @@ public final class BlobStore: Sendable {
 
     // MARK: Placement and paths
 
-    /// The redundancy and directories of a new blob.
+    /// The largest blob that is mirrored rather than coded when there are three directories: its piece
+    /// (header, sealed bytes, CRC and footer) fits one 4 KiB block, the unit file systems allocate in. Two such
+    /// pieces take two blocks where three XOR pieces take three, and a write, a read and a delete touch
+    /// two files instead of three (a read, one instead of two), with the same protection: each copy is in
+    /// its own directory, so any one directory can still be lost.
+    public static let mirroredSizeLimit: Int64 = Int64(4096 - BlobLayout.headerSize - BlobLayout.tagSize - BlobLayout.crcSize - BlobLayout.footerSize)
+
+    /// The redundancy and directories of a new blob of unknown size.
     func placement(for idBytes: [UInt8]) -> (BlobRedundancy, [Int]) {
         let redundancy: BlobRedundancy = roots.count >= 3 ? .xorParity : .mirror
         return (redundancy, placement(for: idBytes, redundancy))

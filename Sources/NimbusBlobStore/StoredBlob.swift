@@ -13,7 +13,8 @@ public enum BlobRedundancy: String, Sendable, Codable, Hashable {
     /// Two data shards and their XOR parity in three directories: 1.5× the bytes, survives the loss
     /// or corruption of any one directory.
     case xorParity = "xor-2+1"
-    /// Two full copies: 2× the bytes, for stores with fewer than three directories.
+    /// Two full copies: 2× the bytes, for stores with fewer than three directories and for blobs small
+    /// enough that a copy fits one 4 KiB block (``BlobStore/mirroredSizeLimit``).
     case mirror = "mirror-2"
 
     /// How many pieces (files) a blob has.

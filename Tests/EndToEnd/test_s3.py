@@ -845,6 +845,16 @@ def test_small_object_reads_around_a_bad_piece_and_answers_internal_error_when_n
     assert s3.get_object(Bucket=bucket, Key="other")["Body"].read() == b"fine"
 
 
+def test_tiny_object_is_two_copies_in_two_directories(clean, s3, bucket):
+    body = b"{\"state\": \"locked\"}"
+    s3.put_object(Bucket=bucket, Key="tiny", Body=body)
+    pieces = piece_files(clean)
+    assert len(pieces) == 2 and len({p.parent.parent for p in pieces}) == 2, pieces
+    assert all(p.stat().st_size <= 4096 for p in pieces)
+    pieces[0].unlink()
+    assert s3.get_object(Bucket=bucket, Key="tiny")["Body"].read() == body
+
+
 def test_deleted_objects_leave_no_pieces(clean, s3, bucket):
     s3.put_object(Bucket=bucket, Key="temporary", Body=os.urandom(10_000))
     assert len(piece_files(clean)) == 3

@@ -22,7 +22,8 @@ import Testing
             let key = BlobKey.random()
             let blob = try await store.write(body(data, chunkSize: 1000), key: key, checksums: Set(ChecksumAlgorithm.allCases), maxBytes: 1 << 30)
             #expect(blob.size == Int64(size))
-            #expect(blob.redundancy == .xorParity)
+            let mirrored = Int64(size) <= BlobStore.mirroredSizeLimit
+            #expect(blob.redundancy == (mirrored ? .mirror : .xorParity))
             #expect(blob.md5 == Array(Insecure.MD5.hash(data: data)))
             for algorithm in ChecksumAlgorithm.allCases {
                 var checksum = StreamingChecksum(algorithm)
@@ -30,11 +31,46 @@ import Testing
                 #expect(blob.checksums[algorithm] == checksum.finalizeBase64())
             }
             #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
-            // Three pieces, 1.5× the sealed bytes plus headers, footers and CRCs.
+            // Three pieces, 1.5× the sealed bytes plus headers, footers and CRCs; two copies of a tiny blob.
             let pieces = files(under: root)
-            #expect(pieces.count == 3)
+            #expect(pieces.count == (mirrored ? 2 : 3))
             let stored = pieces.map { (try? $0.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0 }.reduce(0, +)
-            #expect(Double(stored) <= 1.5 * Double(size) + 300)
+            #expect(Double(stored) <= (mirrored ? 2 : 1.5) * Double(size) + 300)
+        }
+    }
+
+    /// Up to the limit a blob is two copies, each one 4 KiB block, in two of the three directories; a byte
+    /// more and it is coded again. A copy lost or damaged is read around and rebuilt like a parity piece.
+    @Test func tinyBlobsAreMirroredInOneBlockEach() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root)
+            let limit = Int(BlobStore.mirroredSizeLimit)
+            let above = try await store.write(body(randomBytes(limit + 1, seed: 2)), key: BlobKey.random(), checksums: [], maxBytes: 1 << 30)
+            #expect(above.redundancy == .xorParity && above.placement.count == 3)
+            try await store.delete(above)
+
+            let data = randomBytes(limit, seed: 1)
+            let key = BlobKey.random()
+            let blob = try await store.write(body(data, chunkSize: 1000), key: key, checksums: [], maxBytes: 1 << 30)
+            #expect(blob.redundancy == .mirror)
+            #expect(Set(blob.placement).count == 2)
+            let copies = (0..<2).map { piecePath(root, blob, piece: $0) }
+            for copy in copies {
+                #expect((try copy.resourceValues(forKeys: [.fileSizeKey]).fileSize) == 4096)
+            }
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            #expect(try await collect(store.read(blob, key: key, range: 10...19)) == Array(data[10...19]))
+
+            try flipByte(copies[0], at: 2000)
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            #expect(store.statistics.repairedPieces == 1)
+            let original = try Data(contentsOf: copies[1])
+            try FileManager.default.removeItem(at: copies[1])
+            let report = try await store.scrub(bytesPerSecond: nil)
+            #expect(report.missingPieces == 1 && report.repaired == 1)
+            #expect(try Data(contentsOf: copies[1]) == original)
+            try await store.delete(blob)
+            #expect(files(under: root).filter { !$0.path.contains("/tmp/") }.isEmpty)
         }
     }
 
@@ -255,9 +291,9 @@ import Testing
                 }
             }
             #expect(files(under: root).isEmpty)
-            // Exactly the limit is fine.
+            // Exactly the limit is fine (two copies: 1,000 bytes are mirrored).
             _ = try await store.write(body(randomBytes(1000)), key: BlobKey.random(), checksums: [], maxBytes: 1000)
-            #expect(files(under: root).count == 3)
+            #expect(files(under: root).count == 2)
         }
     }
 
@@ -324,8 +360,9 @@ import Testing
     }
 
     /// Spares are any size: pieces longer and shorter than the files they reuse read back whole, and
-    /// the scrubber finds every file the length its footer says.
-    @Test(arguments: [(1_000, 200_000), (200_000, 1_000), (70_000, 70_000)])
+    /// the scrubber finds every file the length its footer says. (5,000 bytes: above the size that is
+    /// mirrored, so that old and new pieces are three each.)
+    @Test(arguments: [(5_000, 200_000), (200_000, 5_000), (70_000, 70_000)])
     func sparesOfAnySizeAreWrittenAgain(_ sizes: (old: Int, new: Int)) async throws {
         try await withTemporaryDirectory { root in
             let store = try makeStore(in: root, segmentSize: Self.segment)
@@ -439,7 +476,8 @@ import Testing
             let store = try makeStore(in: root, segmentSize: Self.segment)
             var blobs: [StoredBlob] = []
             for _ in 0..<(BlobStore.sparesPerRoot + 10) {
-                blobs.append(try await store.write(body(randomBytes(1_000)), key: BlobKey.random(), checksums: [], maxBytes: 1 << 30))
+                // 5,000 bytes: coded, not mirrored, so a piece in every directory.
+                blobs.append(try await store.write(body(randomBytes(5_000)), key: BlobKey.random(), checksums: [], maxBytes: 1 << 30))
             }
             for blob in blobs { try await store.delete(blob) }
             store.finishReclaiming()
