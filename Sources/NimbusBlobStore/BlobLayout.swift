@@ -363,14 +363,16 @@ enum Shards {
     }
 }
 
-/// Reads and checks one record; nil when short, unreadable or not matching its CRC.
-func verifiedPayload(_ record: consuming [UInt8]) -> [UInt8]? {
-    guard record.count >= BlobLayout.crcSize else { return nil }
+/// Whether `record` (payload ‖ CRC-32C of the payload, little-endian) matches its CRC.
+func recordIsIntact(_ record: UnsafeRawBufferPointer) -> Bool {
+    guard record.count >= BlobLayout.crcSize else { return false }
     let n = record.count - BlobLayout.crcSize
-    let (stored, computed) = record.withUnsafeBytes {
-        (UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: n, as: UInt32.self)), CRC.crc32c(UnsafeRawBufferPointer(rebasing: $0[0..<n])))
-    }
-    guard stored == computed else { return nil }
+    return UInt32(littleEndian: record.loadUnaligned(fromByteOffset: n, as: UInt32.self)) == CRC.crc32c(UnsafeRawBufferPointer(rebasing: record[0..<n]))
+}
+
+/// The payload of `record`; nil when short or not matching its CRC.
+func verifiedPayload(_ record: consuming [UInt8]) -> [UInt8]? {
+    guard record.withUnsafeBytes({ recordIsIntact($0) }) else { return nil }
     // Drops the CRC in place: the payload keeps the record's storage (and any capacity reserved beyond it).
     // The record is consumed, so the array is uniquely referenced and `removeLast` does not copy it.
     var payload = consume record

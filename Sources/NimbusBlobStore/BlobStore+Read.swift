@@ -93,10 +93,9 @@ actor BlobReader {
     /// The plaintext of segment `k`, reconstructed and repaired if a piece is bad.
     private func load(_ k: Int) throws -> [UInt8] {
         let redundancy = layout.redundancy
-        // The common case, both data shards intact: the second is appended to the first in place.
-        if redundancy == .xorParity, var sealed = payload(0, k, capacity: layout.sealedLength(k)), let second = payload(1, k) {
-            let length = layout.sealedLength(k)
-            second.withUnsafeBytes { sealed.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<(length - sealed.count)])) }
+        // The common case, both data shards intact: read straight into one buffer, the second record over
+        // the first one's CRC once that has been checked.
+        if redundancy == .xorParity, let sealed = bothShards(k) {
             guard let plaintext = cipher.open(sealed, index: k) else { throw BlobStoreError.authenticationFailed(layout.id) }
             return plaintext
         }
@@ -131,8 +130,33 @@ actor BlobReader {
         return plaintext
     }
 
+    /// Segment `k` sealed, from intact records of both data shards (XOR parity); nil when either is missing
+    /// or damaged, for ``load(_:)``'s general path to sort out.
+    private func bothShards(_ k: Int) -> [UInt8]? {
+        for piece in 0..<2 where pieces[piece] == nil {
+            pieces[piece] = PieceFile.open(store, layout, piece: piece, checkFooter: false)
+        }
+        guard case .intact(let first) = pieces[0], case .intact(let second) = pieces[1] else { return nil }
+        let length = layout.sealedLength(k)
+        let half = layout.payloadLength(k)
+        let secondRecord = layout.payloadLength(k) + BlobLayout.crcSize
+        // Room for the first record and the second after the first's payload (which may end in a pad byte
+        // past `length`, and a CRC).
+        var intact = false
+        let sealed = [UInt8](unsafeUninitializedCapacity: half + secondRecord) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            initialized = 0
+            guard first.readRecord(layout, k, into: raw),
+                second.readRecord(layout, k, into: UnsafeMutableRawBufferPointer(rebasing: raw[half...]))
+            else { return }
+            intact = true
+            initialized = length
+        }
+        return intact ? sealed : nil
+    }
+
     /// The checked payload of record `k` of `piece`, opening the piece on first use.
-    private func payload(_ piece: Int, _ k: Int, capacity: Int = 0) -> [UInt8]? {
+    private func payload(_ piece: Int, _ k: Int) -> [UInt8]? {
         if pieces[piece] == nil {
             pieces[piece] = PieceFile.open(store, layout, piece: piece, checkFooter: false)
         }
@@ -141,7 +165,7 @@ actor BlobReader {
             noteDamaged(piece)
             return nil
         }
-        guard let payload = file.payload(layout, k, capacity: capacity) else {
+        guard let payload = file.payload(layout, k) else {
             noteDamaged(piece)
             return nil
         }

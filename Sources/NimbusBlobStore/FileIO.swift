@@ -120,10 +120,30 @@ package enum FileIO {
         return done
     }
 
-    /// Bytes at `offset`, fewer at end of file.
-    package static func pread(_ fd: CInt, count: Int, capacity: Int = 0, offset: Int64, path: String) throws -> [UInt8] {
+    /// The `expected` bytes at `offset` of a file expected to end there, read with one call; nil when the file
+    /// holds fewer or more. (Asked for one byte more, a read that returns exactly `expected` has met the end of
+    /// a regular file: reading on to see it return 0, as ``pread(_:count:offset:path:)`` does, is a second call.)
+    package static func preadToEnd(_ fd: CInt, expected: Int, offset: Int64, path: String) throws -> [UInt8]? {
         var got = 0
-        let bytes = try [UInt8](unsafeUninitializedCapacity: max(count, capacity)) { buffer, initialized in
+        let bytes = try [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, initialized in
+            let target = UnsafeMutableRawBufferPointer(buffer)
+            var first: Int
+            repeat { first = systemPread(fd, target.baseAddress!, target.count, off_t(offset)) } while first < 0 && errno == EINTR
+            guard first >= 0 else { throw failure("pread", path) }
+            got = first
+            if got > 0 && got < expected {
+                // Short before the expected end (a signal, say): the rest as any read.
+                got += try pread(fd, into: UnsafeMutableRawBufferPointer(rebasing: target[got...]), offset: offset + Int64(got), path: path)
+            }
+            initialized = got
+        }
+        return got == expected ? bytes : nil
+    }
+
+    /// Bytes at `offset`, fewer at end of file.
+    package static func pread(_ fd: CInt, count: Int, offset: Int64, path: String) throws -> [UInt8] {
+        var got = 0
+        let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             let target = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<count])
             got = try pread(fd, into: target, offset: offset, path: path)
             initialized = got

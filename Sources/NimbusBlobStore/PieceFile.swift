@@ -59,8 +59,10 @@ final class PieceFile {
         var footer: [UInt8] = []
         do {
             if length <= wholeFileLimit {
-                let whole = try FileIO.pread(descriptor, count: Int(length) + 1, offset: 0, path: path)
-                guard whole.count == Int(length) else { close(descriptor); return .damaged }
+                guard let whole = try FileIO.preadToEnd(descriptor, expected: Int(length), offset: 0, path: path) else {
+                    close(descriptor)
+                    return .damaged
+                }
                 header = Array(whole.prefix(BlobLayout.headerSize))
                 footer = Array(whole.suffix(BlobLayout.footerSize))
                 contents = whole
@@ -83,18 +85,31 @@ final class PieceFile {
         return .intact(PieceFile(descriptor: descriptor, path: path, contents: contents, footerIntact: footerIntact))
     }
 
-    /// The payload of record `k`, nil when it cannot be read or does not match its CRC.
     /// Record `k`'s payload, verified; nil when unreadable or damaged.
-    /// - Parameter capacity: room to reserve in the returned array, so that a caller can append the other
-    ///   data shard without reallocating.
-    func payload(_ layout: BlobLayout, _ k: Int, capacity: Int = 0) -> [UInt8]? {
+    func payload(_ layout: BlobLayout, _ k: Int) -> [UInt8]? {
         let offset = layout.recordOffset(k)
         let count = layout.payloadLength(k) + BlobLayout.crcSize
         if let contents {
             return verifiedPayload(Array(contents[Int(offset)..<Int(offset) + count]))
         }
-        guard let record = try? FileIO.pread(descriptor, count: count, capacity: capacity, offset: offset, path: path) else { return nil }
+        guard let record = try? FileIO.pread(descriptor, count: count, offset: offset, path: path) else { return nil }
         return verifiedPayload(consume record)
+    }
+
+    /// Reads record `k` (payload and CRC) to the start of `target` and checks it; false when it cannot be
+    /// read whole or does not match its CRC. `target` must have room for the record.
+    func readRecord(_ layout: BlobLayout, _ k: Int, into target: UnsafeMutableRawBufferPointer) -> Bool {
+        let offset = layout.recordOffset(k)
+        let count = layout.payloadLength(k) + BlobLayout.crcSize
+        guard target.count >= count else { return false }
+        let record = UnsafeMutableRawBufferPointer(rebasing: target[0..<count])
+        if let contents {
+            guard Int(offset) + count <= contents.count else { return false }
+            contents.withUnsafeBytes { record.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[Int(offset)..<(Int(offset) + count)])) }
+        } else {
+            guard (try? FileIO.pread(descriptor, into: record, offset: offset, path: path)) == count else { return false }
+        }
+        return recordIsIntact(UnsafeRawBufferPointer(record))
     }
 }
 
