@@ -369,13 +369,3 @@ func recordIsIntact(_ record: UnsafeRawBufferPointer) -> Bool {
     let n = record.count - BlobLayout.crcSize
     return UInt32(littleEndian: record.loadUnaligned(fromByteOffset: n, as: UInt32.self)) == CRC.crc32c(UnsafeRawBufferPointer(rebasing: record[0..<n]))
 }
-
-/// The payload of `record`; nil when short or not matching its CRC.
-func verifiedPayload(_ record: consuming [UInt8]) -> [UInt8]? {
-    guard record.withUnsafeBytes({ recordIsIntact($0) }) else { return nil }
-    // Drops the CRC in place: the payload keeps the record's storage (and any capacity reserved beyond it).
-    // The record is consumed, so the array is uniquely referenced and `removeLast` does not copy it.
-    var payload = consume record
-    payload.removeLast(BlobLayout.crcSize)
-    return payload
-}

@@ -139,11 +139,10 @@ actor BlobReader {
         guard case .intact(let first) = pieces[0], case .intact(let second) = pieces[1] else { return nil }
         let length = layout.sealedLength(k)
         let half = layout.payloadLength(k)
-        let secondRecord = layout.payloadLength(k) + BlobLayout.crcSize
-        // Room for the first record and the second after the first's payload (which may end in a pad byte
-        // past `length`, and a CRC).
+        // Room for the first payload and the whole second record (its payload may end in a pad byte past
+        // `length`, then its CRC).
         var intact = false
-        let sealed = [UInt8](unsafeUninitializedCapacity: half + secondRecord) { buffer, initialized in
+        let sealed = [UInt8](unsafeUninitializedCapacity: 2 * half + BlobLayout.crcSize) { buffer, initialized in
             let raw = UnsafeMutableRawBufferPointer(buffer)
             initialized = 0
             guard first.readRecord(layout, k, into: raw),

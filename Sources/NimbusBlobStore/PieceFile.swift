@@ -87,13 +87,13 @@ final class PieceFile {
 
     /// Record `k`'s payload, verified; nil when unreadable or damaged.
     func payload(_ layout: BlobLayout, _ k: Int) -> [UInt8]? {
-        let offset = layout.recordOffset(k)
         let count = layout.payloadLength(k) + BlobLayout.crcSize
-        if let contents {
-            return verifiedPayload(Array(contents[Int(offset)..<Int(offset) + count]))
+        var intact = false
+        let payload = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            intact = readRecord(layout, k, into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = intact ? count - BlobLayout.crcSize : 0
         }
-        guard let record = try? FileIO.pread(descriptor, count: count, offset: offset, path: path) else { return nil }
-        return verifiedPayload(consume record)
+        return intact ? payload : nil
     }
 
     /// Reads record `k` (payload and CRC) to the start of `target` and checks it; false when it cannot be
