@@ -45,19 +45,28 @@ public struct ByteStream: AsyncSequence, Sendable {
         public mutating func next() async throws -> [UInt8]? { try await nextChunk() }
     }
 
-    /// Reads the whole stream into memory, refusing more than `limit` bytes. For small bodies only.
-    public func collect(upTo limit: Int) async throws -> [UInt8] {
+    /// Reads the whole stream into memory: exactly `length` bytes, or it throws
+    /// ``ByteStreamError/lengthMismatch(expected:)``. For small bodies only; a stream of one chunk (a small
+    /// object's one segment) is returned without a copy.
+    public func collect(exactly length: Int) async throws -> [UInt8] {
         var result: [UInt8] = []
         for try await chunk in self {
-            guard result.count + chunk.count <= limit else { throw ByteStreamError.tooLarge(limit: limit) }
-            result += chunk
+            guard result.count + chunk.count <= length else { throw ByteStreamError.lengthMismatch(expected: length) }
+            if result.isEmpty && chunk.count == length {
+                result = chunk
+            } else {
+                if result.isEmpty { result.reserveCapacity(length) }
+                result += chunk
+            }
         }
+        guard result.count == length else { throw ByteStreamError.lengthMismatch(expected: length) }
         return result
     }
 }
 
 public enum ByteStreamError: Error, Sendable {
-    case tooLarge(limit: Int)
+    /// The stream delivered more or fewer bytes than it was to.
+    case lengthMismatch(expected: Int)
 }
 
 /// Fixed chunks as an async sequence.

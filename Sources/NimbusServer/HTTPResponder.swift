@@ -65,7 +65,7 @@ struct NimbusResponder: HTTPResponder {
             // A request refused before its body was read still has that body on the connection; read it
             // away so that the next request on a kept-alive connection starts where it should.
             await body.drain()
-            return await response(answer, for: head)
+            return Self.response(answer)
         }
         do {
             let buffer = try await request.collectBody(upTo: maxBufferedBody)
@@ -74,33 +74,7 @@ struct NimbusResponder: HTTPResponder {
             // Too large, or the client went away mid-body: answer in the shape of whatever service it was for.
             return Self.response(pipeline.tooLarge(head, limit: maxBufferedBody, error: error))
         }
-        return await response(await pipeline.respond(to: head, connection: connection, routing: routing), for: head)
-    }
-
-    /// Streamed bodies up to this size are read whole before anything is written. The head, the body and
-    /// the end then reach the event loop in one hop and the socket in one write, not three hops and two
-    /// writes (a 4 KiB S3 `GetObject`); and a body that cannot be read (an object no piece of which
-    /// survives) is answered with `InternalError` instead of a connection cut after the head.
-    static let collectedBodyLimit: Int64 = 64 << 10
-
-    /// `wire` as Hummingbird's response, a small streamed body read first (``collectedBodyLimit``).
-    func response(_ wire: WireResponse, for request: WireRequest) async -> Response {
-        guard let stream = wire.stream, let length = stream.length, length <= Self.collectedBodyLimit else {
-            return Self.response(wire)
-        }
-        var buffer = ByteBuffer()
-        do {
-            buffer.reserveCapacity(Int(length))
-            for try await chunk in stream {
-                guard buffer.readableBytes + chunk.count <= length else { throw BodyLengthMismatch(declared: length) }
-                buffer.writeBytes(chunk)
-            }
-            guard buffer.readableBytes == length else { throw BodyLengthMismatch(declared: length) }
-        } catch {
-            let requestID = wire.header("x-amz-request-id") ?? wire.header("x-amzn-RequestId") ?? Identifiers.requestID()
-            return Self.response(pipeline.errorResponse(request, RequestPipeline.clientVisible(error, logger: pipeline.logger, requestID: requestID), requestID: requestID))
-        }
-        return Response(status: HTTPResponse.Status(code: wire.status), headers: Self.fields(wire), body: ResponseBody(byteBuffer: buffer))
+        return Self.response(await pipeline.respond(to: head, connection: connection, routing: routing))
     }
 
     static func split(_ target: String) -> (path: String, query: String) {
@@ -131,11 +105,6 @@ struct NimbusResponder: HTTPResponder {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: wire.body))
         )
     }
-}
-
-/// A streamed response body that did not deliver the length its handler declared.
-struct BodyLengthMismatch: Error {
-    let declared: Int64
 }
 
 /// A request body read from the socket by one consumer at a time: first the handler, then `drain()`.

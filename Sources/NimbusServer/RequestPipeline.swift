@@ -199,13 +199,21 @@ struct RequestPipeline: Sendable {
             let result = try await handler.output(decoded, context)
             let output = result.value
             response = service.codec.encodeOutput(op, output, requestID: requestID)
-            if response.bodyIsStreamed { response.stream = result.payload }
+            if response.bodyIsStreamed, let payload = result.payload {
+                if request.method != "HEAD", let length = payload.length, length <= Self.collectedBodyLimit {
+                    // A body that cannot be read (an object no piece of which survives) fails the call here,
+                    // where it can still be answered, and recorded, as an error.
+                    response.body = try await payload.collect(exactly: Int(length))
+                } else {
+                    response.stream = payload
+                }
+            }
             if let status = result.status { response.status = status }
             if authenticated {
                 await record(context, service: service, operation: op, input: decoded, output: output, error: nil)
             }
         } catch {
-            let awsError = Self.clientVisible(error, logger: logger, requestID: requestID)
+            let awsError = service.codec.inServiceTerms(Self.clientVisible(error, logger: logger, requestID: requestID))
             errorCode = awsError.code
             response = service.codec.encodeError(awsError, requestID: requestID)
             response.headers += awsError.headers
@@ -245,6 +253,12 @@ struct RequestPipeline: Sendable {
         }
         return response
     }
+
+    /// Streamed answers up to this size are read whole before anything is written: the head, the body and
+    /// the end then reach the event loop in one hop and the socket in one write, not three hops and two
+    /// writes (a 4 KiB S3 `GetObject`), and a body that cannot be read is answered, and audited, as an error
+    /// instead of a connection cut after a 200's head.
+    static let collectedBodyLimit: Int64 = 64 << 10
 
     // MARK: Authentication
 

@@ -141,11 +141,12 @@ public struct ServiceCodec: Sendable {
         }
     }
 
-    /// Renders an error in the protocol's shape, with the request id where clients look for it.
+    /// `error` under this service's name for it, the code its clients see (and CloudTrail records).
     ///
     /// JSON services call their validation error `ValidationException`; a `ValidationError` (the query
-    /// services' code, and `AWSError.validation`'s default) is renamed to it for json and rest-json.
-    public func encodeError(_ error: AWSError, requestID: String) -> WireResponse {
+    /// services' code, and `AWSError.validation`'s default) is renamed to it for json and rest-json. S3 names
+    /// its 500 `InternalError`; the other services share the common `InternalFailure`.
+    public func inServiceTerms(_ error: AWSError) -> AWSError {
         var error = error
         if error.code == "ValidationError" {
             switch model.protocol {
@@ -153,8 +154,14 @@ public struct ServiceCodec: Sendable {
             default: break
             }
         }
-        // S3 names its 500 `InternalError`; the other services share the common `InternalFailure`.
         if error.code == "InternalFailure", model.endpointPrefix == "s3" { error.code = "InternalError" }
+        return error
+    }
+
+    /// Renders an error in the protocol's shape (see ``inServiceTerms(_:)``), with the request id where
+    /// clients look for it.
+    public func encodeError(_ error: AWSError, requestID: String) -> WireResponse {
+        let error = inServiceTerms(error)
         switch model.protocol {
         case .query:
             var xml = XMLWriter()

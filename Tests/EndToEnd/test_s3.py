@@ -839,6 +839,12 @@ def test_small_object_reads_around_a_bad_piece_and_answers_internal_error_when_n
     pieces[2].unlink()
     err, status = error_of(lambda: s3.get_object(Bucket=bucket, Key="small"))
     assert (status, err["Code"]) == (500, "InternalError"), err
+    # CloudTrail says what the caller saw: two reads that succeeded, and this one (and boto3's retries of
+    # it), which failed.
+    gets = [json.loads(e["CloudTrailEvent"]) for e in clean.all_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetObject"}])]
+    codes = sorted(e.get("errorCode") or "" for e in gets)
+    assert codes[:2] == ["", ""] and len(codes) > 2 and set(codes[2:]) == {"InternalError"}, gets
     # The same connection answers the next request.
     assert s3.head_object(Bucket=bucket, Key="small")["ContentLength"] == 4096
     s3.put_object(Bucket=bucket, Key="other", Body=b"fine")

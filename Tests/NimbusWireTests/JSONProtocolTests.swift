@@ -165,4 +165,13 @@ extension JSONProtocolTests {
         #expect(text(kms.encodeError(.internalFailure(), requestID: "r").body).contains(#""__type":"InternalFailure""#))
         #expect(text(ServiceCodec(model: .sts).encodeError(.internalFailure(), requestID: "r").body).contains("<Code>InternalFailure</Code>"))
     }
+
+    /// The names the pipeline records in CloudTrail are the ones the caller saw.
+    @Test func errorsInServiceTerms() {
+        #expect(ServiceCodec(model: .s3).inServiceTerms(.internalFailure()).code == "InternalError")
+        #expect(kms.inServiceTerms(.internalFailure()).code == "InternalFailure")
+        #expect(kms.inServiceTerms(.validation("bad")).code == "ValidationException")
+        #expect(ServiceCodec(model: .sts).inServiceTerms(.validation("bad")).code == "ValidationError")
+        #expect(kms.inServiceTerms(.accessDenied("no")).code == "AccessDenied")
+    }
 }
