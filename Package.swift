@@ -207,6 +207,7 @@ let package = Package(
             name: "NimbusBench",
             dependencies: [
                 "NimbusAuth",
+                "NimbusCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
