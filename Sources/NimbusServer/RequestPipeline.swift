@@ -155,6 +155,9 @@ struct RequestPipeline: Sendable {
         var authenticated = false
         var response: WireResponse
         var errorCode: String?
+        // Made before the event is awaited, so that what it was made from (a listing's output, which can be
+        // a thousand entries) is gone while the call waits for its event to be durable.
+        var event: AuditEvent?
         var request = request
         do {
             let op = try routing?.operation ?? service.codec.route(&request)
@@ -210,7 +213,7 @@ struct RequestPipeline: Sendable {
             }
             if let status = result.status { response.status = status }
             if authenticated {
-                await record(context, service: service, operation: op, input: decoded, output: output, error: nil)
+                event = auditEvent(context, service: service, operation: op, input: decoded, output: output, error: nil)
             }
         } catch {
             let awsError = service.codec.inServiceTerms(Self.clientVisible(error, logger: logger, requestID: requestID))
@@ -218,9 +221,10 @@ struct RequestPipeline: Sendable {
             response = service.codec.encodeError(awsError, requestID: requestID)
             response.headers += awsError.headers
             if authenticated, let operation {
-                await record(context, service: service, operation: operation, input: input, output: nil, error: awsError)
+                event = auditEvent(context, service: service, operation: operation, input: input, output: nil, error: awsError)
             }
         }
+        if let event { await record(event) }
         if let decorate = service.definition.decorateResponse {
             await decorate(request, context, &response)
         }
@@ -343,17 +347,17 @@ struct RequestPipeline: Sendable {
 
     // MARK: Audit
 
-    private func record(
+    private func auditEvent(
         _ context: RequestContext,
         service: RegisteredService,
         operation: NimbusWire.Operation,
         input: ShapeValue?,
         output: ShapeValue?,
         error: AWSError?
-    ) async {
+    ) -> AuditEvent {
         let model = service.definition.model
         let readOnly = Self.isReadOnly(operation.name)
-        let event = AuditEvent(
+        return AuditEvent(
             context: context,
             eventTime: clock.now,
             readOnly: readOnly,
@@ -364,25 +368,23 @@ struct RequestPipeline: Sendable {
             error: error,
             eventSource: service.eventSource
         )
+    }
+
+    private func record(_ event: AuditEvent) async {
         do {
             try await audit.record(event)
         } catch {
             // The call already happened; losing its record is an operator problem worth shouting about.
-            logger.error("audit event could not be recorded", metadata: ["request-id": .string(context.requestID), "error": "\(error)"])
+            logger.error("audit event could not be recorded", metadata: ["request-id": .string(event.requestID), "error": "\(error)"])
         }
     }
 
     /// Records a call a service answered before routing (a browser POST upload).
     private func record(_ call: AuditedCall) async {
-        let event = AuditEvent(
+        await record(AuditEvent(
             context: call.context, eventTime: clock.now, readOnly: Self.isReadOnly(call.context.operation),
             requestParameters: call.requestParameters, error: call.error
-        )
-        do {
-            try await audit.record(event)
-        } catch {
-            logger.error("audit event could not be recorded", metadata: ["request-id": .string(call.context.requestID), "error": "\(error)"])
-        }
+        ))
     }
 
     /// CloudTrail's `readOnly`: true for the operations that only read.
