@@ -20,12 +20,14 @@ import Testing
         }
     }
 
-    @Test func newDatabasesHaveLargePagesAndInMemoryTempFiles() async throws {
+    @Test func newDatabasesHaveLargePagesSmallCachesAndInMemoryTempFiles() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteMetadataStore(directory: directory)
             #expect(try await store.pragma("page_size") == 16384)
             // 2 is MEMORY: SAVEPOINT journals never touch the disk.
             #expect(try await store.pragma("temp_store") == 2)
+            // A small page cache per connection (negative: KiB), since the pool opens several.
+            #expect(try await store.pragma("cache_size") == -512)
             try await store.write { try $0.put("ns", "k", Array(repeating: 7, count: 3000)) }
             #expect(try await store.read { try $0.get("ns", "k") }?.count == 3000)
         }
