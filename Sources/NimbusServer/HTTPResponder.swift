@@ -84,18 +84,13 @@ struct NimbusResponder: HTTPResponder {
         return (String(target[..<q]), String(target[target.index(after: q)...]))
     }
 
-    static func fields(_ wire: WireResponse) -> HTTPFields {
+    /// `wire` as Hummingbird's response; a streamed body is written no faster than `eventLoop`, its channel's,
+    /// takes it.
+    static func response(_ wire: WireResponse, eventLoop: any EventLoop) -> Response {
         var fields = HTTPFields()
         for (name, value) in wire.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
         }
-        return fields
-    }
-
-    /// `wire` as Hummingbird's response; a streamed body is written no faster than `eventLoop`, its channel's,
-    /// takes it.
-    static func response(_ wire: WireResponse, eventLoop: any EventLoop) -> Response {
-        let fields = fields(wire)
         if let stream = wire.stream {
             return Response(
                 status: HTTPResponse.Status(code: wire.status),
@@ -162,16 +157,12 @@ final class SocketBody: AsyncSequence, @unchecked Sendable {
 extension RequestPipeline {
     /// The error for a body over the buffering limit, shaped for the service the request was meant for.
     func tooLarge(_ request: WireRequest, limit: Int, error: any Error) -> WireResponse {
+        let requestID = Identifiers.requestID()
         let awsError = AWSError(
             code: "RequestEntityTooLarge",
             message: "Request body must be at most \(limit) bytes.",
             status: 413
         )
-        return errorResponse(request, awsError, requestID: Identifiers.requestID())
-    }
-
-    /// `awsError` shaped for the service `request` was meant for.
-    func errorResponse(_ request: WireRequest, _ awsError: AWSError, requestID: String) -> WireResponse {
         let scope = NimbusAuth.SigV4Verifier.scope(of: .init(method: request.method, path: request.path, query: request.query, headers: request.headers, bodySHA256: nil))
         guard let model = catalog.identify(request, signingService: scope?.service), let service = services[model.name] else {
             return Self.unknownServiceResponse(requestID: requestID)
