@@ -29,6 +29,18 @@ int nimbus_zero_range(int fd, int64_t length) {
 #endif
 }
 
+int nimbus_punch_hole(int fd, int64_t offset, int64_t length) {
+#if defined(__linux__) && defined(FALLOC_FL_PUNCH_HOLE)
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
+#else
+    (void)fd;
+    (void)offset;
+    (void)length;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
 void nimbus_release_free_memory(void) {
 #if defined(__GLIBC__)
     (void)malloc_trim(0);

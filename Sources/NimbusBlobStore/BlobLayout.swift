@@ -54,14 +54,17 @@ struct BlobLayout: Sendable {
     let size: Int64
     /// Directory index of each piece.
     let placement: [Int]
+    /// The blob's slot in the pack files (``PackTier``); nil when each piece is a file of its own.
+    let slot: Int64?
 
-    init(id: String, idBytes: [UInt8], redundancy: BlobRedundancy, segmentSize: Int, size: Int64, placement: [Int]) {
+    init(id: String, idBytes: [UInt8], redundancy: BlobRedundancy, segmentSize: Int, size: Int64, placement: [Int], slot: Int64? = nil) {
         self.id = id
         self.idBytes = idBytes
         self.redundancy = redundancy
         self.segmentSize = segmentSize
         self.size = size
         self.placement = placement
+        self.slot = slot
     }
 
     /// The layout of a blob the caller hands back, checked: it names files, so it must not name others.
@@ -78,8 +81,14 @@ struct BlobLayout: Sendable {
             redundancy: blob.redundancy,
             segmentSize: blob.segmentSize,
             size: blob.size,
-            placement: blob.placement
+            placement: blob.placement,
+            slot: blob.slot
         )
+        if let slot = blob.slot {
+            guard slot >= 0, segmentCount == 1, fileLength <= Int64(PackTier.blockSize) else {
+                throw BlobStoreError.invalidBlob(blob.id)
+            }
+        }
     }
 
     var pieceCount: Int { redundancy.pieceCount }

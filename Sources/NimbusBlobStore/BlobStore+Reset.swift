@@ -13,6 +13,7 @@ extension BlobStore {
     /// Removes every piece of every blob (the server's `/_nimbus/reset`, after the metadata that referred
     /// to them is gone). The directory structure stays.
     public func removeAll() throws {
+        try packs.removeAll()
         let files = FileManager.default
         for root in Set(roots) {
             for prefix in 0..<256 {

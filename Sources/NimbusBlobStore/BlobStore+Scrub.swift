@@ -41,29 +41,136 @@ extension BlobStore {
             }
             for id in found.keys.sorted() {
                 try Task.checkCancellation()
-                var result: BlobCheck
-                do {
-                    result = try await scrubBlob(id: id, locations: found[id]!, pacer: &pacer)
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
-                    result = BlobCheck()
-                    result.unrecoverable = true
-                }
-                if result.gone { continue }
-                report.blobsChecked += 1
-                report.bytesChecked += result.bytes
-                report.corruptPieces += result.corrupt
-                report.missingPieces += result.missing
-                report.repaired += result.repaired
-                if result.unrecoverable { report.unrecoverable.append(id) }
-                counters.add(.scrubbedBytes, Int(result.bytes))
-                counters.add(.corruptPieces, result.corrupt + result.missing)
-                counters.add(.repairedPieces, result.repaired)
-                counters.add(.unrecoverable, result.unrecoverable ? 1 : 0)
+                let result = try await checked { try await scrubBlob(id: id, locations: found[id]!, pacer: &pacer) }
+                add(result, id: id, to: &report)
             }
         }
+        try await scrubPacks(report: &report, pacer: &pacer)
         return report
+    }
+
+    /// The result of checking one blob; unrecoverable when the check failed.
+    private func checked(_ check: () async throws -> BlobCheck) async throws -> BlobCheck {
+        do {
+            return try await check()
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            var result = BlobCheck()
+            result.unrecoverable = true
+            return result
+        }
+    }
+
+    private func add(_ result: BlobCheck, id: String, to report: inout ScrubReport) {
+        if result.gone { return }
+        report.blobsChecked += 1
+        report.bytesChecked += result.bytes
+        report.corruptPieces += result.corrupt
+        report.missingPieces += result.missing
+        report.repaired += result.repaired
+        if result.unrecoverable { report.unrecoverable.append(id) }
+        counters.add(.scrubbedBytes, Int(result.bytes))
+        counters.add(.corruptPieces, result.corrupt + result.missing)
+        counters.add(.repairedPieces, result.repaired)
+        counters.add(.unrecoverable, result.unrecoverable ? 1 : 0)
+    }
+
+    /// Checks the blobs of the pack files, slot by slot, reading a batch of slots from every directory at once.
+    private func scrubPacks(report: inout ScrubReport, pacer: inout Pacer) async throws {
+        packs.forgetRemovedFiles()
+        let directories = roots.indices.filter { roots.firstIndex(of: roots[$0]) == $0 }
+        let batch: Int64 = 64
+        let slotBytes = PackTier.blocksPerSlot * PackTier.blockSize
+        for pack in packs.packNumbers() {
+            let slots = packs.slots(inPack: pack)
+            var first: Int64 = 0
+            while first < slots {
+                try Task.checkCancellation()
+                let count = Int(min(batch, slots - first))
+                let start = pack * PackTier.slotsPerPack + first
+                // The blocks of `count` slots from each directory's file; zeros where it ends or is not.
+                let contents = directories.map { directory -> [UInt8] in
+                    let file = try? packs.file(root: roots[directory], slot: start, create: false)
+                    var bytes = file.flatMap { try? FileIO.pread($0.fd, count: count * slotBytes, offset: PackTier.offset(slot: start, piece: 0), path: $0.path) } ?? []
+                    bytes.append(contentsOf: repeatElement(0, count: count * slotBytes - bytes.count))
+                    return bytes
+                }
+                for i in 0..<count {
+                    let blocks = directories.indices.flatMap { d in
+                        (0..<PackTier.blocksPerSlot).map { piece in
+                            let at = i * slotBytes + piece * PackTier.blockSize
+                            return (directory: directories[d], piece: piece, block: contents[d][at..<at + PackTier.blockSize])
+                        }
+                    }
+                    let (layout, nameless) = packedBlob(slot: start + Int64(i), blocks: blocks)
+                    guard let layout else {
+                        report.corruptPieces += nameless
+                        counters.add(.corruptPieces, nameless)
+                        continue
+                    }
+                    let result = try await checked { try await checkAndRepair(layout, pacer: &pacer) }
+                    add(result, id: layout.id, to: &report)
+                }
+                first += Int64(count)
+            }
+        }
+    }
+
+    /// The blob in `slot`, worked out from the blocks found there (by majority of the pieces whose header
+    /// and footer are intact), with its pieces where they were found or else where its id places them; and
+    /// how many blocks hold something that names no blob. Those (a write a crash cut short before the blob
+    /// was stored, or damage) are counted as corrupt and left alone: there is nothing to rebuild them from.
+    private func packedBlob(slot: Int64, blocks: [(directory: Int, piece: Int, block: ArraySlice<UInt8>)]) -> (BlobLayout?, nameless: Int) {
+        struct Description: Hashable {
+            var idBytes: [UInt8]
+            var redundancy: BlobRedundancy
+            var segmentSize: Int
+            var size: Int64
+        }
+        var votes: [Description: Int] = [:]
+        var locations: [Description: [Int: Int]] = [:]
+        var nameless = 0
+        for (directory, piece, block) in blocks where !block.prefix(BlobLayout.headerSize).allSatisfy({ $0 == 0 }) {
+            guard let header = PieceHeader(block), header.piece == piece, let size = Self.packedSize(block, header.redundancy) else {
+                nameless += 1
+                continue
+            }
+            let description = Description(idBytes: header.idBytes, redundancy: header.redundancy, segmentSize: header.segmentSize, size: size)
+            votes[description, default: 0] += 1
+            locations[description, default: [:]][piece] = directory
+        }
+        guard let best = votes.max(by: { $0.value < $1.value })?.key else { return (nil, nameless) }
+        let found = locations[best]!
+        let computed = placement(for: best.idBytes, best.redundancy)
+        let layout = BlobLayout(
+            id: Hex.encode(best.idBytes),
+            idBytes: best.idBytes,
+            redundancy: best.redundancy,
+            segmentSize: best.segmentSize,
+            size: best.size,
+            placement: (0..<best.redundancy.pieceCount).map { found[$0] ?? computed[$0] },
+            slot: slot
+        )
+        return (layout, nameless)
+    }
+
+    /// The size of the blob whose packed piece is `block`, read from its footer, which ends the piece: the
+    /// footer of a blob of n bytes (one segment) follows the header, the record of its n + 16 sealed bytes
+    /// (half of them under XOR parity) and the record's CRC.
+    static func packedSize(_ block: ArraySlice<UInt8>, _ redundancy: BlobRedundancy) -> Int64? {
+        let base = block.startIndex
+        let limit = redundancy == .mirror ? mirroredSizeLimit : packedSizeLimit
+        for size in 0...Int(limit) {
+            let payload = BlobLayout.payloadLength(sealed: size + BlobLayout.tagSize, redundancy)
+            let at = base + BlobLayout.headerSize + payload + BlobLayout.crcSize
+            guard at + BlobLayout.footerSize <= block.endIndex,
+                block[at + 8..<at + 12].elementsEqual(BlobLayout.footerMagic),
+                let parsed = parseFooter(block[at..<at + BlobLayout.footerSize]), parsed == Int64(size)
+            else { continue }
+            return parsed
+        }
+        return nil
     }
 
     /// `<32 hex digits>.<piece>`, nil for anything else.
@@ -128,6 +235,11 @@ extension BlobStore {
     /// Verifies every record of every piece of a blob and rebuilds what is bad: records in place,
     /// missing or damaged files whole (published only if the blob still exists).
     func checkAndRepair(_ layout: BlobLayout, pacer: inout Pacer) async throws -> BlobCheck {
+        if layout.slot != nil {
+            let result = try checkAndRepairPacked(layout)
+            try await pacer.account(result.bytes)
+            return result
+        }
         var result = BlobCheck()
         let n = layout.pieceCount
         var files: [PieceFile?] = Array(repeating: nil, count: n)
@@ -216,7 +328,7 @@ extension BlobStore {
     }
 
     /// True when the redundancy agrees with the data: parity is the XOR of the shards, or the copies are equal.
-    private static func consistent(_ payloads: [Int: [UInt8]], _ redundancy: BlobRedundancy) -> Bool {
+    static func consistent(_ payloads: [Int: [UInt8]], _ redundancy: BlobRedundancy) -> Bool {
         switch redundancy {
         case .mirror: payloads[0] == payloads[1]
         case .xorParity: Shards.rebuild(from: [payloads[0]!, payloads[1]!], redundancy) == payloads[2]

@@ -68,15 +68,17 @@ public struct BlobStoreConfiguration: Sendable {
 /// ``BlobStoreConfiguration/durable``); until then the pieces are temporary
 /// files that vanish on error or cancellation (and stray ones left by a crash are removed later).
 ///
+/// **Small blobs** (up to ``mirroredSizeLimit``) are not files of their own: their two copies are blocks in
+/// shared pack files, made durable by one `fdatasync` per pack file for all the writers of a moment
+/// (``PackTier``). Everything above holds for them too.
+///
 /// File I/O is blocking and runs on the calling task's thread, as the other stores do.
-/// TODO: a small-object tier. Today a 4 KiB blob costs three files and two journal commits (file
-/// data, then the renames). Appending small blobs to per-directory pack files, one fsync per batch
-/// of concurrent writers (group commit, as `SQLiteMetadataStore` does), would cut that to one
-/// commit shared by many writers, at the price of compaction when packed blobs are deleted.
 public final class BlobStore: Sendable {
     public let configuration: BlobStoreConfiguration
     /// Directory paths, by position.
     let roots: [String]
+    /// The blocks of small blobs.
+    let packs: PackTier
     let counters = Counters()
     /// Striped locks that make publishing, deleting and rebuilding a blob's pieces exclusive.
     private let locks: [NSLock]
@@ -109,6 +111,7 @@ public final class BlobStore: Sendable {
         }
         self.configuration = configuration
         roots = configuration.directories.map { $0.standardizedFileURL.path }
+        packs = PackTier(roots: roots, durable: configuration.durable)
         locks = (0..<64).map { _ in NSLock() }
         for root in Set(roots) {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -135,7 +138,7 @@ public final class BlobStore: Sendable {
         maxBytes: Int64
     ) async throws -> StoredBlob where Body.Element == [UInt8] {
         let (id, idBytes) = BlobID.random()
-        var (redundancy, placement) = placement(for: idBytes)
+        let (redundancy, placement) = placement(for: idBytes)
         let segmentSize = configuration.segmentSize
         // Made at the first whole segment, or at the end: until then a blob may still turn out small enough to mirror.
         var writer: PieceWriter?
@@ -180,9 +183,20 @@ public final class BlobStore: Sendable {
             }
             if !segment.isEmpty || index == 0 {
                 digests = try await process(segment[...], index: index, digests: digests, cipher: cipher, sealed: &sealed)
-                if writer == nil, redundancy == .xorParity, size <= Self.mirroredSizeLimit {
-                    redundancy = .mirror
-                    placement = self.placement(for: idBytes, .mirror)
+                if writer == nil, size <= (redundancy == .xorParity ? Self.packedSizeLimit : Self.mirroredSizeLimit) {
+                    let mirrored = size <= Self.mirroredSizeLimit
+                    let layout = BlobLayout(
+                        id: id,
+                        idBytes: idBytes,
+                        redundancy: mirrored ? .mirror : redundancy,
+                        segmentSize: segmentSize,
+                        size: size,
+                        placement: mirrored ? self.placement(for: idBytes, .mirror) : placement,
+                        slot: packs.allocate()
+                    )
+                    try Task.checkCancellation()
+                    try await writePacked(layout, sealed: sealed)
+                    return StoredBlob(layout, digests: digests)
                 }
                 // The last segment stays in the writer's buffers, to go out with the footer in `finish`.
                 pieceWriter().append(sealed: sealed)
@@ -197,14 +211,29 @@ public final class BlobStore: Sendable {
             throw error
         }
         return StoredBlob(
-            id: id,
-            size: size,
-            md5: digests.md5(),
-            checksums: digests.checksums(),
-            redundancy: redundancy,
-            segmentSize: segmentSize,
-            placement: placement
+            BlobLayout(id: id, idBytes: idBytes, redundancy: redundancy, segmentSize: segmentSize, size: size, placement: placement),
+            digests: digests
         )
+    }
+
+    /// Writes the pieces of a small blob into their pack files and waits until they are durable; on error,
+    /// none is left.
+    private func writePacked(_ layout: BlobLayout, sealed: [UInt8]) async throws {
+        let slot = layout.slot!
+        var written: [PackFile] = []
+        do {
+            for piece in 0..<layout.pieceCount {
+                var bytes = layout.header(piece: piece)
+                sealed.withUnsafeBytes { Shards.appendRecord(piece: piece, of: $0, layout.redundancy, to: &bytes) }
+                bytes += layout.footer()
+                let file = try packs.write(bytes, root: roots[layout.placement[piece]], slot: slot, index: piece)
+                if !written.contains(where: { $0 === file }) { written.append(file) }
+            }
+            try await packs.sync(written)
+        } catch {
+            for piece in 0..<layout.pieceCount { try? packs.punch(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
+            throw error
+        }
     }
 
     /// Seals one segment into `sealed` while another task hashes its plaintext.
@@ -239,6 +268,12 @@ public final class BlobStore: Sendable {
     /// cost every overwriting PUT three fsyncs, on the caller's thread.
     public func delete(_ blob: StoredBlob) async throws {
         let layout = try BlobLayout(blob, directoryCount: roots.count)
+        if let slot = layout.slot {
+            try withBlobLock(layout.id) {
+                for piece in 0..<layout.pieceCount { try packs.punch(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
+            }
+            return
+        }
         try withBlobLock(layout.id) {
             for piece in 0..<layout.pieceCount {
                 let path = piecePath(layout: layout, piece: piece)
@@ -365,6 +400,10 @@ public final class BlobStore: Sendable {
     /// its own directory, so any one directory can still be lost.
     public static let mirroredSizeLimit: Int64 = Int64(4096 - BlobLayout.headerSize - BlobLayout.tagSize - BlobLayout.crcSize - BlobLayout.footerSize)
 
+    /// The largest blob kept in the pack files (``PackTier``) rather than in files of its own, when it is coded:
+    /// each of its three pieces fits one 4 KiB block. (Mirrored blobs are packed up to ``mirroredSizeLimit``.)
+    public static let packedSizeLimit: Int64 = 2 * Int64(4096 - BlobLayout.headerSize - BlobLayout.crcSize - BlobLayout.footerSize) - Int64(BlobLayout.tagSize)
+
     /// The redundancy and directories of a new blob of unknown size.
     func placement(for idBytes: [UInt8]) -> (BlobRedundancy, [Int]) {
         let redundancy: BlobRedundancy = roots.count >= 3 ? .xorParity : .mirror
@@ -450,5 +489,20 @@ struct PlaintextDigests: Sendable {
 
     func checksums() -> [ChecksumAlgorithm: String] {
         Dictionary(uniqueKeysWithValues: others.map { ($0.algorithm, $0.finalizeBase64()) })
+    }
+}
+
+extension StoredBlob {
+    init(_ layout: BlobLayout, digests: PlaintextDigests) {
+        self.init(
+            id: layout.id,
+            size: layout.size,
+            md5: digests.md5(),
+            checksums: digests.checksums(),
+            redundancy: layout.redundancy,
+            segmentSize: layout.segmentSize,
+            placement: layout.placement,
+            slot: layout.slot
+        )
     }
 }

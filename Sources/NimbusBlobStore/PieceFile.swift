@@ -33,7 +33,8 @@ final class PieceFile {
         self.footerIntact = footerIntact
     }
 
-    deinit { close(descriptor) }
+    /// -1 for a copy in a pack file, which is read whole and whose file stays open.
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     enum State {
         case intact(PieceFile)
@@ -45,6 +46,18 @@ final class PieceFile {
     /// Opens piece `piece` of `layout` and checks its length and header (and footer, if asked:
     /// see ``footerIntact``).
     static func open(_ store: BlobStore, _ layout: BlobLayout, piece: Int, checkFooter: Bool) -> State {
+        if let slot = layout.slot {
+            let root = store.roots[layout.placement[piece]]
+            switch store.packs.read(root: root, slot: slot, piece: piece, count: Int(layout.fileLength)) {
+            case .missing: return .missing
+            case .unreadable: return .damaged
+            case .bytes(let whole):
+                guard whole.prefix(BlobLayout.headerSize).elementsEqual(layout.header(piece: piece)) else { return .damaged }
+                let footerIntact = !checkFooter || whole.suffix(BlobLayout.footerSize).elementsEqual(layout.footer())
+                let path = store.packs.path(root: root, pack: slot / PackTier.slotsPerPack)
+                return .intact(PieceFile(descriptor: -1, path: path, contents: whole, footerIntact: footerIntact))
+            }
+        }
         let path = store.piecePath(layout: layout, piece: piece)
         let descriptor: CInt
         do {
@@ -126,6 +139,10 @@ extension BlobStore {
 
     /// Rewrites record `k` of piece `piece` in place with a rebuilt payload, durably.
     func rewriteRecord(_ layout: BlobLayout, piece: Int, segment k: Int, payload: [UInt8]) throws {
+        if layout.slot != nil {
+            try restorePacked(layout, piece: piece, payload: payload)
+            return
+        }
         let path = piecePath(layout: layout, piece: piece)
         guard let fd = try FileIO.openIfExists(path, O_WRONLY) else { return }
         defer { close(fd) }
@@ -133,5 +150,73 @@ extension BlobStore {
         withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { record.append(contentsOf: $0) }
         try record.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: layout.recordOffset(k), path: path) }
         if configuration.durable { try FileIO.syncData(fd, path: path) }
+    }
+}
+
+extension BlobStore {
+    /// Writes piece `piece` of a packed blob whole from its record payload, durably; false (and nothing
+    /// written) when the blob's other pieces are gone, because it was deleted meanwhile.
+    @discardableResult
+    func restorePacked(_ layout: BlobLayout, piece: Int, payload: [UInt8]) throws -> Bool {
+        let slot = layout.slot!
+        return try withBlobLock(layout.id) {
+            // A delete punches out every piece under this lock: while another one is there, so is the blob.
+            let present = (0..<layout.pieceCount).contains { other in
+                guard other != piece,
+                    case .bytes(let header) = packs.read(root: roots[layout.placement[other]], slot: slot, piece: other, count: BlobLayout.headerSize)
+                else { return false }
+                return header == layout.header(piece: other)
+            }
+            guard present else { return false }
+            var bytes = layout.header(piece: piece) + payload
+            withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes += layout.footer()
+            try packs.syncNow(packs.write(bytes, root: roots[layout.placement[piece]], slot: slot, index: piece))
+            return true
+        }
+    }
+
+    /// ``checkAndRepair(_:pacer:)`` for a packed blob: every piece read whole, and one bad or missing piece
+    /// written again from the others.
+    func checkAndRepairPacked(_ layout: BlobLayout) throws -> BlobCheck {
+        var result = BlobCheck()
+        var payloads: [Int: [UInt8]] = [:]
+        var bad: [Int] = []
+        for piece in 0..<layout.pieceCount {
+            switch PieceFile.open(self, layout, piece: piece, checkFooter: true) {
+            case .intact(let file):
+                if let payload = file.payload(layout, 0) { payloads[piece] = payload }
+                if payloads[piece] == nil || !file.footerIntact {
+                    result.corrupt += 1
+                    bad.append(piece)
+                }
+            case .missing:
+                result.missing += 1
+                bad.append(piece)
+            case .damaged:
+                result.corrupt += 1
+                bad.append(piece)
+            }
+        }
+        if result.missing == layout.pieceCount {
+            result.gone = true
+            return result
+        }
+        result.bytes = Int64(payloads.count * (layout.payloadLength(0) + BlobLayout.crcSize))
+        // Both schemes survive one lost piece. Pieces that each match their CRC yet disagree: no telling which
+        // is wrong without the key.
+        guard bad.count <= 1, bad.count == 1 || Self.consistent(payloads, layout.redundancy) else {
+            result.unrecoverable = true
+            return result
+        }
+        if let piece = bad.first {
+            let rebuilt = Shards.rebuild(from: payloads.keys.sorted().map { payloads[$0]! }, layout.redundancy)
+            guard try restorePacked(layout, piece: piece, payload: rebuilt) else {
+                result.gone = true
+                return result
+            }
+            result.repaired = 1
+        }
+        return result
     }
 }

@@ -38,6 +38,9 @@ public struct StoredBlob: Sendable, Codable, Hashable {
     public var segmentSize: Int
     /// The configured directory (by position) holding each piece.
     public var placement: [Int]
+    /// Where in the pack files the copies of a blob of at most ``BlobStore/mirroredSizeLimit`` bytes are;
+    /// nil when each piece is a file of its own.
+    public var slot: Int64?
 
     public init(
         id: String,
@@ -46,7 +49,8 @@ public struct StoredBlob: Sendable, Codable, Hashable {
         checksums: [ChecksumAlgorithm: String],
         redundancy: BlobRedundancy,
         segmentSize: Int,
-        placement: [Int]
+        placement: [Int],
+        slot: Int64? = nil
     ) {
         self.id = id
         self.size = size
@@ -55,16 +59,17 @@ public struct StoredBlob: Sendable, Codable, Hashable {
         self.redundancy = redundancy
         self.segmentSize = segmentSize
         self.placement = placement
+        self.slot = slot
     }
 
     /// The MD5 in lowercase hex, the form of an ETag.
     public var md5Hex: String { Hex.encode(md5) }
 }
 
-// The MD5 is stored as base64 (see `encodeBytes`); the other members as synthesized.
+// The MD5 is stored as base64 (see `encodeBytes`), the slot only when there is one; the other members as synthesized.
 extension StoredBlob {
     private enum CodingKeys: String, CodingKey {
-        case id, size, md5, checksums, redundancy, segmentSize, placement
+        case id, size, md5, checksums, redundancy, segmentSize, placement, slot
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,7 +81,8 @@ extension StoredBlob {
             checksums: try c.decode([ChecksumAlgorithm: String].self, forKey: .checksums),
             redundancy: try c.decode(BlobRedundancy.self, forKey: .redundancy),
             segmentSize: try c.decode(Int.self, forKey: .segmentSize),
-            placement: try c.decode([Int].self, forKey: .placement)
+            placement: try c.decode([Int].self, forKey: .placement),
+            slot: try c.decodeIfPresent(Int64.self, forKey: .slot)
         )
     }
 
@@ -89,6 +95,7 @@ extension StoredBlob {
         try c.encode(redundancy, forKey: .redundancy)
         try c.encode(segmentSize, forKey: .segmentSize)
         try c.encode(placement, forKey: .placement)
+        try c.encodeIfPresent(slot, forKey: .slot)
     }
 }
 

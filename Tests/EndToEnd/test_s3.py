@@ -908,14 +908,46 @@ def test_small_object_reads_around_a_bad_piece_and_answers_internal_error_when_n
     assert s3.get_object(Bucket=bucket, Key="other")["Body"].read() == b"fine"
 
 
+def packed_copies(server) -> dict[tuple[Path, int], bytes]:
+    """The blocks in use in the pack files that hold small objects, by (file, offset)."""
+    copies = {}
+    for path in piece_files(server):
+        if path.parent.name != "packs":
+            continue
+        data = path.read_bytes()
+        for offset in range(0, len(data), 4096):
+            block = data[offset:offset + 4096]
+            if any(block):
+                copies[(path, offset)] = block
+    return copies
+
+
 def test_tiny_object_is_two_copies_in_two_directories(clean, s3, bucket):
     body = b"{\"state\": \"locked\"}"
     s3.put_object(Bucket=bucket, Key="tiny", Body=body)
-    pieces = piece_files(clean)
-    assert len(pieces) == 2 and len({p.parent.parent for p in pieces}) == 2, pieces
-    assert all(p.stat().st_size <= 4096 for p in pieces)
-    pieces[0].unlink()
+    # Two blocks of 4 KiB in the pack files of two directories, and no file of its own.
+    copies = packed_copies(clean)
+    assert len(copies) == 2 and len({path.parent.parent for path, _ in copies}) == 2, copies
+    assert all(path.parent.name == "packs" for path in piece_files(clean)), piece_files(clean)
+    assert all(body not in block for block in copies.values())  # sealed, not plaintext
+
+    # One directory's pack file lost: the other copy answers (and if the read needed the lost one, it writes it
+    # again); the scrubber leaves both copies there.
+    (lost, offset), original = next(iter(copies.items()))
+    lost.unlink()
     assert s3.get_object(Bucket=bucket, Key="tiny")["Body"].read() == body
+    assert operator_post(clean, "/_nimbus/scrub")["unrecoverable"] == []
+    assert lost.read_bytes()[offset:offset + 4096] == original
+    # Lost again, with no read to notice: the scrubber finds it and writes it again.
+    lost.unlink()
+    report = operator_post(clean, "/_nimbus/scrub")
+    assert report["missingPieces"] == 1 and report["repaired"] == 1 and report["unrecoverable"] == [], report
+    assert lost.read_bytes()[offset:offset + 4096] == original
+    assert s3.get_object(Bucket=bucket, Key="tiny")["Body"].read() == body
+
+    # Deleting the object leaves neither copy.
+    s3.delete_object(Bucket=bucket, Key="tiny")
+    assert packed_copies(clean) == {}
 
 
 def test_deleted_objects_leave_no_pieces(clean, s3, bucket):

@@ -114,6 +114,10 @@ import Testing
             blob = good
             blob.size = Int64.max
             variants.append(blob)
+            // A slot is for blobs of one block per piece (this one has two segments), and never negative.
+            blob = good
+            blob.slot = 0
+            variants.append(blob)
             for variant in variants {
                 await #expect(throws: BlobStoreError.invalidBlob(variant.id)) { try await collect(store.read(variant, key: key, range: nil)) }
                 await #expect(throws: BlobStoreError.invalidBlob(variant.id)) { try await store.delete(variant) }
@@ -125,7 +129,21 @@ import Testing
                 lying.segmentSize = segmentSize
                 await #expect(throws: (any Error).self) { try await collect(store.read(lying, key: key, range: nil)) }
             }
+            // A packed blob's slot: never negative; another blob's, whose headers name that blob; or one never
+            // written.
+            let small = try await store.write(body(randomBytes(100)), key: key, checksums: [], maxBytes: 1 << 30)
+            let other = try await store.write(body(randomBytes(100)), key: key, checksums: [], maxBytes: 1 << 30)
+            var negative = small
+            negative.slot = -1
+            await #expect(throws: BlobStoreError.invalidBlob(small.id)) { try await collect(store.read(negative, key: key, range: nil)) }
+            for slot in [other.slot!, other.slot! + 1_000, 1 << 40] {
+                var moved = small
+                moved.slot = slot
+                await #expect(throws: (any Error).self) { try await collect(store.read(moved, key: key, range: nil)) }
+            }
             #expect(try await collect(store.read(good, key: key, range: nil)).count == 5000)
+            #expect(try await collect(store.read(small, key: key, range: nil)).count == 100)
+            #expect(try await collect(store.read(other, key: key, range: nil)).count == 100)
         }
     }
 }

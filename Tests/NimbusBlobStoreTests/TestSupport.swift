@@ -120,3 +120,28 @@ func modificationAge(_ url: URL) -> TimeInterval {
     guard let date = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date else { return .infinity }
     return -date.timeIntervalSinceNow
 }
+
+/// Where copy `piece` of a packed blob is: its pack file and the offset of its block (the layout `PackTier`
+/// describes: 2¹⁷ slots of three blocks per file).
+func packedCopy(_ root: URL, _ blob: StoredBlob, piece: Int) -> (file: URL, offset: UInt64) {
+    let slotsPerPack: Int64 = 1 << 17
+    let slot = blob.slot!
+    let file = root.appendingPathComponent("d\(blob.placement[piece])/packs/\(slot / slotsPerPack).pack")
+    return (file, UInt64(((slot % slotsPerPack) * 3 + Int64(piece)) * 4096))
+}
+
+/// The 4 KiB block of a packed copy.
+func block(_ copy: (file: URL, offset: UInt64)) throws -> [UInt8] {
+    let handle = try FileHandle(forReadingFrom: copy.file)
+    defer { try? handle.close() }
+    try handle.seek(toOffset: copy.offset)
+    return Array(try handle.read(upToCount: 4096) ?? Data())
+}
+
+/// Overwrites the block of a packed copy with `bytes` (at most 4 KiB).
+func overwrite(_ copy: (file: URL, offset: UInt64), with bytes: [UInt8]) throws {
+    let handle = try FileHandle(forWritingTo: copy.file)
+    defer { try? handle.close() }
+    try handle.seek(toOffset: copy.offset)
+    try handle.write(contentsOf: Data(bytes))
+}

@@ -16,6 +16,11 @@
 /// 0, or -1 with `errno` set (`EOPNOTSUPP` where the file system or the platform cannot).
 int nimbus_zero_range(int fd, int64_t length);
 
+/// Makes bytes `offset..<offset+length` of the file read as zeros and gives their whole blocks back to the file
+/// system, keeping the file's size (`fallocate` with `FALLOC_FL_PUNCH_HOLE`). 0, or -1 with `errno` set
+/// (`EOPNOTSUPP` where the file system or the platform cannot).
+int nimbus_punch_hole(int fd, int64_t offset, int64_t length);
+
 /// Returns the whole free pages of every malloc arena to the system (glibc's `malloc_trim(0)`, from `malloc.h`,
 /// which Swift's Glibc module does not import). Does nothing with other C libraries.
 void nimbus_release_free_memory(void);

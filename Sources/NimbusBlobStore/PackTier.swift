@@ -1,0 +1,316 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Nimbus project.
+// Copyright (c) 2026 the Nimbus authors. Licensed under Apache License v2.0.
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+import CNimbusSystem
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where blobs small enough for one 4 KiB block per piece live: blocks in pack files shared by many blobs, not
+/// a file per piece. That is a blob of up to ``BlobStore/packedSizeLimit`` bytes (8,072: three XOR pieces of
+/// one block each), or of up to ``BlobStore/mirroredSizeLimit`` (4,028: two mirrored copies) in a store of
+/// fewer than three directories and whenever two blocks do.
+///
+/// A file per piece cost a 4 KiB PUT three files made and renamed into place, and six flushes of the disk's
+/// write cache (one per file and one per directory), every writer on its own. Here a piece is written in
+/// place into its directory's pack file, and the writers of a moment share one `fdatasync` per pack file
+/// (group commit, like the metadata store's and the event log's): the flushes per PUT fall with the number of
+/// writers, and no file is made, renamed or unlinked.
+///
+/// **Layout.** Slots are numbered across the store; slot `s` is in pack `s / slotsPerPack`, the file
+/// `<directory>/packs/<pack>.pack` of each directory. Piece `p` of the blob in slot `s` is the block at
+/// `((s % slotsPerPack) × 3 + p) × 4096` of that file in directory `placement[p]`: the piece as a piece file
+/// would hold it (header, one record, footer; ``BlobLayout``), then zeros. Each piece has its own offset, so
+/// that all fit one file when the store has a single directory. The files are sparse: blocks no piece uses
+/// are holes, and deleting a blob punches its blocks out, giving them back to the file system. Holes read as
+/// zeros and zeros are no header, so a piece is missing when its header is all zeros. Slots are never used
+/// twice: the next one after a restart is past the end of the longest pack file. The ``StoredBlob`` keeps
+/// its slot; the scrubber, which has no metadata, finds the blobs by their headers.
+final class PackTier: Sendable {
+    static let blockSize = 4096
+    /// Blocks per slot: one per piece of the widest redundancy.
+    static let blocksPerSlot = 3
+    /// Slots per pack file: 2¹⁷ slots of three blocks each address 1.5 GiB (sparse) per file, so a million
+    /// small blobs open eight files per directory.
+    static let slotsPerPack: Int64 = 1 << 17
+    private static let slotBytes = Int64(blocksPerSlot * blockSize)
+
+    private let roots: [String]
+    private let durable: Bool
+    private let nextSlot: Atomic<Int64>
+    /// Every pack file opened so far, by path; they stay open.
+    private let files = Mutex<[String: PackFile]>([:])
+
+    init(roots: [String], durable: Bool) {
+        self.roots = roots
+        self.durable = durable
+        nextSlot = Atomic(Self.slotsInUse(roots: roots))
+    }
+
+    /// One past the highest slot any pack file reaches.
+    private static func slotsInUse(roots: [String]) -> Int64 {
+        var next: Int64 = 0
+        for root in Set(roots) {
+            for name in (try? FileIO.list(root + "/packs")) ?? [] {
+                guard let pack = packNumber(name),
+                    let fd = try? FileIO.openIfExists(root + "/packs/" + name, O_RDONLY)
+                else { continue }
+                defer { close(fd) }
+                guard let size = try? FileIO.size(fd, path: name) else { continue }
+                next = max(next, pack * slotsPerPack + (size + slotBytes - 1) / slotBytes)
+            }
+        }
+        return next
+    }
+
+    /// A slot no blob has had.
+    func allocate() -> Int64 { nextSlot.add(1, ordering: .relaxed).oldValue }
+
+    /// The numbers of the pack files in any directory, in order.
+    func packNumbers() -> [Int64] {
+        Set(Set(roots).flatMap { root in ((try? FileIO.list(root + "/packs")) ?? []).compactMap(Self.packNumber) }).sorted()
+    }
+
+    /// `<n>.pack`.
+    private static func packNumber(_ name: String) -> Int64? {
+        guard name.hasSuffix(".pack"), let n = Int64(name.dropLast(5)), n >= 0, String(n) + ".pack" == name else { return nil }
+        return n
+    }
+
+    func path(root: String, pack: Int64) -> String { root + "/packs/" + String(pack) + ".pack" }
+
+    /// Where piece `piece` of the blob in `slot` is in its pack file.
+    static func offset(slot: Int64, piece: Int) -> Int64 {
+        ((slot % slotsPerPack) * Int64(blocksPerSlot) + Int64(piece)) * Int64(blockSize)
+    }
+
+    /// The pack file of `slot` in `root`, opened once; nil when it does not exist and `create` is false. A
+    /// new file's name is made durable before it is used.
+    ///
+    /// A file removed behind the store's back (a lost directory) is not used: bytes written to it would be gone
+    /// at the next start, and reading it would serve what a restart cannot. For writing, the open file must
+    /// still be the one at its path (one `stat`); for reading, still have a name (one `fstat`, which misses a
+    /// directory renamed away; ``forgetRemovedFiles()`` lets the scrubber catch that too).
+    func file(root: String, slot: Int64, create: Bool) throws -> PackFile? {
+        let path = path(root: root, pack: slot / Self.slotsPerPack)
+        if let file = files.withLock({ $0[path] }) {
+            if create ? file.isAtItsPath() : file.isLinked() { return file }
+            files.withLock { if $0[path] === file { $0[path] = nil } }
+        }
+        let fd: CInt
+        if create {
+            let directory = root + "/packs"
+            if access(directory, F_OK) != 0 {
+                try FileIO.makeDirectory(directory)
+                if durable { try FileIO.syncDirectory(root) }
+            }
+            fd = try FileIO.open(path, O_RDWR | O_CREAT, 0o600)
+            if durable {
+                do { try FileIO.syncDirectory(directory) } catch { close(fd); throw error }
+            }
+        } else {
+            guard let opened = try FileIO.openIfExists(path, O_RDWR) else { return nil }
+            fd = opened
+        }
+        let opened = PackFile(fd: fd, path: path)
+        // Another task may have opened it meanwhile: theirs is kept, and `opened` closes its descriptor as it goes.
+        return files.withLock { files in
+            if let existing = files[path] { return existing }
+            files[path] = opened
+            return opened
+        }
+    }
+
+    enum Block {
+        case bytes([UInt8])
+        /// A hole, or past the end of the file, or no file: nothing was written there or it was deleted.
+        case missing
+        case unreadable
+    }
+
+    /// The first `count` bytes of the block of piece `piece` in `slot`, in `root`.
+    func read(root: String, slot: Int64, piece: Int, count: Int) -> Block {
+        let file: PackFile
+        do {
+            guard let opened = try self.file(root: root, slot: slot, create: false) else { return .missing }
+            file = opened
+        } catch {
+            return .unreadable
+        }
+        guard let bytes = try? FileIO.pread(file.fd, count: count, offset: Self.offset(slot: slot, piece: piece), path: file.path) else {
+            return .unreadable
+        }
+        if bytes.count < count || bytes.prefix(BlobLayout.headerSize).allSatisfy({ $0 == 0 }) { return .missing }
+        return .bytes(bytes)
+    }
+
+    /// Writes `piece` (at most a block; zeros fill the rest) as piece `index` of the blob in `slot`, in `root`.
+    /// Durable only once ``sync(_:)`` of the returned file returns.
+    @discardableResult
+    func write(_ piece: [UInt8], root: String, slot: Int64, index: Int) throws -> PackFile {
+        precondition(piece.count <= Self.blockSize, "a packed piece is one block")
+        let file = try file(root: root, slot: slot, create: true)!
+        var block = piece
+        block.append(contentsOf: repeatElement(0, count: Self.blockSize - piece.count))
+        try block.withUnsafeBytes { try FileIO.pwriteAll(file.fd, $0, offset: Self.offset(slot: slot, piece: index), path: file.path) }
+        return file
+    }
+
+    /// Makes what was written to `files` durable, sharing each file's `fdatasync` with the other writers of the moment.
+    func sync(_ files: [PackFile]) async throws {
+        guard durable, !files.isEmpty else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let waiter = SyncWaiter(count: files.count, continuation: continuation)
+            for file in files { file.requestSync { waiter.finished($0) } }
+        }
+    }
+
+    /// Makes the block of piece `piece` in `slot` read as zeros and frees its disk space where the file system can.
+    func punch(root: String, slot: Int64, piece: Int) throws {
+        guard let file = try file(root: root, slot: slot, create: false) else { return }
+        let offset = Self.offset(slot: slot, piece: piece)
+        while nimbus_punch_hole(file.fd, offset, Int64(Self.blockSize)) != 0 {
+            if errno == EINTR { continue }
+            // No holes here: zeros, in place.
+            let zeros = [UInt8](repeating: 0, count: Self.blockSize)
+            try zeros.withUnsafeBytes { try FileIO.pwriteAll(file.fd, $0, offset: offset, path: file.path) }
+            return
+        }
+    }
+
+    /// Makes what was written to `file` durable now, on the caller's thread (repairs).
+    func syncNow(_ file: PackFile) throws {
+        if durable { try FileIO.syncData(file.fd, path: file.path) }
+    }
+
+    /// Closes the files that are no longer at their paths, so that they are opened (or found missing) again.
+    func forgetRemovedFiles() {
+        let open = files.withLock { Array($0.values) }
+        for file in open where !file.isAtItsPath() {
+            files.withLock { if $0[file.path] === file { $0[file.path] = nil } }
+        }
+    }
+
+    /// Removes every pack file; slots start again from 0.
+    func removeAll() throws {
+        files.withLock { $0.removeAll() }
+        for root in Set(roots) {
+            for name in try FileIO.list(root + "/packs") where Self.packNumber(name) != nil {
+                _ = try FileIO.unlinkIfExists(root + "/packs/" + name)
+            }
+        }
+        nextSlot.store(0, ordering: .relaxed)
+    }
+
+    /// The length of the longest of pack `pack`'s files, in slots.
+    func slots(inPack pack: Int64) -> Int64 {
+        var longest: Int64 = 0
+        for root in Set(roots) {
+            guard let file = try? file(root: root, slot: pack * Self.slotsPerPack, create: false),
+                let size = try? FileIO.size(file.fd, path: file.path)
+            else { continue }
+            longest = max(longest, (size + Self.slotBytes - 1) / Self.slotBytes)
+        }
+        return min(longest, Self.slotsPerPack)
+    }
+}
+
+/// An open pack file and its group commit.
+final class PackFile: Sendable {
+    let fd: CInt
+    let path: String
+    private let queue: DispatchQueue
+    private let state = Mutex<SyncState>(SyncState())
+
+    private struct SyncState {
+        var syncing = false
+        var waiting: [@Sendable (Result<Void, any Error>) -> Void] = []
+    }
+
+    /// The file's identity, to tell whether it is still the one at `path`.
+    private let device: UInt64
+    private let inode: UInt64
+
+    init(fd: CInt, path: String) {
+        self.fd = fd
+        self.path = path
+        var status = stat()
+        if fstat(fd, &status) != 0 { status = stat() }
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
+        // A serial queue runs on libdispatch's overcommitting pool: a job blocked in `fdatasync` has a thread of its own.
+        queue = DispatchQueue(label: "nimbus.blobstore.pack")
+    }
+
+    deinit { close(fd) }
+
+    func isLinked() -> Bool {
+        var status = stat()
+        return fstat(fd, &status) == 0 && status.st_nlink > 0
+    }
+
+    func isAtItsPath() -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && UInt64(status.st_dev) == device && UInt64(status.st_ino) == inode
+    }
+
+    /// Calls `done` once an `fdatasync` that began after this call has returned. While one runs, new requests
+    /// wait and then share the next.
+    func requestSync(_ done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        let start = state.withLock { state in
+            state.waiting.append(done)
+            if state.syncing { return false }
+            state.syncing = true
+            return true
+        }
+        if start { queue.async { self.drain() } }
+    }
+
+    private func drain() {
+        while true {
+            // Taken before the sync begins: every write of these waiters is already in the file.
+            let batch = state.withLock { state in
+                let batch = state.waiting
+                state.waiting = []
+                if batch.isEmpty { state.syncing = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            let result = Result { try FileIO.syncData(fd, path: path) }
+            for done in batch { done(result) }
+        }
+    }
+}
+
+/// Resumes one writer when all the syncs it waits for are done, with the first error.
+private final class SyncWaiter: Sendable {
+    private let continuation: CheckedContinuation<Void, any Error>
+    private let state: Mutex<(remaining: Int, error: (any Error)?)>
+
+    init(count: Int, continuation: CheckedContinuation<Void, any Error>) {
+        self.continuation = continuation
+        state = Mutex((count, nil))
+    }
+
+    func finished(_ result: Result<Void, any Error>) {
+        let (done, error) = state.withLock { state in
+            if case .failure(let failure) = result, state.error == nil { state.error = failure }
+            state.remaining -= 1
+            return (state.remaining == 0, state.error)
+        }
+        guard done else { return }
+        if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+    }
+}
