@@ -186,7 +186,7 @@ let package = Package(
                 "NimbusCore", "NimbusAuth", "NimbusWire", "NimbusStorage", "NimbusAudit", "NimbusPolicy", "CNimbusSystem",
                 "NimbusSTS", "NimbusCloudTrail", "NimbusIAM", "NimbusS3", "NimbusKMS", "NimbusBlobStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -8,7 +8,8 @@
 
 public import Foundation
 import Hummingbird
-import HummingbirdTLS
+import HummingbirdCore
+import NIOSSL
 public import Logging
 public import NimbusAudit
 import NimbusAuth
@@ -145,13 +146,19 @@ public enum NimbusServer {
         var caPath: String?
         if configuration.tlsPort > 0 {
             let ca = try await TLSMaterial.certificateAuthority(state: state)
-            let tls = try ca.serverTLSConfiguration(extraNames: [configuration.host])
+            let host = configuration.host
+            let context = LazyTLSContext { try NIOSSLContext(configuration: ca.serverTLSConfiguration(extraNames: [host])) }
             caPath = state.dataDirectory?.appendingPathComponent("ca.pem").path
             let secure = Application(
                 responder: NimbusResponder(
                     pipeline: runtime.pipeline, admin: runtime.admin, isSecure: true, maxBufferedBody: configuration.maxBufferedBody
                 ),
-                server: try .tls(.http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])), tlsConfiguration: tls),
+                server: HTTPServerBuilder { responder in
+                    LazyTLSChannel(
+                        base: HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+                        context: context
+                    )
+                },
                 configuration: .init(address: .hostname(configuration.host, port: configuration.tlsPort), serverName: nil),
                 logger: appLogger
             )
