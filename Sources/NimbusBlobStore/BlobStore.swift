@@ -222,16 +222,21 @@ public final class BlobStore: Sendable {
         let slot = layout.slot!
         var written: [PackFile] = []
         do {
-            for piece in 0..<layout.pieceCount {
-                var bytes = layout.header(piece: piece)
-                sealed.withUnsafeBytes { Shards.appendRecord(piece: piece, of: $0, layout.redundancy, to: &bytes) }
-                bytes += layout.footer()
-                let file = try packs.write(bytes, root: roots[layout.placement[piece]], slot: slot, index: piece)
-                if !written.contains(where: { $0 === file }) { written.append(file) }
+            // Under the blob's lock, so that the scrubber sees all the pieces or none (``checkAndRepairPacked(_:)``).
+            try withBlobLock(layout.id) {
+                for piece in 0..<layout.pieceCount {
+                    var bytes = layout.header(piece: piece)
+                    sealed.withUnsafeBytes { Shards.appendRecord(piece: piece, of: $0, layout.redundancy, to: &bytes) }
+                    bytes += layout.footer()
+                    let file = try packs.write(bytes, root: roots[layout.placement[piece]], slot: slot, index: piece)
+                    if !written.contains(where: { $0 === file }) { written.append(file) }
+                }
             }
             try await packs.sync(written)
         } catch {
-            for piece in 0..<layout.pieceCount { try? packs.punch(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
+            withBlobLock(layout.id) {
+                for piece in 0..<layout.pieceCount { try? packs.punch(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
+            }
             throw error
         }
     }

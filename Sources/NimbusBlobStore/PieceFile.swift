@@ -158,27 +158,38 @@ extension BlobStore {
     /// written) when the blob's other pieces are gone, because it was deleted meanwhile.
     @discardableResult
     func restorePacked(_ layout: BlobLayout, piece: Int, payload: [UInt8]) throws -> Bool {
+        try withBlobLock(layout.id) { try restorePackedLocked(layout, piece: piece, payload: payload) }
+    }
+
+    /// ``restorePacked(_:piece:payload:)`` for a caller that holds the blob's lock.
+    private func restorePackedLocked(_ layout: BlobLayout, piece: Int, payload: [UInt8]) throws -> Bool {
         let slot = layout.slot!
-        return try withBlobLock(layout.id) {
-            // A delete punches out every piece under this lock: while another one is there, so is the blob.
-            let present = (0..<layout.pieceCount).contains { other in
-                guard other != piece,
-                    case .bytes(let header) = packs.read(root: roots[layout.placement[other]], slot: slot, piece: other, count: BlobLayout.headerSize)
-                else { return false }
-                return header == layout.header(piece: other)
-            }
-            guard present else { return false }
-            var bytes = layout.header(piece: piece) + payload
-            withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { bytes.append(contentsOf: $0) }
-            bytes += layout.footer()
-            try packs.syncNow(packs.write(bytes, root: roots[layout.placement[piece]], slot: slot, index: piece))
-            return true
+        // A delete punches out every piece under the lock: while another one is there, so is the blob.
+        let present = (0..<layout.pieceCount).contains { other in
+            guard other != piece,
+                case .bytes(let header) = packs.read(root: roots[layout.placement[other]], slot: slot, piece: other, count: BlobLayout.headerSize)
+            else { return false }
+            return header == layout.header(piece: other)
         }
+        guard present else { return false }
+        var bytes = layout.header(piece: piece) + payload
+        withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes += layout.footer()
+        try packs.syncNow(packs.write(bytes, root: roots[layout.placement[piece]], slot: slot, index: piece))
+        return true
     }
 
     /// ``checkAndRepair(_:pacer:)`` for a packed blob: every piece read whole, and one bad or missing piece
     /// written again from the others.
+    ///
+    /// Under the blob's lock, which a writer holds while it writes the pieces and a delete while it punches
+    /// them out: the scrubber walks the pack files while blobs are written, and would otherwise take a blob
+    /// whose last pieces are not written yet for one that has lost them.
     func checkAndRepairPacked(_ layout: BlobLayout) throws -> BlobCheck {
+        try withBlobLock(layout.id) { try checkAndRepairPackedLocked(layout) }
+    }
+
+    private func checkAndRepairPackedLocked(_ layout: BlobLayout) throws -> BlobCheck {
         var result = BlobCheck()
         var payloads: [Int: [UInt8]] = [:]
         var bad: [Int] = []
@@ -211,7 +222,7 @@ extension BlobStore {
         }
         if let piece = bad.first {
             let rebuilt = Shards.rebuild(from: payloads.keys.sorted().map { payloads[$0]! }, layout.redundancy)
-            guard try restorePacked(layout, piece: piece, payload: rebuilt) else {
+            guard try restorePackedLocked(layout, piece: piece, payload: rebuilt) else {
                 result.gone = true
                 return result
             }

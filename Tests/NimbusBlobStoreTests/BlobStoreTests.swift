@@ -138,6 +138,36 @@ import Testing
         }
     }
 
+    /// The scrubber walks the pack files while small blobs are written into them: a blob whose pieces are
+    /// being written is seen whole or not at all, never as one that lost pieces.
+    @Test func scrubbingWhileSmallBlobsAreWrittenFindsNothingWrong() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, durable: false)
+            let key = BlobKey.random()
+            let writers = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for n in 0..<4 {
+                        group.addTask {
+                            for i in 0..<150 {
+                                _ = try await store.write(body(randomBytes(5_000, seed: UInt64(n * 1000 + i))), key: key, checksums: [], maxBytes: 1 << 20)
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            var scrubs = 0
+            while !writers.isCancelled, scrubs < 1_000 {
+                let report = try await store.scrub(bytesPerSecond: nil)
+                #expect(report.unrecoverable.isEmpty && report.corruptPieces == 0 && report.missingPieces == 0 && report.repaired == 0)
+                scrubs += 1
+                if report.blobsChecked == 600 { break }
+            }
+            try await writers.value
+            #expect(store.statistics.unrecoverable == 0)
+        }
+    }
+
     @Test func fiveMebibytesWithDefaultSegments() async throws {
         try await withTemporaryDirectory { root in
             let store = try makeStore(in: root)
