@@ -76,11 +76,12 @@ extension BlobStore {
         counters.add(.unrecoverable, result.unrecoverable ? 1 : 0)
     }
 
-    /// Checks the blobs of the pack files, slot by slot, reading a batch of slots from every directory at once.
+    /// Checks the blobs of the pack files, slot by slot, reading a batch of slots from every directory at once
+    /// (16 slots: 192 KiB per directory, one `pread` each).
     private func scrubPacks(report: inout ScrubReport, pacer: inout Pacer) async throws {
         packs.forgetRemovedFiles()
         let directories = roots.indices.filter { roots.firstIndex(of: roots[$0]) == $0 }
-        let batch: Int64 = 64
+        let batch: Int64 = 16
         let slotBytes = PackTier.blocksPerSlot * PackTier.blockSize
         for pack in packs.packNumbers() {
             let slots = packs.slots(inPack: pack)
