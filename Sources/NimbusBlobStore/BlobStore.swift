@@ -68,9 +68,9 @@ public struct BlobStoreConfiguration: Sendable {
 /// ``BlobStoreConfiguration/durable``); until then the pieces are temporary
 /// files that vanish on error or cancellation (and stray ones left by a crash are removed later).
 ///
-/// **Small blobs** (up to ``mirroredSizeLimit``) are not files of their own: their two copies are blocks in
-/// shared pack files, made durable by one `fdatasync` per pack file for all the writers of a moment
-/// (``PackTier``). Everything above holds for them too.
+/// **Small blobs** (up to ``packedSizeLimit``, one 4 KiB block per piece) are not files of their own: their
+/// pieces are blocks in shared pack files, made durable by one `fdatasync` per pack file for all the writers
+/// of a moment (``PackTier``). Everything above holds for them too.
 ///
 /// File I/O is blocking and runs on the calling task's thread, as the other stores do.
 public final class BlobStore: Sendable {
@@ -225,9 +225,9 @@ public final class BlobStore: Sendable {
             // Under the blob's lock, so that the scrubber sees all the pieces or none (``checkAndRepairPacked(_:)``).
             try withBlobLock(layout.id) {
                 for piece in 0..<layout.pieceCount {
-                    var bytes = layout.header(piece: piece)
-                    sealed.withUnsafeBytes { Shards.appendRecord(piece: piece, of: $0, layout.redundancy, to: &bytes) }
-                    bytes += layout.footer()
+                    let bytes = packedPiece(layout, piece: piece) { block in
+                        sealed.withUnsafeBytes { Shards.appendRecord(piece: piece, of: $0, layout.redundancy, to: &block) }
+                    }
                     let file = try packs.write(bytes, root: roots[layout.placement[piece]], slot: slot, index: piece)
                     if !written.contains(where: { $0 === file }) { written.append(file) }
                 }
@@ -239,6 +239,17 @@ public final class BlobStore: Sendable {
             }
             throw error
         }
+    }
+
+    /// Piece `piece` of a packed blob as its block begins: header, the record `appendRecord` adds, footer; with
+    /// room for the zeros that fill the block, so that ``PackTier/write(_:root:slot:index:)`` adds them in place.
+    func packedPiece(_ layout: BlobLayout, piece: Int, appendRecord: (inout [UInt8]) -> Void) -> [UInt8] {
+        var block: [UInt8] = []
+        block.reserveCapacity(PackTier.blockSize)
+        block += layout.header(piece: piece)
+        appendRecord(&block)
+        block += layout.footer()
+        return block
     }
 
     /// Seals one segment into `sealed` while another task hashes its plaintext.

@@ -159,11 +159,11 @@ final class PackTier: Sendable {
     /// Writes `piece` (at most a block; zeros fill the rest) as piece `index` of the blob in `slot`, in `root`.
     /// Durable only once ``sync(_:)`` of the returned file returns.
     @discardableResult
-    func write(_ piece: [UInt8], root: String, slot: Int64, index: Int) throws -> PackFile {
+    func write(_ piece: consuming [UInt8], root: String, slot: Int64, index: Int) throws -> PackFile {
         precondition(piece.count <= Self.blockSize, "a packed piece is one block")
         let file = try file(root: root, slot: slot, create: true)!
         var block = piece
-        block.append(contentsOf: repeatElement(0, count: Self.blockSize - piece.count))
+        block.append(contentsOf: repeatElement(0, count: Self.blockSize - block.count))
         try block.withUnsafeBytes { try FileIO.pwriteAll(file.fd, $0, offset: Self.offset(slot: slot, piece: index), path: file.path) }
         return file
     }

@@ -172,9 +172,10 @@ extension BlobStore {
             return header == layout.header(piece: other)
         }
         guard present else { return false }
-        var bytes = layout.header(piece: piece) + payload
-        withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes += layout.footer()
+        let bytes = packedPiece(layout, piece: piece) { block in
+            block += payload
+            withUnsafeBytes(of: CRC.crc32c(payload).littleEndian) { block.append(contentsOf: $0) }
+        }
         try packs.syncNow(packs.write(bytes, root: roots[layout.placement[piece]], slot: slot, index: piece))
         return true
     }
