@@ -7,7 +7,6 @@
 //===----------------------------------------------------------------------===//
 
 import Crypto
-import NimbusCore
 public import Foundation
 public import NimbusCore
 import SwiftASN1
