@@ -54,11 +54,13 @@ public protocol EventLogMedium: Sendable {
     /// Whether writes wait for a disk. When they do not, records are appended on the caller's thread
     /// instead of queuing for the log's writer.
     var writesBlock: Bool { get }
-    /// Makes `file` with `header` as its first bytes, durably.
+    /// Makes `file` with `header` as its first bytes, durably. Zeros may follow the header (and the records):
+    /// readers find the end of the records at the first frame that does not check, as after a crash.
     func create(_ file: Int64, header: [UInt8]) throws
     /// Writes `bytes` at `offset` of `file`; they are durable when this returns.
     func write(_ file: Int64, _ bytes: [UInt8], at offset: Int64) throws
-    /// Cuts `file` to `size` bytes (a failed write's leftovers).
+    /// Cuts `file` to `size` bytes: a failed write's leftovers, or the zeros after the records of a file the
+    /// log is done with.
     func truncate(_ file: Int64, to size: Int64) throws
     /// `count` bytes at `offset`, fewer at the end of the file; nil when `file` does not exist.
     func read(_ file: Int64, at offset: Int64, count: Int) throws -> [UInt8]?
@@ -76,7 +78,9 @@ public protocol EventLogMedium: Sendable {
 /// 1970: the record's `eventTime` has only seconds), all little-endian, then the record. A new file
 /// is made at the first write of each process, of each day and past ``defaultMaxFileSize``: a process
 /// never appends to a file another one left, whose end is found only by reading frames (after a
-/// crash, up to the first frame that is short or does not match its checksum). Retention removes
+/// crash, up to the first frame that is short or does not match its checksum). On disk the records
+/// overwrite zeros written ahead of them (``DirectoryEventLogMedium``), which a file the log moves on
+/// from loses; a file left by a process that stopped keeps them, at most a MiB. Retention removes
 /// whole files.
 final class EventLog: Sendable {
     static let header = Array("NIMBUS-CLOUDTRAIL-LOG-1\n".utf8)
@@ -227,6 +231,8 @@ final class EventLog: Sendable {
     private func fileForWriting(_ current: (file: Int64, end: Int64)?) throws -> (Int64, Int64) {
         let now = milliseconds(clock.now)
         if let current, isOpen(current, now: now) { return current }
+        // The file that is done loses the zeros its records did not reach; unsynced, as they read as its end.
+        if let current { try? medium.truncate(current.file, to: current.end) }
         let file = state.withLock { Self.claimFileID(now: now, in: &$0) }
         try medium.create(file, header: Self.header)
         let opened = (file, Int64(Self.header.count))
@@ -382,6 +388,8 @@ public struct DirectoryEventLogMedium: EventLogMedium {
         let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         defer { close(fd) }
         try header.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: 0, path: path) }
+        // Best effort: without the zeros the records still land, each sync then also writing the inode.
+        try? Self.writeZeros(fd, from: Int64(header.count), to: Int64(header.count) + Self.firstReserve, path: path)
         try FileIO.syncData(fd, path: path)
         try FileIO.syncDirectory(directory)
         // And the directory's own entry, which `init` made without syncing (start-up is kept free of
@@ -391,15 +399,48 @@ public struct DirectoryEventLogMedium: EventLogMedium {
 
     public func write(_ file: Int64, _ bytes: [UInt8], at offset: Int64) throws {
         let path = path(file)
-        try appending.use(file, open: { try FileIO.open(path, O_WRONLY) }) { fd in
+        try appending.use(file, open: { try FileIO.open(path, O_WRONLY) }) { fd, zeroedEnd in
             // A file removed behind the log's back (an operator's rm) would take the records with it: the
             // write fails instead, as opening it would have, and the next one starts a new file.
             var status = stat()
             guard fstat(fd, &status) == 0, status.st_nlink > 0 else {
                 throw EventLogError(description: "the event log file \(path) was removed")
             }
+            if zeroedEnd == nil { zeroedEnd = Int64(status.st_size) }
             try bytes.withUnsafeBytes { try FileIO.pwriteAll(fd, $0, offset: offset, path: path) }
+            let end = offset + Int64(bytes.count)
+            if let zeroed = zeroedEnd, zeroed - end < Self.reserveLowWater {
+                // The zeros run out soon: more of them, synced with these records (the one sync in many
+                // that writes the inode too). As many as the file holds, so a quiet log stays small.
+                let from = max(zeroed, end)
+                let to = from + min(Self.largestReserveStep, max(Self.firstReserve, from))
+                if (try? Self.writeZeros(fd, from: from, to: to, path: path)) != nil { zeroedEnd = to }
+            }
             try FileIO.syncData(fd, path: path)
+        }
+    }
+
+    /// A new file's zeros past its header; see ``writeZeros(_:from:to:path:)``.
+    static let firstReserve: Int64 = 64 << 10
+    /// How close to the end of the zeros a write may come before more are written.
+    static let reserveLowWater: Int64 = 32 << 10
+    /// The most zeros written at once, about 600 records.
+    static let largestReserveStep: Int64 = 1 << 20
+    private static let zeros = [UInt8](repeating: 0, count: 64 << 10)
+
+    /// Writes zeros to `from..<to`, ahead of the records that will overwrite them.
+    ///
+    /// A write that grows the file makes `fdatasync` write the inode too (the new size), and on a journaled
+    /// file system commit the journal; one into blocks already written does not. Measured with 4.8 KB
+    /// appends, `fdatasync` took 200 µs growing the file and 100 µs over zeros on the development VM's ext4
+    /// (no journal), 340–530 against 180 µs on a journaled ext4. Zeros do not read as a record (a frame of
+    /// zeros fails its CRC), so readers find the end of the records where they did before.
+    private static func writeZeros(_ fd: Int32, from: Int64, to: Int64, path: String) throws {
+        var offset = from
+        while offset < to {
+            let count = Int(min(Int64(zeros.count), to - offset))
+            try zeros.withUnsafeBytes { try FileIO.pwriteAll(fd, UnsafeRawBufferPointer(rebasing: $0[..<count]), offset: offset, path: path) }
+            offset += Int64(count)
         }
     }
 
@@ -439,25 +480,22 @@ public struct DirectoryEventLogMedium: EventLogMedium {
     }
 }
 
-/// One open file descriptor, by file id; replaced when another file is written.
+/// One open file descriptor, by file id, with where the file's zeros end (nil until its user has looked);
+/// replaced when another file is written.
 private final class OpenFile: Sendable {
-    private let state = Mutex<(file: Int64, fd: Int32)?>(nil)
+    private let state = Mutex<(file: Int64, fd: Int32, zeroedEnd: Int64?)?>(nil)
 
-    func use(_ file: Int64, open: () throws -> Int32, _ body: (Int32) throws -> Void) throws {
+    func use(_ file: Int64, open: () throws -> Int32, _ body: (Int32, inout Int64?) throws -> Void) throws {
         try state.withLock { state in
             if let current = state, current.file != file {
                 close(current.fd)
                 state = nil
             }
-            let fd: Int32
-            if let current = state {
-                fd = current.fd
-            } else {
-                fd = try open()
-                state = (file, fd)
-            }
+            let (fd, zeroedEnd) = try state.map { ($0.fd, $0.zeroedEnd) } ?? (open(), nil)
+            var end = zeroedEnd
             do {
-                try body(fd)
+                try body(fd, &end)
+                state = (file, fd, end)
             } catch {
                 // A failed write or sync leaves the descriptor in doubt: the next write opens the file anew.
                 close(fd)

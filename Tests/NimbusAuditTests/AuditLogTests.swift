@@ -589,6 +589,72 @@ func lookupAll(_ log: AuditLog, _ query: LookupQuery) async throws -> [AuditEven
         }
     }
 
+    /// On disk the records overwrite zeros written ahead of them (a sync then need not write the inode): a
+    /// quiet log's file stays small, zeros end the records for a reader as a torn tail does, and a file the
+    /// log is done with loses them.
+    @Test func recordsOnDiskOverwriteZerosWrittenAhead() async throws {
+        try await withTemporaryAuditDirectory { directory in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let medium = try logMedium(directory)
+            let firstFileSize = Int64(EventLog.header.count) + DirectoryEventLogMedium.firstReserve
+            var names: [String] = []
+            do {
+                let log = try AuditLog(store: MemoryMetadataStore(), clock: .fixed(base), events: medium, maxEvents: nil, maxEventFileSize: 300 << 10)
+                try await log.record(makeEvent(at: base, name: "Call0"))
+                names.append("Call0")
+                let first = try #require(try medium.files().first)
+                #expect(try medium.size(first) == firstFileSize)
+                for i in 1..<600 {
+                    try await log.record(makeEvent(at: base.addingTimeInterval(Double(i) / 1000), name: "Call\(i)"))
+                    names.append("Call\(i)")
+                }
+            }
+            let files = try medium.files()
+            try #require(files.count >= 2)
+            var recordsInFiles = 0
+            for (index, file) in files.enumerated() {
+                let size = try #require(try medium.size(file))
+                let bytes = try #require(try medium.read(file, at: 0, count: Int(size)))
+                #expect(Array(bytes.prefix(EventLog.header.count)) == EventLog.header)
+                var rest = bytes[EventLog.header.count...]
+                while let (_, _, next) = EventLog.frame(in: rest) {
+                    recordsInFiles += 1
+                    rest = rest[next...]
+                }
+                if index < files.count - 1 {
+                    #expect(rest.isEmpty, "a file the log moved on from ends with its last record")
+                } else {
+                    // The file being written when the log stopped: zeros past its records, more of them than a
+                    // new file has (they grew with the file), and nothing else.
+                    #expect(rest.count >= Int(DirectoryEventLogMedium.reserveLowWater))
+                    #expect(size > firstFileSize)
+                    #expect(rest.allSatisfy { $0 == 0 })
+                }
+            }
+            #expect(recordsInFiles == names.count)
+
+            // As after a crash in the middle of the next write: half a frame over the zeros.
+            let last = try #require(files.last)
+            let lastSize = try #require(try medium.size(last))
+            let lastBytes = try #require(try medium.read(last, at: 0, count: Int(lastSize)))
+            var end = EventLog.header.count
+            while let (_, _, next) = EventLog.frame(in: lastBytes[end...]) { end = next }
+            var torn: [UInt8] = []
+            EventLog.appendFrame(makeEvent(at: base.addingTimeInterval(1), name: "Torn").cloudTrailJSONBytes, millis: 0, to: &torn)
+            let tornFD = open(medium.directory + "/" + String(format: "%013lld", last) + ".log", O_WRONLY)
+            try #require(tornFD >= 0)
+            _ = torn.prefix(torn.count / 2).withUnsafeBytes { pwrite(tornFD, $0.baseAddress, $0.count, off_t(end)) }
+            close(tornFD)
+
+            // The index lost with the database: the log alone gives every record back, and nothing else.
+            let store = MemoryMetadataStore()
+            let reopened = try AuditLog(store: store, clock: .fixed(base), events: try logMedium(directory))
+            #expect(try await reopened.indexPending(onlyIfRecorded: true) == names.count)
+            let found = try await lookupAll(reopened, LookupQuery(recipientAccountId: accountA, maxResults: 50)).map(\.eventName)
+            #expect(found.sorted() == names.sorted())
+        }
+    }
+
     @Test func anEphemeralLogKeepsTheNewestEvents() async throws {
         let clock = ManualClock(base)
         let medium = MemoryEventLogMedium()
