@@ -85,9 +85,14 @@ private func pipelineBenchmark(
     let prepared = Prepared()
     Benchmark(name, configuration: configuration) { benchmark in
         guard let runtime = prepared.runtime, let request = prepared.request else { return }
+        var status = 0
         for _ in benchmark.scaledIterations {
-            blackHole(await runtime.respond(to: request))
+            let response = await runtime.respond(to: request)
+            status = response.status
+            blackHole(response)
         }
+        // A request that began failing mid-run (an expired signature, say) would be timed as a fast error.
+        precondition(status == 200, "\(name): the last request of the sample answered \(status)")
     } setup: {
         let runtime = try await makeRuntime()
         prepared.request = try await prepare(runtime)
