@@ -224,19 +224,25 @@ public struct ServiceCodec: Sendable {
     }
 
     /// S3's `x-amz-id-2`: an opaque base64 token; here derived from the request id so logs correlate.
+    /// (FNV-1a over the id and a round number, six rounds chained: 48 bytes. Every S3 answer carries one, so
+    /// the rounds hash the id's bytes where they are: joining them to the round number allocated twice a round.)
     static func hostID(for requestID: String) -> String {
-        var bytes = Array(requestID.utf8)
         var state: UInt64 = 0xcbf2_9ce4_8422_2325
         var out: [UInt8] = []
-        for round in 0..<6 {
-            for b in bytes + [UInt8(round)] {
-                state ^= UInt64(b)
+        out.reserveCapacity(48)
+        var id = requestID
+        id.withUTF8 { bytes in
+            for round in 0..<6 {
+                for b in bytes {
+                    state ^= UInt64(b)
+                    state &*= 0x100_0000_01b3
+                }
+                state ^= UInt64(round)
                 state &*= 0x100_0000_01b3
+                withUnsafeBytes(of: state.bigEndian) { out.append(contentsOf: $0) }
             }
-            withUnsafeBytes(of: state.bigEndian) { out.append(contentsOf: $0) }
         }
-        bytes = out
-        return Base64.encode(bytes)
+        return Base64.encode(out)
     }
 
     // MARK: Protocol errors
