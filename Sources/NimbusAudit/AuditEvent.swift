@@ -114,7 +114,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     ///   - eventSource: `<context.service>.amazonaws.com` when nil; a caller that records many events passes it
     ///     made once.
     public init(
-        context: RequestContext,
+        context: borrowing RequestContext,
         eventTime: Date,
         readOnly: Bool,
         requestParameters: JSONValue? = nil,
@@ -277,7 +277,7 @@ public struct UserIdentity: Sendable, Hashable, Codable, CloudTrailElement {
     }
 
     /// The identity CloudTrail records for an authenticated (or anonymous) principal.
-    public init(_ principal: Principal) {
+    public init(_ principal: borrowing Principal) {
         switch principal.kind {
         case .root:
             self.init(

@@ -433,7 +433,7 @@ struct EventKeys {
     var millis: Int64
 
     /// - Parameter millis: The time to key by; the event's own time when nil.
-    init(_ event: AuditEvent, millis: Int64? = nil) {
+    init(_ event: borrowing AuditEvent, millis: Int64? = nil) {
         let millis = millis ?? milliseconds(event.eventTime)
         self.millis = millis
         let account = event.recipientAccountId.utf8
