@@ -286,7 +286,15 @@ public final class BlobStore: Sendable {
         let layout = try BlobLayout(blob, directoryCount: roots.count)
         if let slot = layout.slot {
             try withBlobLock(layout.id) {
-                for piece in 0..<layout.pieceCount { try packs.punch(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
+                for piece in 0..<layout.pieceCount {
+                    let root = roots[layout.placement[piece]]
+                    // Only blocks that name this blob: a slot is a number in a record, not a name made from the
+                    // blob's id as a piece file's is, and a wrong one must not take another blob's data with it.
+                    guard case .bytes(let header) = packs.read(root: root, slot: slot, piece: piece, count: BlobLayout.headerSize),
+                        header == layout.header(piece: piece)
+                    else { continue }
+                    try packs.punch(root: root, slot: slot, piece: piece)
+                }
             }
             return
         }

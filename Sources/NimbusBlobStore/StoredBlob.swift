@@ -38,7 +38,7 @@ public struct StoredBlob: Sendable, Codable, Hashable {
     public var segmentSize: Int
     /// The configured directory (by position) holding each piece.
     public var placement: [Int]
-    /// Where in the pack files the copies of a blob of at most ``BlobStore/mirroredSizeLimit`` bytes are;
+    /// Where in the pack files the pieces of a blob of one block per piece are (``BlobStore/packedSizeLimit``);
     /// nil when each piece is a file of its own.
     public var slot: Int64?
 
