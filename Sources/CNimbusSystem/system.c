@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <unistd.h>
 #if defined(__linux__)
 #include <linux/falloc.h>
 #endif
@@ -37,6 +38,18 @@ int nimbus_punch_hole(int fd, int64_t offset, int64_t length) {
     (void)offset;
     (void)length;
     errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
+int64_t nimbus_seek_extent(int fd, int64_t offset, int hole) {
+#if defined(SEEK_DATA) && defined(SEEK_HOLE)
+    return (int64_t)lseek(fd, (off_t)offset, hole ? SEEK_HOLE : SEEK_DATA);
+#else
+    (void)fd;
+    (void)offset;
+    (void)hole;
+    errno = EINVAL;
     return -1;
 #endif
 }

@@ -97,6 +97,7 @@ extension BlobStore {
                     bytes.append(contentsOf: repeatElement(0, count: count * slotBytes - bytes.count))
                     return bytes
                 }
+                report.reclaimedBlocks += reclaimIdleBlocks(start: start, count: count, directories: directories, contents: contents)
                 for i in 0..<count {
                     let blocks = directories.indices.flatMap { d in
                         (0..<PackTier.blocksPerSlot).map { piece in
@@ -116,6 +117,38 @@ extension BlobStore {
                 first += Int64(count)
             }
         }
+    }
+
+    /// Punches out the blocks among `count` slots from `start` (read into `contents`, by directory) whose header
+    /// is zeros but which have disk space: deleted blobs' blocks that a process kept for reuse and stopped
+    /// before it wrote them again (``PackTier``). A slot kept for reuse now is left alone, and each block's
+    /// header is read again under its slot's lock, because a writer may have taken the slot since. Returns
+    /// how many blocks it punched out.
+    func reclaimIdleBlocks(start: Int64, count: Int, directories: [Int], contents: [[UInt8]]) -> Int {
+        var reclaimed = 0
+        for (d, directory) in directories.enumerated() {
+            let root = roots[directory]
+            guard let file = try? packs.file(root: root, slot: start, create: false) else { continue }
+            var known: (range: Range<Int64>, data: Bool)?
+            for i in 0..<count {
+                let slot = start + Int64(i)
+                for piece in 0..<PackTier.blocksPerSlot {
+                    let at = (i * PackTier.blocksPerSlot + piece) * PackTier.blockSize
+                    guard contents[d][at..<at + BlobLayout.headerSize].allSatisfy({ $0 == 0 }),
+                        packs.isAllocated(file, offset: PackTier.offset(slot: slot, piece: piece), known: &known),
+                        !packs.isIdle(slot)
+                    else { continue }
+                    let punched = withSlotLock(slot) { () -> Bool in
+                        guard !packs.isIdle(slot),
+                            case .missing = packs.read(root: root, slot: slot, piece: piece, count: BlobLayout.headerSize)
+                        else { return false }
+                        return packs.punchIfSupported(root: root, slot: slot, piece: piece)
+                    }
+                    if punched { reclaimed += 1 }
+                }
+            }
+        }
+        return reclaimed
     }
 
     /// The blob in `slot`, worked out from the blocks found there (by majority of the pieces whose header

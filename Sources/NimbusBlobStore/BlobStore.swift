@@ -95,6 +95,9 @@ public final class BlobStore: Sendable {
     private let reclaimer = DispatchQueue(label: "nimbus.blobstore.reclaim", qos: .utility)
     /// Roots whose file system cannot zero a range in place; their spares are emptied instead.
     private let zeroingUnsupported = Mutex<Set<String>>([])
+    /// How many deleted small blobs' slots are kept for reuse at most (``PackTier``: 12 KiB of allocated blocks
+    /// each, across the directories); past that a delete punches its blocks out.
+    package static let maxIdlePackSlots = 1024
     /// Spare files kept per root; more are unlinked.
     package static let sparesPerRoot = 64
     /// Spares up to this size keep their blocks; larger ones are emptied, so that deleting a large object
@@ -185,14 +188,15 @@ public final class BlobStore: Sendable {
                 digests = try await process(segment[...], index: index, digests: digests, cipher: cipher, sealed: &sealed)
                 if writer == nil, size <= (redundancy == .xorParity ? Self.packedSizeLimit : Self.mirroredSizeLimit) {
                     let mirrored = size <= Self.mirroredSizeLimit
+                    let packedPlacement = mirrored ? self.placement(for: idBytes, .mirror) : placement
                     let layout = BlobLayout(
                         id: id,
                         idBytes: idBytes,
                         redundancy: mirrored ? .mirror : redundancy,
                         segmentSize: segmentSize,
                         size: size,
-                        placement: mirrored ? self.placement(for: idBytes, .mirror) : placement,
-                        slot: packs.allocate()
+                        placement: packedPlacement,
+                        slot: packs.allocate(placement: packedPlacement)
                     )
                     try Task.checkCancellation()
                     try await writePacked(layout, sealed: sealed)
@@ -222,8 +226,8 @@ public final class BlobStore: Sendable {
         let slot = layout.slot!
         var written: [PackFile] = []
         do {
-            // Under the blob's lock, so that the scrubber sees all the pieces or none (``checkAndRepairPacked(_:)``).
-            try withBlobLock(layout.id) {
+            // Under the slot's lock, so that the scrubber sees all the pieces or none (``checkAndRepairPacked(_:)``).
+            try withSlotLock(slot) {
                 for piece in 0..<layout.pieceCount {
                     let bytes = packedPiece(layout, piece: piece) { block in
                         sealed.withUnsafeBytes { Shards.appendRecord(piece: piece, of: $0, layout.redundancy, to: &block) }
@@ -234,7 +238,7 @@ public final class BlobStore: Sendable {
             }
             try await packs.sync(written)
         } catch {
-            withBlobLock(layout.id) {
+            withSlotLock(slot) {
                 for piece in 0..<layout.pieceCount { try? packs.punch(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
             }
             throw error
@@ -285,16 +289,19 @@ public final class BlobStore: Sendable {
     public func delete(_ blob: StoredBlob) async throws {
         let layout = try BlobLayout(blob, directoryCount: roots.count)
         if let slot = layout.slot {
-            try withBlobLock(layout.id) {
-                for piece in 0..<layout.pieceCount {
-                    let root = roots[layout.placement[piece]]
-                    // Only blocks that name this blob: a slot is a number in a record, not a name made from the
-                    // blob's id as a piece file's is, and a wrong one must not take another blob's data with it.
-                    guard case .bytes(let header) = packs.read(root: root, slot: slot, piece: piece, count: BlobLayout.headerSize),
-                        header == layout.header(piece: piece)
-                    else { continue }
-                    try packs.punch(root: root, slot: slot, piece: piece)
+            try withSlotLock(slot) {
+                // Only blocks that name this blob: a slot is a number in a record, not a name made from the
+                // blob's id as a piece file's is, and a wrong one must not take another blob's data with it.
+                let named = (0..<layout.pieceCount).filter { piece in
+                    guard case .bytes(let header) = packs.read(root: roots[layout.placement[piece]], slot: slot, piece: piece, count: BlobLayout.headerSize)
+                    else { return false }
+                    return header == layout.header(piece: piece)
                 }
+                guard !named.isEmpty else { return }
+                // Zeroed first: once released, the slot may be handed to a writer, who waits for this lock.
+                for piece in named { try packs.zero(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
+                if packs.release(slot, placement: layout.placement) { return }
+                for piece in named { try packs.punch(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
             }
             return
         }
@@ -460,6 +467,11 @@ public final class BlobStore: Sendable {
 
     func withBlobLock<T>(_ id: String, _ body: () throws -> T) rethrows -> T {
         try locks[id.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xFFFF } % locks.count].withLock(body)
+    }
+
+    /// The lock of a packed blob's blocks: by slot, not by blob, because a slot is reused (``PackTier``).
+    func withSlotLock<T>(_ slot: Int64, _ body: () throws -> T) rethrows -> T {
+        try locks[Int(slot.magnitude % UInt64(locks.count))].withLock(body)
     }
 
     private var sparePrefix: String { "spare-" + spareToken + "-" }

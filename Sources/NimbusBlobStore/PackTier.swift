@@ -35,9 +35,22 @@ import Darwin
 /// would hold it (header, one record, footer; ``BlobLayout``), then zeros. Each piece has its own offset, so
 /// that all fit one file when the store has a single directory. The files are sparse: blocks no piece uses
 /// are holes, and deleting a blob punches its blocks out, giving them back to the file system. Holes read as
-/// zeros and zeros are no header, so a piece is missing when its header is all zeros. Slots are never used
-/// twice: the next one after a restart is past the end of the longest pack file. The ``StoredBlob`` keeps
+/// zeros and zeros are no header, so a piece is missing when its header is all zeros. The ``StoredBlob`` keeps
 /// its slot; the scrubber, which has no metadata, finds the blobs by their headers.
+///
+/// **Reuse.** A deleted blob's slot is kept for the next blob placed the same way (``release(_:placement:)``,
+/// up to ``BlobStore/maxIdlePackSlots``): its blocks are zeroed in place and stay allocated, so that the next blob
+/// overwrites them. Writing into a hole makes the file system allocate a block, and the `fdatasync` then
+/// writes the file's extents as well as the data; punching the hole out is another change of them. An S3
+/// overwrite did both for every piece: 4 KiB PUTs at 16 connections ran 1.7k/s at 720 µs of server CPU each
+/// with punching, 2.9k/s at 480 µs with reuse. Only a blob of the same placement reuses a slot, so that it
+/// covers every block the deleted one had. Idle slots live in memory; the ones a process leaves idle when it
+/// stops are allocated blocks of zeros, which the scrubber punches out (``BlobStore/reclaimIdleBlocks``). The
+/// next new slot after a restart is past the end of the longest pack file.
+///
+/// A packed blob's blocks are written, deleted and repaired under its *slot's* lock
+/// (``BlobStore/withSlotLock(_:_:)``): two blobs share a slot one after the other, and the one deleted must not
+/// be repaired over the one written.
 final class PackTier: Sendable {
     static let blockSize = 4096
     /// Blocks per slot: one per piece of the widest redundancy.
@@ -75,8 +88,42 @@ final class PackTier: Sendable {
         return next
     }
 
-    /// A slot no blob has had.
-    func allocate() -> Int64 { nextSlot.add(1, ordering: .relaxed).oldValue }
+
+    /// Deleted blobs' slots by their placement, to be written again; and the same slots as a set.
+    private let idle = Mutex<(byPlacement: [[Int]: [Int64]], all: Set<Int64>)>(([:], []))
+
+    /// A slot for a blob placed in `placement`: an idle one of the same placement, or one no blob has had.
+    func allocate(placement: [Int]) -> Int64 {
+        let reused = idle.withLock { idle -> Int64? in
+            guard let slot = idle.byPlacement[placement]?.popLast() else { return nil }
+            idle.all.remove(slot)
+            return slot
+        }
+        return reused ?? nextSlot.add(1, ordering: .relaxed).oldValue
+    }
+
+    /// Keeps `slot`, whose blob (placed in `placement`) is being deleted, for the next blob placed the same way;
+    /// false when enough are kept already. The caller holds the slot's lock and has zeroed the blob's blocks.
+    func release(_ slot: Int64, placement: [Int]) -> Bool {
+        idle.withLock { idle in
+            guard idle.all.count < BlobStore.maxIdlePackSlots, idle.all.insert(slot).inserted else { return false }
+            idle.byPlacement[placement, default: []].append(slot)
+            return true
+        }
+    }
+
+    /// Whether `slot` is kept for reuse.
+    func isIdle(_ slot: Int64) -> Bool { idle.withLock { $0.all.contains(slot) } }
+
+    /// Writes zeros over the block of piece `piece` in `slot`, which then reads as no piece and keeps its disk space.
+    func zero(root: String, slot: Int64, piece: Int) throws {
+        guard let file = try file(root: root, slot: slot, create: false) else { return }
+        try Self.zeroBlock.withUnsafeBytes {
+            try FileIO.pwriteAll(file.fd, $0, offset: Self.offset(slot: slot, piece: piece), path: file.path)
+        }
+    }
+
+    private static let zeroBlock = [UInt8](repeating: 0, count: blockSize)
 
     /// The numbers of the pack files in any directory, in order.
     func packNumbers() -> [Int64] {
@@ -190,6 +237,36 @@ final class PackTier: Sendable {
         }
     }
 
+    /// Whether the block at `offset` of `file` has disk space (`SEEK_DATA`), remembering in `known` the range
+    /// of data or hole it found, so that the next blocks of a scan cost no call. True where the file system
+    /// cannot tell (it reports everything as data) or the platform cannot ask.
+    func isAllocated(_ file: PackFile, offset: Int64, known: inout (range: Range<Int64>, data: Bool)?) -> Bool {
+        if let known, known.range.contains(offset) { return known.data }
+        let data = nimbus_seek_extent(file.fd, offset, 0)
+        if data < 0 {
+            // ENXIO: nothing but holes from here to the end.
+            let noMoreData = errno == ENXIO
+            known = noMoreData ? (offset..<Int64.max, false) : nil
+            return !noMoreData
+        }
+        if data > offset {
+            known = (offset..<data, false)
+            return false
+        }
+        let hole = nimbus_seek_extent(file.fd, offset, 1)
+        known = hole > offset ? (offset..<hole, true) : nil
+        return true
+    }
+
+    /// Punches out the block of piece `piece` in `slot`; false where the file system cannot (nothing written then).
+    func punchIfSupported(root: String, slot: Int64, piece: Int) -> Bool {
+        guard let file = try? file(root: root, slot: slot, create: false) else { return false }
+        while nimbus_punch_hole(file.fd, Self.offset(slot: slot, piece: piece), Int64(Self.blockSize)) != 0 {
+            if errno != EINTR { return false }
+        }
+        return true
+    }
+
     /// Makes what was written to `file` durable now, on the caller's thread (repairs).
     func syncNow(_ file: PackFile) throws {
         if durable { try FileIO.syncData(file.fd, path: file.path) }
@@ -206,6 +283,7 @@ final class PackTier: Sendable {
     /// Removes every pack file; slots start again from 0.
     func removeAll() throws {
         files.withLock { $0.removeAll() }
+        idle.withLock { $0 = ([:], []) }
         for root in Set(roots) {
             for name in try FileIO.list(root + "/packs") where Self.packNumber(name) != nil {
                 _ = try FileIO.unlinkIfExists(root + "/packs/" + name)

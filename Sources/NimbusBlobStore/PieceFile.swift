@@ -52,7 +52,11 @@ final class PieceFile {
             case .missing: return .missing
             case .unreadable: return .damaged
             case .bytes(let whole):
-                guard whole.prefix(BlobLayout.headerSize).elementsEqual(layout.header(piece: piece)) else { return .damaged }
+                guard whole.prefix(BlobLayout.headerSize).elementsEqual(layout.header(piece: piece)) else {
+                    // An intact header of another blob: this one was deleted and its slot reused (``PackTier``).
+                    if let other = PieceHeader(whole), other.idBytes != layout.idBytes { return .missing }
+                    return .damaged
+                }
                 let footerIntact = !checkFooter || whole.suffix(BlobLayout.footerSize).elementsEqual(layout.footer())
                 let path = store.packs.path(root: root, pack: slot / PackTier.slotsPerPack)
                 return .intact(PieceFile(descriptor: -1, path: path, contents: whole, footerIntact: footerIntact))
@@ -158,13 +162,13 @@ extension BlobStore {
     /// written) when the blob's other pieces are gone, because it was deleted meanwhile.
     @discardableResult
     func restorePacked(_ layout: BlobLayout, piece: Int, payload: [UInt8]) throws -> Bool {
-        try withBlobLock(layout.id) { try restorePackedLocked(layout, piece: piece, payload: payload) }
+        try withSlotLock(layout.slot!) { try restorePackedLocked(layout, piece: piece, payload: payload) }
     }
 
     /// ``restorePacked(_:piece:payload:)`` for a caller that holds the blob's lock.
     private func restorePackedLocked(_ layout: BlobLayout, piece: Int, payload: [UInt8]) throws -> Bool {
         let slot = layout.slot!
-        // A delete punches out every piece under the lock: while another one is there, so is the blob.
+        // A delete zeroes or punches out every piece under the lock: while another one is there, so is the blob.
         let present = (0..<layout.pieceCount).contains { other in
             guard other != piece,
                 case .bytes(let header) = packs.read(root: roots[layout.placement[other]], slot: slot, piece: other, count: BlobLayout.headerSize)
@@ -183,11 +187,11 @@ extension BlobStore {
     /// ``checkAndRepair(_:pacer:)`` for a packed blob: every piece read whole, and one bad or missing piece
     /// written again from the others.
     ///
-    /// Under the blob's lock, which a writer holds while it writes the pieces and a delete while it punches
-    /// them out: the scrubber walks the pack files while blobs are written, and would otherwise take a blob
+    /// Under the slot's lock, which a writer holds while it writes the pieces and a delete while it zeroes
+    /// them: the scrubber walks the pack files while blobs are written, and would otherwise take a blob
     /// whose last pieces are not written yet for one that has lost them.
     func checkAndRepairPacked(_ layout: BlobLayout) throws -> BlobCheck {
-        try withBlobLock(layout.id) { try checkAndRepairPackedLocked(layout) }
+        try withSlotLock(layout.slot!) { try checkAndRepairPackedLocked(layout) }
     }
 
     private func checkAndRepairPackedLocked(_ layout: BlobLayout) throws -> BlobCheck {

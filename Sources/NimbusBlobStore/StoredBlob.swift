@@ -127,6 +127,8 @@ public struct ScrubReport: Sendable, Hashable {
     public var repaired = 0
     /// Ids of blobs with too few intact pieces to repair.
     public var unrecoverable: [String] = []
+    /// Blocks of deleted small blobs given back to the file system (``BlobStore/reclaimIdleBlocks``).
+    public var reclaimedBlocks = 0
 
     public init() {}
 }

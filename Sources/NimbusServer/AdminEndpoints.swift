@@ -53,6 +53,7 @@ struct AdminEndpoints: Sendable {
                 return json([
                     "blobsChecked": report.blobsChecked, "bytesChecked": report.bytesChecked, "corruptPieces": report.corruptPieces,
                     "missingPieces": report.missingPieces, "repaired": report.repaired, "unrecoverable": report.unrecoverable,
+                    "reclaimedBlocks": report.reclaimedBlocks,
                 ])
             } catch {
                 return json(["error": "scrub failed: \(error)"], status: .internalServerError)

@@ -189,6 +189,9 @@ public enum NimbusServer {
                     "repaired": "\(report.repaired)", "unrecoverable": "\(report.unrecoverable.count)",
                 ])
             }
+            if report.reclaimedBlocks > 0 {
+                logger.info("blob scrub gave back deleted small objects' blocks", metadata: ["blocks": "\(report.reclaimedBlocks)"])
+            }
         }
         let heap = HeapTrimmer(metrics: runtime.pipeline.metrics)
         let heapTrim = PeriodicTask(name: "heap trim", interval: .seconds(1), logger: logger) { heap.tick() }

@@ -950,6 +950,45 @@ def test_tiny_object_is_two_copies_in_two_directories(clean, s3, bucket):
     assert packed_copies(clean) == {}
 
 
+def pack_blocks_allocated(server) -> int:
+    """4 KiB blocks with disk space in the pack files, holes not counted."""
+    return sum(path.stat().st_blocks * 512 // 4096 for path in piece_files(server) if path.parent.name == "packs")
+
+
+def test_small_objects_reuse_deleted_blocks_and_a_restart_gives_the_rest_back(fresh_server):
+    server = fresh_server.start()
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="small")
+    bodies = {f"k{i}": os.urandom(4096) for i in range(20)}
+    for key, body in bodies.items():
+        s3.put_object(Bucket="small", Key=key, Body=body)
+    allocated = pack_blocks_allocated(server)
+    # Three pieces each, one 4 KiB block apiece (and the file system's own blocks for the files' extents).
+    assert allocated >= 60, allocated
+    # Overwrites take the blocks of the objects they replaced: 60 of them use one object's blocks more, the ones
+    # the first new object needed before the object it replaced gave its own up.
+    for round_ in range(3):
+        for key in bodies:
+            bodies[key] = os.urandom(4096)
+            s3.put_object(Bucket="small", Key=key, Body=bodies[key])
+    assert pack_blocks_allocated(server) == allocated + 3
+    for key, body in bodies.items():
+        assert s3.get_object(Bucket="small", Key=key)["Body"].read() == body
+    # Deleted: zeroed (no copy left to read) and kept for the next objects while the server runs.
+    s3.delete_objects(Bucket="small", Delete={"Objects": [{"Key": key} for key in list(bodies)[:10]]})
+    assert len(packed_copies(server)) == 30
+    assert pack_blocks_allocated(server) == allocated + 3
+    # After a restart the kept blocks (eleven objects' worth) belong to nobody: the scrubber gives them back.
+    server.restart()
+    report = operator_post(server, "/_nimbus/scrub")
+    assert report["reclaimedBlocks"] == 33 and report["blobsChecked"] == 10 and report["corruptPieces"] == 0, report
+    assert pack_blocks_allocated(server) == allocated - 30
+    s3 = server.client("s3")
+    for key in list(bodies)[10:]:
+        assert s3.get_object(Bucket="small", Key=key)["Body"].read() == bodies[key]
+    assert operator_post(server, "/_nimbus/scrub")["reclaimedBlocks"] == 0
+
+
 def test_deleted_objects_leave_no_pieces(clean, s3, bucket):
     s3.put_object(Bucket=bucket, Key="temporary", Body=os.urandom(10_000))
     assert len(piece_files(clean)) == 3

@@ -9,6 +9,7 @@
 import Crypto
 import Foundation
 import NimbusBlobStore
+import Synchronization
 import Testing
 
 @Suite struct BlobStoreTests {
@@ -47,8 +48,8 @@ import Testing
 
     /// Up to the limit a blob is two copies, each one 4 KiB block of a pack file, in two of the three
     /// directories; a byte more and it is coded again, three blocks, and above the packed size limit three
-    /// files. A copy damaged or lost is read around and rebuilt, and deleting the blob punches both blocks out
-    /// of their files.
+    /// files. A copy damaged or lost is read around and rebuilt, and deleting the blob zeroes both blocks, which
+    /// keep their disk space for the next blob placed the same way.
     @Test func tinyBlobsAreMirroredInOneBlockEach() async throws {
         try await withTemporaryDirectory { root in
             let store = try makeStore(in: root)
@@ -68,8 +69,9 @@ import Testing
             #expect(blob.redundancy == .mirror && blob.slot != nil)
             #expect(Set(blob.placement).count == 2)
             let copies = (0..<2).map { packedCopy(root, blob, piece: $0) }
+            // Each file: the copy's block, and one of `above`'s, zeroed and kept for the next coded blob.
             for copy in copies {
-                #expect(allocatedBytes(copy.file) == 4096)
+                #expect(allocatedBytes(copy.file) == 2 * 4096)
             }
             #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
             #expect(try await collect(store.read(blob, key: key, range: 10...19)) == Array(data[10...19]))
@@ -89,10 +91,66 @@ import Testing
             try await store.delete(blob)
             for copy in copies {
                 #expect(try block(copy).allSatisfy { $0 == 0 })
-                #expect(allocatedBytes(copy.file) == 0)
+                #expect(allocatedBytes(copy.file) == 2 * 4096)
             }
             await #expect(throws: BlobStoreError.notFound(blob.id)) { try await collect(store.read(blob, key: key, range: nil)) }
             #expect(try await store.scrub(bytesPerSecond: nil).blobsChecked == 0)
+        }
+    }
+
+    /// A deleted small blob's slot goes to the next blob placed the same way, whose blocks overwrite the zeroed
+    /// ones in place (no block allocated or freed); a store keeps at most ``BlobStore/maxIdlePackSlots`` and punches
+    /// out the blocks of the rest. Slots a store kept when it stopped are found by the next one's scrubber,
+    /// blocks of zeros with disk space, and punched out; a slot kept now is left for its next blob.
+    @Test func deletedSmallBlobsSlotsAreReusedOrGivenBack() async throws {
+        try await withTemporaryDirectory { root in
+            var store = try makeStore(in: root)
+            let key = BlobKey.random()
+            let size = Int(BlobStore.mirroredSizeLimit) + 1
+            // Coded blobs are always placed in d0, d1, d2 in a store of three directories.
+            let first = try await store.write(body(randomBytes(size, seed: 1)), key: key, checksums: [], maxBytes: 1 << 20)
+            let second = try await store.write(body(randomBytes(size, seed: 2)), key: key, checksums: [], maxBytes: 1 << 20)
+            #expect(first.placement == [0, 1, 2] && second.slot == first.slot! + 1)
+            try await store.delete(first)
+            for piece in 0..<3 {
+                #expect(try block(packedCopy(root, first, piece: piece)).allSatisfy { $0 == 0 })
+                #expect(allocatedBytes(packedCopy(root, first, piece: piece).file) == 2 * 4096)
+            }
+            #expect(try await store.scrub(bytesPerSecond: nil).reclaimedBlocks == 0)
+            let third = try await store.write(body(randomBytes(size, seed: 3)), key: key, checksums: [], maxBytes: 1 << 20)
+            #expect(third.slot == first.slot)
+            #expect(try await collect(store.read(third, key: key, range: nil)) == randomBytes(size, seed: 3))
+            #expect(try await collect(store.read(second, key: key, range: nil)) == randomBytes(size, seed: 2))
+            // Deleting the first blob again (a stale record) leaves its slot's new blob alone.
+            try await store.delete(first)
+            #expect(try await collect(store.read(third, key: key, range: nil)) == randomBytes(size, seed: 3))
+            #expect(try await store.scrub(bytesPerSecond: nil).blobsChecked == 2)
+
+            // Stopped with a slot kept: the next store writes past it, and its scrubber gives the blocks back.
+            try await store.delete(third)
+            store = try makeStore(in: root)
+            let fourth = try await store.write(body(randomBytes(size, seed: 4)), key: key, checksums: [], maxBytes: 1 << 20)
+            #expect(fourth.slot == second.slot! + 1)
+            #expect(allocatedBytes(packedCopy(root, first, piece: 0).file) == 3 * 4096)
+            let report = try await store.scrub(bytesPerSecond: nil)
+            #expect(report.reclaimedBlocks == 3 && report.blobsChecked == 2 && report.corruptPieces == 0)
+            for piece in 0..<3 {
+                #expect(allocatedBytes(packedCopy(root, first, piece: piece).file) == 2 * 4096)
+            }
+            #expect(try await collect(store.read(second, key: key, range: nil)) == randomBytes(size, seed: 2))
+            #expect(try await collect(store.read(fourth, key: key, range: nil)) == randomBytes(size, seed: 4))
+            #expect(try await store.scrub(bytesPerSecond: nil).reclaimedBlocks == 0)
+
+            // Past the store's limit of kept slots, a delete punches its blocks out.
+            let many = try await withThrowingTaskGroup(of: StoredBlob.self) { group in
+                for n in 0...BlobStore.maxIdlePackSlots {
+                    group.addTask { [store] in try await store.write(body(randomBytes(size, seed: UInt64(n))), key: key, checksums: [], maxBytes: 1 << 20) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let before = allocatedBytes(packedCopy(root, first, piece: 0).file)
+            for blob in many { try await store.delete(blob) }
+            #expect(allocatedBytes(packedCopy(root, first, piece: 0).file) == before - 4096)
         }
     }
 
@@ -165,6 +223,47 @@ import Testing
             }
             try await writers.value
             #expect(store.statistics.unrecoverable == 0)
+        }
+    }
+
+    /// The same with deletes, so that slots pass from deleted blobs to new ones while the scrubber and readers
+    /// look at them: each blob reads back whole while it lives, and the scrubber never finds a piece missing,
+    /// damaged or repairs one (it would have written a deleted blob's piece over a new one's).
+    @Test func slotsReusedWhileScrubbingAndReadingStayIntact() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root, durable: false)
+            let key = BlobKey.random()
+            let done = Atomic(false)
+            let writers = Task {
+                defer { done.store(true, ordering: .relaxed) }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for n in 0..<4 {
+                        group.addTask {
+                            var previous: StoredBlob?
+                            for i in 0..<150 {
+                                // Mirrored and coded blobs by turns: slots of two kinds of placement.
+                                let data = randomBytes(i % 2 == 0 ? 3_000 : 5_000, seed: UInt64(n * 1000 + i))
+                                let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 20)
+                                #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+                                if let previous { try await store.delete(previous) }
+                                previous = blob
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            var scrubs = 0
+            while !done.load(ordering: .relaxed) {
+                let report = try await store.scrub(bytesPerSecond: nil)
+                #expect(report.unrecoverable.isEmpty && report.corruptPieces == 0 && report.missingPieces == 0 && report.repaired == 0)
+                scrubs += 1
+            }
+            try await writers.value
+            #expect(scrubs > 1)
+            let report = try await store.scrub(bytesPerSecond: nil)
+            #expect(report.blobsChecked == 4 && report.corruptPieces == 0 && report.missingPieces == 0)
+            #expect(store.statistics.unrecoverable == 0 && store.statistics.repairedPieces == 0)
         }
     }
 

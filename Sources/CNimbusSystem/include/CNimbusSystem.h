@@ -21,6 +21,11 @@ int nimbus_zero_range(int fd, int64_t length);
 /// (`EOPNOTSUPP` where the file system or the platform cannot).
 int nimbus_punch_hole(int fd, int64_t offset, int64_t length);
 
+/// The first byte at or after `offset` that has data (`hole` false) or is in a hole (`hole` true): `lseek` with
+/// `SEEK_DATA` or `SEEK_HOLE`, which Swift's Glibc module does not import. -1 with `errno` set: `ENXIO` when
+/// no data follows `offset`, `EINVAL` where the platform has neither.
+int64_t nimbus_seek_extent(int fd, int64_t offset, int hole);
+
 /// Returns the whole free pages of every malloc arena to the system (glibc's `malloc_trim(0)`, from `malloc.h`,
 /// which Swift's Glibc module does not import). Does nothing with other C libraries.
 void nimbus_release_free_memory(void);
