@@ -26,7 +26,7 @@ import Darwin
 /// A file per piece cost a 4 KiB PUT three files made and renamed into place, and six flushes of the disk's
 /// write cache (one per file and one per directory), every writer on its own. Here a piece is written in
 /// place into its directory's pack file, and the writers of a moment share one `fdatasync` per pack file
-/// (group commit, like the metadata store's and the event log's): the flushes per PUT fall with the number of
+/// (group commit, like the metadata store's and the event log's; ``PackSyncer``): the flushes per PUT fall with the number of
 /// writers, and no file is made, renamed or unlinked.
 ///
 /// **Layout.** Slots are numbered across the store; slot `s` is in pack `s / slotsPerPack`, the file
@@ -65,6 +65,8 @@ final class PackTier: Sendable {
     private let nextSlot: Atomic<Int64>
     /// Every pack file opened so far, by path; they stay open.
     private let files = Mutex<[String: PackFile]>([:])
+    /// The group commits of the pack files, by device (`st_dev`).
+    private let syncers = Mutex<[UInt64: PackSyncer]>([:])
 
     init(roots: [String], durable: Bool) {
         self.roots = roots
@@ -218,9 +220,28 @@ final class PackTier: Sendable {
     /// Makes what was written to `files` durable, sharing each file's `fdatasync` with the other writers of the moment.
     func sync(_ files: [PackFile]) async throws {
         guard durable, !files.isEmpty else { return }
+        var byDevice: [(syncer: PackSyncer, files: [PackFile])] = []
+        for file in files {
+            let syncer = syncer(device: file.device)
+            if let index = byDevice.firstIndex(where: { $0.syncer === syncer }) {
+                byDevice[index].files.append(file)
+            } else {
+                byDevice.append((syncer, [file]))
+            }
+        }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let waiter = SyncWaiter(count: files.count, continuation: continuation)
-            for file in files { file.requestSync { waiter.finished($0) } }
+            let waiter = SyncWaiter(count: byDevice.count, continuation: continuation)
+            for (syncer, files) in byDevice { syncer.requestSync(files) { waiter.finished($0) } }
+        }
+    }
+
+    /// The group commit of the pack files on `device`.
+    private func syncer(device: UInt64) -> PackSyncer {
+        syncers.withLock { syncers in
+            if let syncer = syncers[device] { return syncer }
+            let syncer = PackSyncer()
+            syncers[device] = syncer
+            return syncer
         }
     }
 
@@ -305,20 +326,12 @@ final class PackTier: Sendable {
     }
 }
 
-/// An open pack file and its group commit.
+/// An open pack file.
 final class PackFile: Sendable {
     let fd: CInt
     let path: String
-    private let queue: DispatchQueue
-    private let state = Mutex<SyncState>(SyncState())
-
-    private struct SyncState {
-        var syncing = false
-        var waiting: [@Sendable (Result<Void, any Error>) -> Void] = []
-    }
-
     /// The file's identity, to tell whether it is still the one at `path`.
-    private let device: UInt64
+    let device: UInt64
     private let inode: UInt64
 
     init(fd: CInt, path: String) {
@@ -328,8 +341,6 @@ final class PackFile: Sendable {
         if fstat(fd, &status) != 0 { status = stat() }
         device = UInt64(status.st_dev)
         inode = UInt64(status.st_ino)
-        // A serial queue runs on libdispatch's overcommitting pool: a job blocked in `fdatasync` has a thread of its own.
-        queue = DispatchQueue(label: "nimbus.blobstore.pack")
     }
 
     deinit { close(fd) }
@@ -343,14 +354,37 @@ final class PackFile: Sendable {
         var status = stat()
         return stat(path, &status) == 0 && UInt64(status.st_dev) == device && UInt64(status.st_ino) == inode
     }
+}
 
-    /// Calls `done` once an `fdatasync` that began after this call has returned. While one runs, new requests
-    /// wait and then share the next.
-    func requestSync(_ done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+/// The group commit of the pack files of one device: writers ask for their files to be synced, and one thread
+/// takes every request waiting, calls `fdatasync` once for each file they name, and answers them all; requests
+/// made meanwhile wait for the next round.
+///
+/// One thread per device, not per file: a PUT writes a block into each directory's file, and with the three
+/// directories on one disk (the default) a thread per file cost three wake-ups per round and more, smaller
+/// rounds: 4 KiB PUTs at 16 connections, 495 µs of server CPU each with a thread per file, 428 µs with one.
+/// Directories on separate disks keep their flushes in parallel.
+final class PackSyncer: Sendable {
+    private let queue: DispatchQueue
+    private let state = Mutex<(running: Bool, waiting: [Request])>((false, []))
+
+    private struct Request: Sendable {
+        var files: [PackFile]
+        var done: @Sendable (Result<Void, any Error>) -> Void
+    }
+
+    init() {
+        // A serial queue runs on libdispatch's overcommitting pool: a job blocked in `fdatasync` has a thread of its own.
+        queue = DispatchQueue(label: "nimbus.blobstore.pack-sync")
+    }
+
+    /// Calls `done` once an `fdatasync` of each of `files` that began after this call has returned (with the
+    /// first error, if any).
+    func requestSync(_ files: [PackFile], _ done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         let start = state.withLock { state in
-            state.waiting.append(done)
-            if state.syncing { return false }
-            state.syncing = true
+            state.waiting.append(Request(files: files, done: done))
+            if state.running { return false }
+            state.running = true
             return true
         }
         if start { queue.async { self.drain() } }
@@ -358,16 +392,27 @@ final class PackFile: Sendable {
 
     private func drain() {
         while true {
-            // Taken before the sync begins: every write of these waiters is already in the file.
+            // Taken before the syncs begin: every write of these requests is already in its file.
             let batch = state.withLock { state in
                 let batch = state.waiting
                 state.waiting = []
-                if batch.isEmpty { state.syncing = false }
+                if batch.isEmpty { state.running = false }
                 return batch
             }
             if batch.isEmpty { return }
-            let result = Result { try FileIO.syncData(fd, path: path) }
-            for done in batch { done(result) }
+            var synced: [ObjectIdentifier: Result<Void, any Error>] = [:]
+            for request in batch {
+                for file in request.files where synced[ObjectIdentifier(file)] == nil {
+                    synced[ObjectIdentifier(file)] = Result { try FileIO.syncData(file.fd, path: file.path) }
+                }
+            }
+            for request in batch {
+                let failure = request.files.lazy.compactMap { file -> (any Error)? in
+                    if case .failure(let error) = synced[ObjectIdentifier(file)] { return error }
+                    return nil
+                }.first
+                request.done(failure.map { .failure($0) } ?? .success(()))
+            }
         }
     }
 }
