@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import NimbusCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -83,6 +84,7 @@ extension BlobStore {
         let directories = roots.indices.filter { roots.firstIndex(of: roots[$0]) == $0 }
         let batch: Int64 = 16
         let slotBytes = PackTier.blocksPerSlot * PackTier.blockSize
+        let reclaiming = !packs.leftoversReclaimed.load(ordering: .relaxed)
         for pack in packs.packNumbers() {
             let slots = packs.slots(inPack: pack)
             var first: Int64 = 0
@@ -97,7 +99,10 @@ extension BlobStore {
                     bytes.append(contentsOf: repeatElement(0, count: count * slotBytes - bytes.count))
                     return bytes
                 }
-                report.reclaimedBlocks += reclaimIdleBlocks(start: start, count: count, directories: directories, contents: contents)
+                if reclaiming, start < packs.slotsBeforeStart {
+                    let earlier = Int(min(Int64(count), packs.slotsBeforeStart - start))
+                    report.reclaimedBlocks += reclaimIdleBlocks(start: start, count: earlier, directories: directories, contents: contents)
+                }
                 for i in 0..<count {
                     let blocks = directories.indices.flatMap { d in
                         (0..<PackTier.blocksPerSlot).map { piece in
@@ -117,11 +122,12 @@ extension BlobStore {
                 first += Int64(count)
             }
         }
+        if reclaiming { packs.leftoversReclaimed.store(true, ordering: .relaxed) }
     }
 
     /// Punches out the blocks among `count` slots from `start` (read into `contents`, by directory) whose header
-    /// is zeros but which have disk space: deleted blobs' blocks that a process kept for reuse and stopped
-    /// before it wrote them again (``PackTier``). A slot kept for reuse now is left alone, and each block's
+    /// is zeros but which have disk space: deleted blobs' blocks that an earlier process kept for reuse and
+    /// stopped before it wrote them again (``PackTier``). A slot kept for reuse now is left alone, and each block's
     /// header is read again under its slot's lock, because a writer may have taken the slot since. Returns
     /// how many blocks it punched out.
     func reclaimIdleBlocks(start: Int64, count: Int, directories: [Int], contents: [[UInt8]]) -> Int {

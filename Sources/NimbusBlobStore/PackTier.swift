@@ -45,7 +45,8 @@ import Darwin
 /// overwrite did both for every piece: 4 KiB PUTs at 16 connections ran 1.7k/s at 720 µs of server CPU each
 /// with punching, 2.9k/s at 480 µs with reuse. Only a blob of the same placement reuses a slot, so that it
 /// covers every block the deleted one had. Idle slots live in memory; the ones a process leaves idle when it
-/// stops are allocated blocks of zeros, which the scrubber punches out (``BlobStore/reclaimIdleBlocks``). The
+/// stops are allocated blocks of zeros, which the next process's first scrub punches out
+/// (``BlobStore/reclaimIdleBlocks``). The
 /// next new slot after a restart is past the end of the longest pack file.
 ///
 /// A packed blob's blocks are written, deleted and repaired under its *slot's* lock
@@ -68,10 +69,17 @@ final class PackTier: Sendable {
     /// The group commits of the pack files, by device (`st_dev`).
     private let syncers = Mutex<[UInt64: PackSyncer]>([:])
 
+    /// The slots earlier processes used: the only ones whose blocks of zeros can be left over from slots a process
+    /// kept for reuse when it stopped. Once a scrub has been through them (``leftoversReclaimed``), no slot can
+    /// be left over until this process stops, and scrubs do not look for them.
+    let slotsBeforeStart: Int64
+    let leftoversReclaimed = Atomic(false)
+
     init(roots: [String], durable: Bool) {
         self.roots = roots
         self.durable = durable
-        nextSlot = Atomic(Self.slotsInUse(roots: roots))
+        slotsBeforeStart = Self.slotsInUse(roots: roots)
+        nextSlot = Atomic(slotsBeforeStart)
     }
 
     /// One past the highest slot any pack file reaches.
