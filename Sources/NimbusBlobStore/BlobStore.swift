@@ -93,6 +93,8 @@ public final class BlobStore: Sendable {
     /// doing it inline took a fifth off a 1 GiB upload that replaced another. Until then the file is in
     /// `tmp/`, off the piece path, holding ciphertext whose key the caller has destroyed.
     private let reclaimer = DispatchQueue(label: "nimbus.blobstore.reclaim", qos: .utility)
+    /// Holds by blob id (how many), and the blobs deleted while held (``hold(_:)``).
+    private let holds = Mutex<(count: [String: Int], deferred: [String: StoredBlob])>(([:], [:]))
     /// Roots whose file system cannot zero a range in place; their spares are emptied instead.
     private let zeroingUnsupported = Mutex<Set<String>>([])
     /// How many deleted small blobs' slots are kept for reuse at most (``PackTier``: 12 KiB of allocated blocks
@@ -281,12 +283,23 @@ public final class BlobStore: Sendable {
     // MARK: Delete
 
     /// Removes every piece of `blob`. Deleting a blob that is already gone does nothing.
-    /// (The caller destroys the data key.)
+    /// (The caller destroys the data key.) A blob that a ``BlobHold`` holds is removed when the last hold ends.
     ///
     /// The directories are not synced: the bytes were unreadable once the caller's record and its data
     /// key were gone, and a crash that undoes an unlink leaves only sealed bytes behind. Syncing them
     /// cost every overwriting PUT three fsyncs, on the caller's thread.
     public func delete(_ blob: StoredBlob) async throws {
+        let held = holds.withLock { holds in
+            guard holds.count[blob.id] != nil else { return false }
+            holds.deferred[blob.id] = blob
+            return true
+        }
+        if held { return }
+        try deleteNow(blob)
+    }
+
+    /// ``delete(_:)`` without looking at holds.
+    private func deleteNow(_ blob: StoredBlob) throws {
         let layout = try BlobLayout(blob, directoryCount: roots.count)
         if let slot = layout.slot {
             try withSlotLock(slot) {
@@ -310,6 +323,43 @@ public final class BlobStore: Sendable {
                 let path = piecePath(layout: layout, piece: piece)
                 if !recycle(path, root: roots[layout.placement[piece]]) { try FileIO.unlinkIfExists(path) }
             }
+        }
+    }
+
+    // MARK: Holds
+
+    /// Keeps `blobs` from being deleted until the hold ends (when it is deinitialized): a reader holds the blobs
+    /// of the record it read, so that an overwrite or delete committed meanwhile does not take the pieces away
+    /// mid-read. A delete of a held blob is carried out when the last hold on it ends.
+    ///
+    /// A blob deleted before the hold was taken is not brought back: the caller takes the hold, then reads
+    /// its record again, and starts over if the record has changed (a record is deleted before its blobs).
+    public func hold(_ blobs: [StoredBlob]) -> BlobHold {
+        let ids = blobs.map(\.id)
+        holds.withLock { holds in
+            for id in ids { holds.count[id, default: 0] += 1 }
+        }
+        return BlobHold(store: self, ids: ids)
+    }
+
+    /// Ends a hold of `ids`; deletes, away from the caller, the blobs deleted while held that no hold holds now.
+    func release(_ ids: [String]) {
+        let due = holds.withLock { holds -> [StoredBlob] in
+            var due: [StoredBlob] = []
+            for id in ids {
+                guard let count = holds.count[id] else { continue }
+                if count > 1 {
+                    holds.count[id] = count - 1
+                } else {
+                    holds.count[id] = nil
+                    if let blob = holds.deferred.removeValue(forKey: id) { due.append(blob) }
+                }
+            }
+            return due
+        }
+        guard !due.isEmpty else { return }
+        reclaimer.async { [self] in
+            for blob in due { try? deleteNow(blob) }
         }
     }
 
@@ -541,4 +591,18 @@ extension StoredBlob {
             slot: layout.slot
         )
     }
+}
+
+/// Blobs kept from deletion while someone reads them (``BlobStore/hold(_:)``); the hold ends when this is
+/// deinitialized.
+public final class BlobHold: Sendable {
+    private let store: BlobStore
+    private let ids: [String]
+
+    init(store: BlobStore, ids: [String]) {
+        self.store = store
+        self.ids = ids
+    }
+
+    deinit { store.release(ids) }
 }

@@ -519,6 +519,38 @@ import Testing
         }
     }
 
+    /// A held blob deleted meanwhile stays readable until the last hold ends, and is gone then; deleting it
+    /// again, or a blob no one holds, is not deferred.
+    @Test(arguments: [100, 100_000])
+    func heldBlobsAreDeletedWhenTheLastHoldEnds(size: Int) async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root)
+            let key = BlobKey.random()
+            let data = randomBytes(size, seed: 5)
+            let blob = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 20)
+            var holds = [store.hold([blob]), store.hold([blob])]
+            try await store.delete(blob)
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            holds.removeFirst()
+            #expect(try await collect(store.read(blob, key: key, range: nil)) == data)
+            holds.removeAll()
+            // The deferred delete runs on the store's background queue.
+            var gone = false
+            for _ in 0..<200 where !gone {
+                do {
+                    _ = try await collect(store.read(blob, key: key, range: nil))
+                    try await Task.sleep(for: .milliseconds(10))
+                } catch BlobStoreError.notFound {
+                    gone = true
+                }
+            }
+            #expect(gone)
+            let other = try await store.write(body(data), key: key, checksums: [], maxBytes: 1 << 20)
+            try await store.delete(other)
+            await #expect(throws: BlobStoreError.notFound(other.id)) { try await collect(store.read(other, key: key, range: nil)) }
+        }
+    }
+
     @Test func deleteRemovesEveryPiece() async throws {
         try await withTemporaryDirectory { root in
             let store = try makeStore(in: root, segmentSize: Self.segment)

@@ -33,23 +33,24 @@ extension S3Service {
         return (bucket, key, versionID)
     }
 
-    /// The source object of a copy, with its key checked and its conditions (`x-amz-copy-source-if-*`) met.
-    func copySourceObject(_ input: ShapeValue, context: RequestContext) async throws -> (record: ObjectRecord, bucket: String, customer: CustomerKey?) {
+    /// The source object of a copy, with its key checked and its conditions (`x-amz-copy-source-if-*`) met, and its
+    /// pieces held until the copy has read them.
+    func copySourceObject(_ input: ShapeValue, context: RequestContext) async throws -> (record: ObjectRecord, bucket: String, customer: CustomerKey?, hold: BlobHold) {
         let (bucketName, key, versionID) = try Self.copySource(input)
         try await authorize(versionID == nil ? "s3:GetObject" : "s3:GetObjectVersion", "arn:aws:s3:::\(bucketName)/\(key)", context)
         let sourceBucket = try await bucket(.structure(["Bucket": .string(bucketName)]))
-        let record = try await readableVersion(bucket: sourceBucket, key: key, versionID: versionID)
+        let (record, hold) = try await heldVersion(bucket: sourceBucket, key: key, versionID: versionID)
         let customer = try Self.customerKey(input, prefix: "CopySource", context: context)
         try Self.checkCustomerKey(customer, for: record)
         try ReadCondition.check(input, record, prefix: "CopySource")
         try Self.checkReadable(record, now: clock.now, asCopySource: true)
-        return (record, sourceBucket.name, customer)
+        return (record, sourceBucket.name, customer, hold)
     }
 
     func copyObject(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
-        let (source, sourceBucket, sourceCustomer) = try await copySourceObject(input, context: context)
+        let (source, sourceBucket, sourceCustomer, hold) = try await copySourceObject(input, context: context)
         guard source.size <= Self.maxSinglePut else {
             throw AWSError.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxSinglePut)")
         }
@@ -93,7 +94,7 @@ extension S3Service {
             algorithms = [algorithm]
         }
         let keys = try await keys(for: source, customer: sourceCustomer, context: context)
-        let data = PiecesStream(blobs: blobs, pieces: source.pieces, keys: keys, range: source.size > 0 ? 0...(source.size - 1) : nil)
+        let data = PiecesStream(blobs: blobs, pieces: source.pieces, keys: keys, range: source.size > 0 ? 0...(source.size - 1) : nil, hold: hold)
         let plan = try await encryptionPlan(input, bucket: bucket, key: key, customer: customer, context: context)
         let pieceKey = try await newPieceKey(plan, context: context)
         let blob = try await writeBlob(data, key: pieceKey.key, checksums: algorithms, maxBytes: Self.maxSinglePut)

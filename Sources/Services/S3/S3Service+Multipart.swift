@@ -148,7 +148,7 @@ extension S3Service {
         let key = try Self.objectKey(input)
         let number = try Self.partNumber(input)
         let upload = try await upload(input, bucket: bucket.name, key: key)
-        let (source, _, sourceCustomer) = try await copySourceObject(input, context: context)
+        let (source, _, sourceCustomer, hold) = try await copySourceObject(input, context: context)
         let customer = try Self.customerKey(input, context: context)
         try Self.checkCustomerKey(customer, for: upload.template)
         var range: ClosedRange<Int64>? = source.size > 0 ? 0...(source.size - 1) : nil
@@ -168,7 +168,7 @@ extension S3Service {
             throw AWSError.invalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxSinglePut)")
         }
         let keys = try await keys(for: source, customer: sourceCustomer, context: context)
-        let data = PiecesStream(blobs: blobs, pieces: source.pieces, keys: keys, range: range)
+        let data = PiecesStream(blobs: blobs, pieces: source.pieces, keys: keys, range: range, hold: hold)
         let plan = Self.plan(of: upload.template, customer: customer)
         let pieceKey = try await newPieceKey(plan, context: context)
         let algorithms: Set<ChecksumAlgorithm> = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:)).map { [$0] } ?? []

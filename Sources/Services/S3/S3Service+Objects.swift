@@ -168,7 +168,14 @@ extension S3Service {
     private func read(_ input: ShapeValue, _ context: RequestContext, includeBody: Bool) async throws -> OperationOutput {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
-        let record = try await readableVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue)
+        let versionID = input["VersionId"]?.stringValue
+        let record: ObjectRecord
+        var hold: BlobHold?
+        if includeBody {
+            (record, hold) = try await heldVersion(bucket: bucket, key: key, versionID: versionID)
+        } else {
+            record = try await readableVersion(bucket: bucket, key: key, versionID: versionID)
+        }
         let customer = try Self.customerKey(input, context: context)
         try Self.checkCustomerKey(customer, for: record)
         try ReadCondition.check(input, record)
@@ -204,7 +211,7 @@ extension S3Service {
         }
         guard includeBody else { return OperationOutput(.structure(out), status: status) }
         let keys = try await keys(for: record, customer: customer, context: context)
-        let stream = PiecesStream(blobs: blobs, pieces: record.pieces, keys: keys, range: range ?? (record.size > 0 ? 0...(record.size - 1) : nil))
+        let stream = PiecesStream(blobs: blobs, pieces: record.pieces, keys: keys, range: range ?? (record.size > 0 ? 0...(record.size - 1) : nil), hold: hold)
         let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? record.size
         return OperationOutput(.structure(out), payload: ByteStream(stream, length: length), status: status)
     }
@@ -452,6 +459,8 @@ struct PiecesStream: AsyncSequence, Sendable {
     let pieces: [DataPiece]
     let keys: [BlobKey]
     let range: ClosedRange<Int64>?
+    /// Keeps the pieces from being deleted while the stream is read.
+    let hold: BlobHold?
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(stream: self) }
 

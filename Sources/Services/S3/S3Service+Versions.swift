@@ -8,6 +8,7 @@
 
 import Crypto
 import Foundation
+import NimbusBlobStore
 import NimbusCore
 import NimbusStorage
 import NimbusWire
@@ -140,6 +141,21 @@ extension S3Service {
 
     /// The object a GET or HEAD reads: `NoSuchKey` (with the delete-marker headers S3 sends) when the key
     /// is deleted, `NoSuchVersion` or `MethodNotAllowed` for a version that is missing or a marker.
+    /// ``readableVersion(bucket:key:versionID:)`` with its pieces held (``BlobHold``), for a read of its data: a
+    /// PUT or DELETE that replaces the record meanwhile removes the pieces only when the read is done, so that
+    /// the read gets the whole object it started on (as S3's does) instead of a connection cut mid-body.
+    func heldVersion(bucket: BucketRecord, key: String, versionID: String?) async throws -> (record: ObjectRecord, hold: BlobHold) {
+        var record = try await readableVersion(bucket: bucket, key: key, versionID: versionID)
+        for _ in 0..<8 {
+            let hold = blobs.hold(record.pieces.map(\.blob))
+            // Pieces are deleted only once no record names them: if the record still names them, the hold came in time.
+            let again = try await readableVersion(bucket: bucket, key: key, versionID: versionID)
+            if again.pieces.map(\.blob.id) == record.pieces.map(\.blob.id) { return (again, hold) }
+            record = again
+        }
+        return (record, blobs.hold(record.pieces.map(\.blob)))
+    }
+
     func readableVersion(bucket: BucketRecord, key: String, versionID: String?) async throws -> ObjectRecord {
         if let versionID {
             guard let found = try await findVersion(bucket: bucket, key: key, versionID: versionID) else {
