@@ -178,7 +178,14 @@ struct RequestPipeline: Sendable {
             if context.principal.isAnonymous && service.flavor != .s3 && inputAuthenticator == nil {
                 throw Self.missingAuthentication(for: model)
             }
-            let decoded = try service.codec.decodeInput(op, from: request)
+            let decoding = Result { () throws(AWSError) in try service.codec.decodeInput(op, from: request) }
+            if case .failure(let error) = decoding, error.code == "MalformedXML", service.flavor == .s3, inputAuthenticator == nil,
+                let located = service.codec.decodeInputWithoutBody(op, from: request)
+            {
+                // S3 decides access before it reads the body: a caller it refuses learns nothing from the body.
+                try await authorize(op, input: located, service: service, context: context, provenKeys: [:])
+            }
+            let decoded = try decoding.get()
             input = decoded
             var provenKeys: [String: [String]] = [:]
             if let inputAuthenticator {

@@ -155,7 +155,7 @@ extension ServiceCodec {
         return RESTRoute(operation: operation, labels: operation.template.match(segments) ?? [:], query: query)
     }
 
-    func decodeRESTInput(_ operation: Operation, shape: Shape, request: WireRequest) throws(AWSError) -> ShapeValue {
+    func decodeRESTInput(_ operation: Operation, shape: Shape, request: WireRequest, includingBody: Bool = true) throws(AWSError) -> ShapeValue {
         let (segments, query) = try restTarget(request)
         let route = RESTRoute(operation: operation, labels: operation.template.match(segments) ?? [:], query: query)
         var members: [String: ShapeValue] = [:]
@@ -213,6 +213,7 @@ extension ServiceCodec {
         } catch {
             throw validationError("1 validation error detected: \(error.message)")
         }
+        guard includingBody else { return .structure(members) }
         if let payload = shape.payload, let member = shape[member: payload], let target = model.shapes[member.ref.shape] {
             if operation.streamingInputMember == payload {
                 // Left to the caller: the body is a stream.

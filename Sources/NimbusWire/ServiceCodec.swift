@@ -113,6 +113,15 @@ public struct ServiceCodec: Sendable {
         return value
     }
 
+    /// The members of a REST operation's input that the URI, query string and headers carry, without reading the
+    /// body or validating; nil for other protocols. For deciding access to a request whose body is malformed.
+    public func decodeInputWithoutBody(_ operation: Operation, from request: WireRequest) -> ShapeValue? {
+        guard model.protocol == .restXML || model.protocol == .restJSON,
+            let inputRef = operation.input, let shape = model.shapes[inputRef.shape]
+        else { return nil }
+        return try? decodeRESTInput(operation, shape: shape, request: request, includingBody: false)
+    }
+
     // MARK: Encoding
 
     /// Encodes a successful response. For operations with a streaming output payload the body is

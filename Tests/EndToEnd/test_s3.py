@@ -13,6 +13,7 @@ import io
 import json
 import urllib.parse
 import os
+import re
 import time
 from pathlib import Path
 
@@ -635,6 +636,32 @@ def test_identity_policy_decides_object_access(clean, s3, bucket):
     writer = new_user(clean, "writer", {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"})
     err, _ = error_of(lambda: clean.client("s3", writer).copy_object(Bucket=bucket, Key="stolen", CopySource=f"{bucket}/private/b"))
     assert err["Code"] == "AccessDenied"
+
+
+def error_code(response) -> str | None:
+    found = re.search(rb"<Code>([^<]*)</Code>", response.content)
+    return found.group(1).decode() if found else None
+
+
+def test_access_is_decided_before_a_malformed_body_is_read(clean, s3, bucket):
+    # As S3 does: a caller refused the action is refused whatever the body holds; one allowed it hears about the body.
+    bad = b"<Tagging><TagSet><Tag>"
+    r = requests.put(f"{clean.url}/{bucket}?tagging", data=bad, timeout=10)
+    assert (r.status_code, error_code(r)) == (403, "AccessDenied"), r.text
+    stranger = new_user(clean, "stranger")
+    r = clean.signed_request("PUT", f"/{bucket}?tagging", body=bad, service="s3", headers=s3_headers(bad), creds=stranger)
+    assert (r.status_code, error_code(r)) == (403, "AccessDenied"), r.text
+    tagger = new_user(clean, "tagger", {"Effect": "Allow", "Action": "s3:PutBucketTagging", "Resource": f"arn:aws:s3:::{bucket}"})
+    r = clean.signed_request("PUT", f"/{bucket}?tagging", body=bad, service="s3", headers=s3_headers(bad), creds=tagger)
+    assert (r.status_code, error_code(r)) == (400, "MalformedXML"), r.text
+    r = clean.signed_request("PUT", f"/{bucket}?tagging", body=bad, service="s3", headers=s3_headers(bad))
+    assert (r.status_code, error_code(r)) == (400, "MalformedXML"), r.text
+    # Nothing was tagged, and the refusals are in CloudTrail as the stranger's.
+    err, _ = error_of(lambda: s3.get_bucket_tagging(Bucket=bucket))
+    assert err["Code"] == "NoSuchTagSet"
+    events = [json.loads(e["CloudTrailEvent"]) for e in clean.all_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "PutBucketTagging"}])]
+    assert any(e.get("errorCode") == "AccessDenied" and e["userIdentity"].get("userName") == "stranger" for e in events), events
 
 
 def test_bucket_policy_secure_transport_and_public_read(clean, s3, bucket):
