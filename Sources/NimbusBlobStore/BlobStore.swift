@@ -363,6 +363,24 @@ public final class BlobStore: Sendable {
         }
     }
 
+    /// At a clean stop, once no request runs: carries out the deletes that holds deferred, and gives back to the file
+    /// system the blocks of the slots kept for reuse, which would otherwise wait for the next start's first scrub.
+    public func finishForStop() {
+        reclaimer.sync {}
+        let deferred = holds.withLock { holds in
+            defer { holds = ([:], [:]) }
+            return Array(holds.deferred.values)
+        }
+        for blob in deferred { try? deleteNow(blob) }
+        for (slot, placement) in packs.takeIdle() {
+            withSlotLock(slot) {
+                for piece in placement.indices {
+                    _ = packs.punchIfSupported(root: roots[placement[piece]], slot: slot, piece: piece)
+                }
+            }
+        }
+    }
+
     // MARK: Spare files
 
     /// Keeps a deleted piece's file to be written again, renamed into the root's `tmp/` and zeroed, or

@@ -44,8 +44,9 @@ import Darwin
 /// writes the file's extents as well as the data; punching the hole out is another change of them. An S3
 /// overwrite did both for every piece: 4 KiB PUTs at 16 connections ran 1.7k/s at 720 µs of server CPU each
 /// with punching, 2.9k/s at 480 µs with reuse. Only a blob of the same placement reuses a slot, so that it
-/// covers every block the deleted one had. Idle slots live in memory; the ones a process leaves idle when it
-/// stops are allocated blocks of zeros, which the next process's first scrub punches out
+/// covers every block the deleted one had. Idle slots live in memory: a clean stop punches their blocks out
+/// (``BlobStore/finishForStop()``), and those a crash leaves are allocated blocks of zeros, which the next
+/// process's first scrub punches out
 /// (``BlobStore/reclaimIdleBlocks``). The
 /// next new slot after a restart is past the end of the longest pack file.
 ///
@@ -119,6 +120,14 @@ final class PackTier: Sendable {
             guard idle.all.count < BlobStore.maxIdlePackSlots, idle.all.insert(slot).inserted else { return false }
             idle.byPlacement[placement, default: []].append(slot)
             return true
+        }
+    }
+
+    /// Every slot kept for reuse, with its placement; none is kept afterwards.
+    func takeIdle() -> [(slot: Int64, placement: [Int])] {
+        idle.withLock { idle in
+            defer { idle = ([:], []) }
+            return idle.byPlacement.flatMap { placement, slots in slots.map { ($0, placement) } }
         }
     }
 

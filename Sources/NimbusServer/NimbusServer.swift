@@ -222,6 +222,7 @@ public enum NimbusServer {
         // However serve ends, an ephemeral server's object data goes with it.
         defer { state.scratch?.remove() }
         try await group.run()
+        state.blobs.finishForStop()
     }
 }
 

@@ -551,6 +551,25 @@ import Testing
         }
     }
 
+    /// A clean stop carries out the deletes holds deferred and gives the kept slots' blocks back.
+    @Test func aCleanStopLeavesNothingDeletedBehind() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root)
+            let key = BlobKey.random()
+            let held = try await store.write(body(randomBytes(100_000, seed: 1)), key: key, checksums: [], maxBytes: 1 << 20)
+            let small = try await store.write(body(randomBytes(5_000, seed: 2)), key: key, checksums: [], maxBytes: 1 << 20)
+            let hold = store.hold([held])
+            try await store.delete(held)
+            try await store.delete(small)
+            #expect(allocatedBytes(packedCopy(root, small, piece: 0).file) == 4096)
+            store.finishForStop()
+            withExtendedLifetime(hold) {}
+            // No piece file left (a deleted piece's file is kept in `tmp/`, zeroed, for the next one).
+            #expect(files(under: root).filter { $0.pathExtension != "pack" && $0.deletingLastPathComponent().lastPathComponent != "tmp" }.isEmpty)
+            for piece in 0..<3 { #expect(allocatedBytes(packedCopy(root, small, piece: piece).file) == 0) }
+        }
+    }
+
     @Test func deleteRemovesEveryPiece() async throws {
         try await withTemporaryDirectory { root in
             let store = try makeStore(in: root, segmentSize: Self.segment)
