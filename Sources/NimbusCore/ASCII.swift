@@ -56,6 +56,21 @@ extension StringProtocol {
         return true
     }
 
+    /// Whether `needle` (ASCII) occurs in the string, byte for byte, without Foundation: `String.contains` with a
+    /// string argument is Foundation's, which goes through `NSString` (a percent of a KMS call, for `":key/"`).
+    @inlinable
+    package func containsASCII(_ needle: StaticString) -> Bool {
+        let other = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = other.first else { return true }
+        let bytes = utf8
+        var start = bytes.startIndex
+        while let found = bytes[start...].firstIndex(of: first) {
+            if bytes[found...].starts(with: other) { return true }
+            start = bytes.index(after: found)
+        }
+        return false
+    }
+
     /// The string in lowercase ASCII; the same string, without a copy, when it already is.
     @inlinable
     package func lowercasedASCII() -> String {

@@ -32,7 +32,7 @@ struct IAMResourcePolicies: ResourcePolicySource {
     let iam: IAMService
 
     func resourcePolicy(action: String, resource: String) async throws -> ResourcePolicy? {
-        guard action.lowercased().hasPrefix("sts:assumerole"), resource.contains(":role/") else { return nil }
+        guard action.hasPrefixASCIICaseInsensitive("sts:assumerole"), resource.containsASCII(":role/") else { return nil }
         guard let role = try await iam.role(arn: resource) else { return nil }
         return ResourcePolicy(id: "trust:\(role.arn)", document: role.trustPolicy, kind: .trustPolicy, required: true)
     }
@@ -57,7 +57,7 @@ struct KMSKeyPolicies: ResourcePolicySource {
     let kms: KMSService
 
     func resourcePolicy(action: String, resource: String) async throws -> ResourcePolicy? {
-        guard action.hasPrefix("kms:"), resource.contains(":key/"), let policy = try await kms.keyPolicy(keyARN: resource) else { return nil }
+        guard action.hasPrefix("kms:"), resource.containsASCII(":key/"), let policy = try await kms.keyPolicy(keyARN: resource) else { return nil }
         return ResourcePolicy(id: "key-policy:\(resource)", document: policy, kind: .resourcePolicy, required: true)
     }
 }
@@ -67,7 +67,7 @@ struct KMSGrants: GrantSource {
     let kms: KMSService
 
     func grantAllows(action: String, resource: String, principal: Principal, conditionKeys: [String: [String]]) async throws -> Bool {
-        guard action.hasPrefix("kms:"), resource.contains(":key/") else { return false }
+        guard action.hasPrefix("kms:"), resource.containsASCII(":key/") else { return false }
         var context: [String: String] = [:]
         let prefix = "kms:encryptioncontext:"
         for (key, values) in conditionKeys where key.lowercased().hasPrefix(prefix) && key.lowercased() != "kms:encryptioncontextkeys" {

@@ -133,6 +133,20 @@ import Testing
         #expect(!"[".equalsASCIICaseInsensitive("{"))
     }
 
+    @Test func findsASCIIInside() {
+        #expect("arn:aws:kms:us-east-1:111122223333:key/1234".containsASCII(":key/"))
+        #expect("arn:aws:kms:us-east-1:111122223333:alias/key/x".containsASCII(":key/") == false)
+        #expect(":key/".containsASCII(":key/"))
+        #expect(!":key".containsASCII(":key/"))
+        #expect("::key/".containsASCII(":key/"))
+        #expect("ü:key/".containsASCII(":key/"))
+        #expect(Substring("a:role/b").containsASCII(":role/"))
+        #expect("".containsASCII(""))
+        #expect(!"".containsASCII("x"))
+        #expect("arn:aws:iam::1:role/r".hasPrefixASCIICaseInsensitive("arn:aws:iam"))
+        #expect("STS:AssumeRoleWithSAML".hasPrefixASCIICaseInsensitive("sts:assumerole"))
+    }
+
     @Test func lowercasesASCII() {
         #expect("X-Amz-Date".lowercasedASCII() == "x-amz-date")
         #expect("already-lower".lowercasedASCII() == "already-lower")
