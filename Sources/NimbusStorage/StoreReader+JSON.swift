@@ -40,8 +40,15 @@ extension StoreWriter {
     }
 }
 
+/// A record that writes the bytes ``StoreWriter/putJSON(_:_:_:)`` stores for it itself: the same bytes as `JSONEncoder`
+/// with sorted keys would write, without its generic containers, for records written on every request.
+package protocol StoredJSONWritable: Encodable {
+    func storedJSONBytes() -> [UInt8]
+}
+
 /// The bytes ``StoreWriter/putJSON(_:_:_:)`` stores for `value`.
 func storedJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+    if let writable = value as? any StoredJSONWritable { return writable.storedJSONBytes() }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return [UInt8](try encoder.encode(value))
