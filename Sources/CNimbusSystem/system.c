@@ -60,12 +60,14 @@ void nimbus_release_free_memory(void) {
 #endif
 }
 
-void nimbus_set_malloc_thresholds(int mmap_threshold, int trim_threshold) {
+void nimbus_set_malloc_thresholds(int mmap_threshold, int trim_threshold, int arena_max) {
 #if defined(__GLIBC__)
     (void)mallopt(M_MMAP_THRESHOLD, mmap_threshold);
     (void)mallopt(M_TRIM_THRESHOLD, trim_threshold);
+    (void)mallopt(M_ARENA_MAX, arena_max);
 #else
     (void)mmap_threshold;
     (void)trim_threshold;
+    (void)arena_max;
 #endif
 }

@@ -31,8 +31,9 @@ int64_t nimbus_seek_extent(int fd, int64_t offset, int hole);
 void nimbus_release_free_memory(void);
 
 /// Fixes glibc's thresholds for serving an allocation with its own `mmap` and for returning the free top of a heap
-/// (`mallopt`'s `M_MMAP_THRESHOLD` and `M_TRIM_THRESHOLD`), which glibc otherwise moves as the process frees memory.
-/// Does nothing with other C libraries.
-void nimbus_set_malloc_thresholds(int mmap_threshold, int trim_threshold);
+/// (`mallopt`'s `M_MMAP_THRESHOLD` and `M_TRIM_THRESHOLD`), which glibc otherwise moves as the process frees memory,
+/// and caps the number of malloc arenas (`M_ARENA_MAX`; glibc's default is eight per core). Does nothing with other
+/// C libraries.
+void nimbus_set_malloc_thresholds(int mmap_threshold, int trim_threshold, int arena_max);
 
 #endif
