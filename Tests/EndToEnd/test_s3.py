@@ -342,6 +342,10 @@ def test_multipart_rules(s3, bucket):
     err, _ = error_of(lambda: s3.complete_multipart_upload(
         Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": '"00"'}]}))
     assert err["Code"] == "InvalidPart"
+    # No parts at all does not validate against S3's schema.
+    for empty in ({}, {"MultipartUpload": {"Parts": []}}):
+        err, status = error_of(lambda: s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, **empty))
+        assert (err["Code"], status) == ("MalformedXML", 400)
     err, _ = error_of(lambda: s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=10001, Body=b"x"))
     assert err["Code"] == "InvalidArgument"
 
@@ -353,6 +357,28 @@ def test_multipart_rules(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"b" * 1024
     err, status = error_of(lambda: s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload))
     assert (err["Code"], status) == ("NoSuchUpload", 404)
+    # A completion retried (its answer lost on the way, say) answers as the first did, while the object it
+    # made is still there; once that is overwritten, the upload is no more.
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload,
+                                         MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2}]})
+    assert (again["ETag"], again["Key"]) == (done["ETag"], "mp")
+    err, status = error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="other", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2}]}))
+    assert (err["Code"], status) == ("NoSuchUpload", 404)
+    s3.put_object(Bucket=bucket, Key="mp", Body=b"replaced")
+    err, status = error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2}]}))
+    assert (err["Code"], status) == ("NoSuchUpload", 404)
+    s3.create_bucket(Bucket="mp-versioned")
+    s3.put_bucket_versioning(Bucket="mp-versioned", VersioningConfiguration={"Status": "Enabled"})
+    versioned = s3.create_multipart_upload(Bucket="mp-versioned", Key="v")["UploadId"]
+    ev = s3.upload_part(Bucket="mp-versioned", Key="v", UploadId=versioned, PartNumber=1, Body=b"v")["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": ev}]}
+    first = s3.complete_multipart_upload(Bucket="mp-versioned", Key="v", UploadId=versioned, MultipartUpload=parts)
+    s3.put_object(Bucket="mp-versioned", Key="v", Body=b"newer")  # the upload's version is still there
+    again = s3.complete_multipart_upload(Bucket="mp-versioned", Key="v", UploadId=versioned, MultipartUpload=parts)
+    assert (again["VersionId"], again["ETag"]) == (first["VersionId"], first["ETag"])
+    assert len(s3.list_object_versions(Bucket="mp-versioned")["Versions"]) == 2
 
     aborted = s3.create_multipart_upload(Bucket=bucket, Key="gone")["UploadId"]
     s3.upload_part(Bucket=bucket, Key="gone", UploadId=aborted, PartNumber=1, Body=b"x")
@@ -1074,6 +1100,24 @@ def test_reads_during_overwrites_get_a_whole_object(clean, s3, bucket):
     assert hashlib.md5(body).hexdigest() in written
     # Two objects of three pieces each are left, and nothing else.
     assert len(piece_files(clean)) == 6, piece_files(clean)
+
+
+def test_a_bucket_with_uploads_in_progress_is_deleted_with_them(clean, s3):
+    # S3 refuses to delete a bucket that holds objects, but not one that holds only unfinished uploads:
+    # those go with it, parts and all.
+    s3.create_bucket(Bucket="unfinished")
+    for key in ["one", "two"]:
+        upload = s3.create_multipart_upload(Bucket="unfinished", Key=key)["UploadId"]
+        s3.upload_part(Bucket="unfinished", Key=key, UploadId=upload, PartNumber=1, Body=os.urandom(10_000))
+    assert len(piece_files(clean)) == 6
+    s3.put_object(Bucket="unfinished", Key="object", Body=os.urandom(10_000))
+    err, status = error_of(lambda: s3.delete_bucket(Bucket="unfinished"))
+    assert (err["Code"], status) == ("BucketNotEmpty", 409)
+    s3.delete_object(Bucket="unfinished", Key="object")
+    s3.delete_bucket(Bucket="unfinished")
+    assert piece_files(clean) == []
+    s3.create_bucket(Bucket="unfinished")
+    assert s3.list_multipart_uploads(Bucket="unfinished").get("Uploads", []) == []
 
 
 def test_deleted_objects_leave_no_pieces(clean, s3, bucket):

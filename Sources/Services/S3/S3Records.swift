@@ -32,6 +32,11 @@ enum S3Keys {
     static let versions = "s3.versions"
     /// `<bucket>/<version id>` → the version's key in `versions`.
     static let versionIDs = "s3.version-ids"
+    /// `<bucket>/<upload id>` → `CompletedUpload`: uploads completed within the last
+    /// `S3Service.completedUploadRetention`, so that a retried `CompleteMultipartUpload` answers as the first did.
+    static let completedUploads = "s3.completed-uploads"
+    /// `<completed, µs since 1970, 16 digits>/<bucket>/<upload id>` → empty: `completedUploads` oldest first.
+    static let completedUploadsByTime = "s3.completed-uploads-by-time"
     /// `<account>` → `PublicAccessBlock`: the account-wide Block Public Access settings (S3 Control).
     static let accountPublicAccessBlocks = "s3.account-public-access-block"
 
@@ -42,8 +47,12 @@ enum S3Keys {
     static func uploadsOfKey(_ bucket: String, _ key: String) -> String { bucket + "/" + key + "\u{1}" }
     static func uploadByKey(_ upload: UploadRecord) -> String {
         // Microseconds: uploads of one key a client starts back to back stay in the order it started them.
-        let micros = String(max(0, min(9_999_999_999_999_999, Int64((upload.initiated.timeIntervalSince1970 * 1_000_000).rounded(.down)))))
-        return uploadsOfKey(upload.bucket, upload.key) + String(repeating: "0", count: 16 - micros.count) + micros + "/" + upload.uploadID
+        uploadsOfKey(upload.bucket, upload.key) + sortableMicros(upload.initiated) + "/" + upload.uploadID
+    }
+    /// `date` in microseconds since 1970, 16 digits, so that keys sort by time.
+    static func sortableMicros(_ date: Date) -> String {
+        let micros = String(max(0, min(9_999_999_999_999_999, Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down)))))
+        return String(repeating: "0", count: 16 - micros.count) + micros
     }
     /// What an `uploadsByKey` key of `bucket` names; nil for one that is not such a key.
     static func parseUploadByKey(_ indexKey: String, bucket: String) -> (key: String, initiated: Date, uploadID: String)? {
@@ -219,6 +228,15 @@ extension ObjectSummary {
     }
 
     private static let parser = JSONParser(maxDepth: 32, maxStringBytes: 1 << 24, maxElements: 1 << 20)
+}
+
+/// What a completed upload became: the version a retried completion of it answers with while that version
+/// is still the one the upload made.
+struct CompletedUpload: Codable, Sendable {
+    var key: String
+    var etag: String
+    var versionID: String?
+    var completed: Date
 }
 
 struct UploadRecord: Codable, Sendable {

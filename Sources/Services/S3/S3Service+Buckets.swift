@@ -82,14 +82,21 @@ extension S3Service {
 
     func deleteBucket(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let record = try await bucket(input)
-        try await store.write { tx in
+        // Uploads in progress do not keep a bucket alive: S3 deletes the bucket and them with it.
+        let parts = try await store.write { tx -> [DataPiece] in
             guard try tx.scan(S3Keys.objects, prefix: record.name + "/", after: nil, reverse: false, limit: 1).isEmpty,
-                try tx.scan(S3Keys.uploads, prefix: record.name + "/", after: nil, reverse: false, limit: 1).isEmpty,
                 try tx.scan(S3Keys.versions, prefix: record.name + "/", after: nil, reverse: false, limit: 1).isEmpty
             else { throw AWSError.bucketNotEmpty(record.name) }
             try tx.delete(S3Keys.buckets, record.name)
             try tx.delete(S3Keys.accountBuckets, record.account + "/" + record.name)
+            let parts = try tx.scanJSON(PartRecord.self, S3Keys.parts, prefix: record.name + "/").map(\.value.piece)
+            try tx.deleteAll(S3Keys.parts, prefix: record.name + "/")
+            try tx.deleteAll(S3Keys.uploads, prefix: record.name + "/")
+            try tx.deleteAll(S3Keys.uploadsByKey, prefix: record.name + "/")
+            try tx.deleteAll(S3Keys.completedUploads, prefix: record.name + "/")
+            return parts
         }
+        await discard(parts)
         return .empty
     }
 

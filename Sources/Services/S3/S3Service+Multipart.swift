@@ -186,15 +186,66 @@ extension S3Service {
         return .structure(out)
     }
 
+    /// How long a completed upload answers a retried completion. S3 does for a while (SDKs retry a completion
+    /// whose answer was lost), then answers `NoSuchUpload`.
+    static let completedUploadRetention: TimeInterval = 3600
+
     func completeMultipartUpload(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
+        do {
+            return try await complete(input, bucket: bucket, key: key, context: context)
+        } catch let error as AWSError where error.code == "NoSuchUpload" {
+            guard let again = try await completedAgain(input, bucket: bucket, key: key, context: context) else { throw error }
+            return again
+        }
+    }
+
+    /// The answer to a completion of an upload completed before, while the version it made is still there.
+    private func completedAgain(_ input: ShapeValue, bucket: BucketRecord, key: String, context: RequestContext) async throws -> ShapeValue? {
+        let uploadID = input["UploadId"]?.stringValue ?? ""
+        guard let done = try await store.read({ try $0.getJSON(CompletedUpload.self, S3Keys.completedUploads, bucket.name + "/" + uploadID) }),
+            done.key == key, clock.now.timeIntervalSince(done.completed) < Self.completedUploadRetention,
+            let (_, record) = try await findVersion(bucket: bucket, key: key, versionID: done.versionID ?? (bucket.versioning == nil ? nil : "null")),
+            record.isDeleteMarker != true, record.etag == done.etag
+        else { return nil }
+        return completionOutput(record, bucket: bucket, key: key, customer: try? Self.customerKey(input, context: context))
+    }
+
+    private func completionOutput(_ record: ObjectRecord, bucket: BucketRecord, key: String, customer: CustomerKey?) -> ShapeValue {
+        var out: [String: ShapeValue] = [
+            "Location": .string("/\(bucket.name)/\(key)"),
+            "Bucket": .string(bucket.name),
+            "Key": .string(key),
+            "ETag": .string(record.etag),
+        ]
+        if bucket.versioning != nil { out["VersionId"] = .string(record.version) }
+        Self.encryptionOutput(record, customer: customer, into: &out)
+        for (name, value) in record.checksums ?? [String: String]() { out["Checksum" + name] = .string(value) }
+        if let type = record.checksumType { out["ChecksumType"] = .string(type) }
+        return .structure(out)
+    }
+
+    /// Records that `uploadID` became `record`, and forgets completions older than the retention.
+    private static func noteCompleted(_ uploadID: String, as record: ObjectRecord, bucket: String, now: Date, in tx: any StoreWriter) throws {
+        let byTime = { (date: Date) in S3Keys.sortableMicros(date) + "/" }
+        // A few at a time, oldest first: each completion clears what its predecessors left.
+        for (indexKey, _) in try tx.scan(S3Keys.completedUploadsByTime, prefix: "", after: nil, reverse: false, limit: 8) {
+            guard indexKey < byTime(now.addingTimeInterval(-completedUploadRetention)) else { break }
+            try tx.delete(S3Keys.completedUploadsByTime, indexKey)
+            try tx.delete(S3Keys.completedUploads, String(indexKey.dropFirst(17)))
+        }
+        let done = CompletedUpload(key: record.key, etag: record.etag, versionID: record.versionID, completed: now)
+        try tx.putJSON(S3Keys.completedUploads, bucket + "/" + uploadID, done)
+        try tx.put(S3Keys.completedUploadsByTime, byTime(now) + bucket + "/" + uploadID, [])
+    }
+
+    private func complete(_ input: ShapeValue, bucket: BucketRecord, key: String, context: RequestContext) async throws -> ShapeValue {
         let upload = try await upload(input, bucket: bucket.name, key: key)
         let customer = try Self.customerKey(input, context: context)
         if upload.template.encryption == .customer { try Self.checkCustomerKey(customer, for: upload.template) }
-        guard let requested = input["MultipartUpload"]?["Parts"]?.listValue, !requested.isEmpty else {
-            throw AWSError.invalidRequest("You must specify at least one part")
-        }
+        // No body, or a body without parts, does not validate against S3's schema (which needs one part).
+        guard let requested = input["MultipartUpload"]?["Parts"]?.listValue, !requested.isEmpty else { throw AWSError.malformedXML }
         let condition = try WriteCondition(input)
         var numbers: [Int] = []
         var etags: [String] = []
@@ -244,17 +295,11 @@ extension S3Service {
             let unused = stored.map(\.value).filter { !wanted.contains($0.number) }.map(\.piece)
             return (record, unused)
         }
-        var out: [String: ShapeValue] = [
-            "Location": .string("/\(bucket.name)/\(key)"),
-            "Bucket": .string(bucket.name),
-            "Key": .string(key),
-            "ETag": .string(record.etag),
-        ]
-        if bucket.versioning != nil { out["VersionId"] = .string(record.version) }
-        Self.encryptionOutput(record, customer: customer, into: &out)
-        for (name, value) in record.checksums ?? [String: String]() { out["Checksum" + name] = .string(value) }
-        if let type = record.checksumType { out["ChecksumType"] = .string(type) }
-        return .structure(out)
+        // After the commit, which gives the version its id. A crash in between only costs a retry its answer.
+        try await store.write { [uploadID = upload.uploadID] tx in
+            try Self.noteCompleted(uploadID, as: record, bucket: bucket.name, now: now, in: tx)
+        }
+        return completionOutput(record, bucket: bucket, key: key, customer: customer)
     }
 
     func abortMultipartUpload(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
