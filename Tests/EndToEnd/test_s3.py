@@ -477,6 +477,28 @@ def test_listing(s3, bucket):
     assert err["Code"] == "InvalidArgument"
 
 
+def test_listing_edge_cases_answer_as_s3_does(s3, bucket):
+    for k in ["a", "b/c", "d"]:
+        s3.put_object(Bucket=bucket, Key=k, Body=b"")
+    # An empty delimiter is no delimiter, and is not echoed.
+    for listed in (s3.list_objects(Bucket=bucket, Delimiter=""), s3.list_objects_v2(Bucket=bucket, Delimiter="")):
+        assert "Delimiter" not in listed
+        assert [o["Key"] for o in listed["Contents"]] == ["a", "b/c", "d"]
+        assert "CommonPrefixes" not in listed
+    # max-keys=0 lists nothing and is not truncated.
+    for listed in (s3.list_objects(Bucket=bucket, MaxKeys=0), s3.list_objects_v2(Bucket=bucket, MaxKeys=0)):
+        assert listed["IsTruncated"] is False
+        assert "Contents" not in listed
+    # An empty continuation token is the first page, and is echoed.
+    first = s3.list_objects_v2(Bucket=bucket, ContinuationToken="")
+    assert first["ContinuationToken"] == ""
+    assert [o["Key"] for o in first["Contents"]] == ["a", "b/c", "d"]
+    # boto3 asks version 1 for url encoding itself and decodes the keys, not the prefix: S3 echoes that as given.
+    assert s3.list_objects(Bucket=bucket, Prefix="\n")["Prefix"] == "\n"
+    assert s3.list_objects(Bucket=bucket, Prefix="x y")["Prefix"] == "x y"
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="\n")["Prefix"] == "\n"
+
+
 @pytest.mark.parametrize("count", [-1, 2**31, 10**11])
 def test_list_counts_outside_s3s_32_bit_range_are_invalid_arguments(s3, bucket, count):
     err, status = error_of(lambda: s3.list_objects_v2(Bucket=bucket, MaxKeys=count))

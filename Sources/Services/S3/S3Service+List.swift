@@ -26,6 +26,8 @@ extension S3Service {
     func listing(bucket: String, prefix: String, delimiter: String?, after: String?, maxKeys: Int) async throws -> ListingPage {
         let delimiter = delimiter.flatMap { $0.isEmpty ? nil : $0 }
         let base = bucket + "/"
+        // `max-keys=0` lists nothing and, as S3 answers it, is not truncated.
+        if maxKeys == 0 { return ListingPage() }
         return try await store.read { tx in
             var page = ListingPage()
             // Only the fields a listing shows (`ObjectSummary`): building whole records (with their pieces) was
@@ -112,7 +114,8 @@ extension S3Service {
         let encode = try Self.encodingType(input)
         let token = input["ContinuationToken"]?.stringValue
         var after = input["StartAfter"]?.stringValue
-        if let token {
+        // An empty token is the first page (S3 echoes it).
+        if let token, !token.isEmpty {
             guard let data = Data(base64Encoded: token), let resume = String(data: data, encoding: .utf8), resume.hasPrefix("1:") else {
                 throw AWSError.invalidArgument("The continuation token provided is incorrect", name: "continuation-token", value: token)
             }
@@ -129,7 +132,8 @@ extension S3Service {
             "Contents": .list(page.objects.map { Self.listEntry($0, owner: fetchOwner, encode: encode) }),
             "CommonPrefixes": .list(page.commonPrefixes.map { .structure(["Prefix": .string(Self.urlEncode($0, encode))]) }),
         ]
-        if let delimiter { out["Delimiter"] = .string(Self.urlEncode(delimiter, encode)) }
+        // An empty delimiter is no delimiter, and S3 does not echo it.
+        if let delimiter, !delimiter.isEmpty { out["Delimiter"] = .string(Self.urlEncode(delimiter, encode)) }
         if encode { out["EncodingType"] = .string("url") }
         if let token { out["ContinuationToken"] = .string(token) }
         if let startAfter = input["StartAfter"]?.stringValue { out["StartAfter"] = .string(Self.urlEncode(startAfter, encode)) }
@@ -153,14 +157,16 @@ extension S3Service {
         let page = try await listing(bucket: bucket.name, prefix: prefix, delimiter: delimiter, after: after, maxKeys: maxKeys)
         var out: [String: ShapeValue] = [
             "Name": .string(bucket.name),
-            "Prefix": .string(Self.urlEncode(prefix, encode)),
+            // Version 1 encodes the marker but echoes the prefix as given (SDKs decode it only in version 2).
+            "Prefix": .string(prefix),
             "Marker": .string(Self.urlEncode(marker ?? "", encode)),
             "MaxKeys": .integer(Int64(maxKeys)),
             "IsTruncated": .boolean(page.isTruncated),
             "Contents": .list(page.objects.map { Self.listEntry($0, owner: true, encode: encode) }),
             "CommonPrefixes": .list(page.commonPrefixes.map { .structure(["Prefix": .string(Self.urlEncode($0, encode))]) }),
         ]
-        if let delimiter { out["Delimiter"] = .string(Self.urlEncode(delimiter, encode)) }
+        // An empty delimiter is no delimiter, and S3 does not echo it.
+        if let delimiter, !delimiter.isEmpty { out["Delimiter"] = .string(Self.urlEncode(delimiter, encode)) }
         if encode { out["EncodingType"] = .string("url") }
         // S3 returns NextMarker only when a delimiter was given; clients otherwise use the last key.
         if page.isTruncated, delimiter?.isEmpty == false, let last = page.last { out["NextMarker"] = .string(Self.urlEncode(last, encode)) }
