@@ -77,7 +77,7 @@ extension S3Service {
     func newObjectRecord(_ input: ShapeValue, key: String, owner: String, context: RequestContext) throws -> ObjectRecord {
         var metadata: [String: String] = [:]
         if case .map(let entries)? = input["Metadata"] {
-            for (name, value) in entries { metadata[name.lowercased()] = value.stringValue ?? "" }
+            for (name, value) in entries { metadata[name.lowercased()] = Self.storedMetadataValue(value.stringValue ?? "") }
         }
         let metadataBytes = metadata.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
         guard metadataBytes <= Self.maxMetadataBytes else {
@@ -96,7 +96,7 @@ extension S3Service {
         return ObjectRecord(
             key: key, size: 0, etag: "", lastModified: clock.now,
             contentType: input["ContentType"]?.stringValue,
-            contentEncoding: input["ContentEncoding"]?.stringValue,
+            contentEncoding: Self.storedContentEncoding(input["ContentEncoding"]?.stringValue),
             contentDisposition: input["ContentDisposition"]?.stringValue,
             contentLanguage: input["ContentLanguage"]?.stringValue,
             cacheControl: input["CacheControl"]?.stringValue,
@@ -225,7 +225,7 @@ extension S3Service {
             "ContentType": .string(record.contentType ?? "binary/octet-stream"),
             "AcceptRanges": .string("bytes"),
         ]
-        if !record.metadata.isEmpty { out["Metadata"] = .map(record.metadata.mapValues { .string($0) }) }
+        if !record.metadata.isEmpty { out["Metadata"] = .map(record.metadata.mapValues { .string(Self.metadataHeaderValue($0)) }) }
         if let v = record.contentEncoding { out["ContentEncoding"] = .string(v) }
         if let v = record.contentDisposition { out["ContentDisposition"] = .string(v) }
         if let v = record.contentLanguage { out["ContentLanguage"] = .string(v) }
@@ -417,6 +417,17 @@ struct WriteCondition: Sendable {
     }
 }
 
+extension S3Service {
+    /// The `Content-Encoding` an object keeps: `aws-chunked` describes how the request body was sent, not the
+    /// object, and S3 drops it (`gzip, aws-chunked` is stored as `gzip`, `aws-chunked` alone as none).
+    static func storedContentEncoding(_ header: String?) -> String? {
+        guard let header else { return nil }
+        guard header.containsASCII("aws-chunked") else { return header }
+        let kept = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0 != "aws-chunked" }
+        return kept.isEmpty ? nil : kept.joined(separator: ", ")
+    }
+}
+
 /// `If-Match`, `If-None-Match`, `If-Modified-Since` and `If-Unmodified-Since` on GET and HEAD, with S3's
 /// precedence: a matching If-Match overrides a failing If-Unmodified-Since, and a failing If-None-Match
 /// overrides a passing If-Modified-Since.
@@ -430,13 +441,20 @@ enum ReadCondition {
         }
         if let ifNoneMatch = input[prefix + "IfNoneMatch"]?.stringValue {
             if etagMatches(ifNoneMatch, record.etag) {
-                if prefix.isEmpty { throw AWSError.notModified }
+                if prefix.isEmpty { throw notModified(record) }
                 throw AWSError.preconditionFailed("x-amz-copy-source-If-None-Match")
             }
         } else if case .timestamp(let date)? = input[prefix + "IfModifiedSince"], modified <= date.timeIntervalSince1970 {
-            if prefix.isEmpty { throw AWSError.notModified }
+            if prefix.isEmpty { throw notModified(record) }
             throw AWSError.preconditionFailed("x-amz-copy-source-If-Modified-Since")
         }
+    }
+
+    /// A 304 names the version it stands for, as HTTP asks (RFC 9110 15.4.5) and S3 does.
+    static func notModified(_ record: ObjectRecord) -> AWSError {
+        var error = AWSError.notModified
+        error.headers = [("ETag", record.etag), ("Last-Modified", TimestampCoding.format(record.lastModified, .rfc822))]
+        return error
     }
 
     /// Whether an `If-Match`-style list (`"a", "b"`, `*`, quoted or not) names `etag`.
