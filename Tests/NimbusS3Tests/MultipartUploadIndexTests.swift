@@ -86,7 +86,7 @@ import Testing
             #expect(try Self.page(tx, max: 0) == ([], [], true, nil))
         }
         // Removing an upload removes its index entry; the other upload of the key stays.
-        try await store.write { tx in try S3Service.removeUpload(bucket: "b", uploadID: "u3", in: tx) }
+        _ = try await store.write { tx in try S3Service.removeUpload(bucket: "b", uploadID: "u3", in: tx) }
         try await store.read { (tx: any StoreReader) throws in
             #expect(try Self.page(tx, prefix: "photos/2024/").ids == ["u4"])
             #expect(try tx.scan(S3Keys.uploadsByKey, prefix: "b/photos/2024/b.jpg\u{1}").count == 1)

@@ -48,6 +48,9 @@ import Testing
         (base64("[1, 2]"), "Invalid JSON."),
         (base64(#"{"conditions": []}"#), "Policy missing expiration."),
         (base64(#"{"expiration": "tomorrow", "conditions": []}"#), "Invalid 'expiration' value: 'tomorrow'"),
+        // Python's str(datetime): a space for the `T`, which S3 does not take.
+        (base64(#"{"expiration": "2015-12-30 12:00:00.123456+00:00", "conditions": []}"#),
+         "Invalid 'expiration' value: '2015-12-30 12:00:00.123456+00:00'"),
         (base64(#"{"expiration": "2015-12-30T12:00:00Z"}"#), "Policy missing conditions."),
         (base64(#"{"expiration": "2015-12-30T12:00:00Z", "conditions": {}}"#), "Invalid 'conditions' value: must be a List."),
         (base64(#"{"expiration": "2015-12-30T12:00:00Z", "conditions": [{"a": "1", "b": "2"}]}"#),

@@ -46,7 +46,10 @@ struct PostPolicy: Sendable, Equatable {
             let json = try? JSONSerialization.jsonObject(with: data), let object = json as? [String: Any]
         else { throw Self.invalid("Invalid JSON.") }
         guard let expirationValue = object["expiration"] else { throw Self.invalid("Policy missing expiration.") }
-        guard let text = expirationValue as? String, let expiration = TimestampCoding.parse(text, format: .iso8601) else {
+        // ISO 8601 with its `T` (`2007-12-01T12:00:00.000Z`): S3 refuses the space form that lenient parsers take.
+        guard let text = expirationValue as? String, text.utf8.dropFirst(10).first == UInt8(ascii: "T"),
+            let expiration = TimestampCoding.parse(text, format: .iso8601)
+        else {
             throw Self.invalid("Invalid 'expiration' value: '\(String(describing: expirationValue).prefix(64))'")
         }
         guard let list = object["conditions"] else { throw Self.invalid("Policy missing conditions.") }
