@@ -303,6 +303,12 @@ def test_multipart_upload_file_and_download_file(s3, bucket, tmp_path):
     part = s3.get_object(Bucket=bucket, Key="big.bin", PartNumber=2)
     assert part["Body"].read() == src.read_bytes()[5 * 1024 * 1024:10 * 1024 * 1024]
     assert part["PartsCount"] == 4
+    err, status = error_of(lambda: s3.get_object(Bucket=bucket, Key="big.bin", PartNumber=5))
+    assert (err["Code"], err["PartNumberRequested"], err["ActualPartCount"], status) == ("InvalidPartNumber", "5", "4", 416)
+    err, status = error_of(lambda: s3.get_object(Bucket=bucket, Key="big.bin", PartNumber=2, Range="bytes=0-1"))
+    assert (err["Code"], status) == ("InvalidRequest", 400)
+    err, status = error_of(lambda: s3.get_object(Bucket=bucket, Key="big.bin", PartNumber=10001))
+    assert (err["Code"], status) == ("InvalidArgument", 400)
 
 
 class AnonymousMemory:

@@ -186,9 +186,16 @@ extension S3Service {
         Self.encryptionOutput(record, customer: customer, into: &out)
         var range: ClosedRange<Int64>? = nil
         if let partNumber = input["PartNumber"]?.integerValue {
-            let count = Int64(record.pieces.count)
-            guard (1...max(1, count)).contains(partNumber), record.size > 0 || partNumber == 1 else {
+            guard (1...Int64(Self.maxParts)).contains(partNumber) else {
                 throw AWSError.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: String(partNumber))
+            }
+            guard input["Range"] == nil else { throw AWSError.invalidRequest("Cannot specify both Range header and partNumber query parameter") }
+            let count = Int64(record.pieces.count)
+            guard partNumber <= max(1, count), record.size > 0 || partNumber == 1 else {
+                throw AWSError(
+                    code: "InvalidPartNumber", message: "The requested partnumber is not satisfiable", status: 416,
+                    extra: [("PartNumberRequested", String(partNumber)), ("ActualPartCount", String(max(1, count)))]
+                )
             }
             if record.size > 0 {
                 let start = record.pieces.prefix(Int(partNumber) - 1).reduce(Int64(0)) { $0 + $1.blob.size }
