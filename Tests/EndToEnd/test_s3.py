@@ -951,6 +951,15 @@ def test_governance_bypass_needs_the_permission(clean, s3):
     err, _ = error_of(lambda: clean.client("s3", user).delete_object(Bucket="gov-bucket", Key="k", VersionId=version, BypassGovernanceRetention=True))
     assert err["Code"] == "AccessDenied"
     assert s3.head_object(Bucket="gov-bucket", Key="k", VersionId=version)["ObjectLockMode"] == "GOVERNANCE"
+    # Extending governance is free; giving it another mode, even the stricter compliance, takes the bypass.
+    later = until + timedelta(days=1)
+    s3.put_object_retention(Bucket="gov-bucket", Key="k", VersionId=version, Retention={"Mode": "GOVERNANCE", "RetainUntilDate": later})
+    err, status = error_of(lambda: s3.put_object_retention(Bucket="gov-bucket", Key="k", VersionId=version,
+                                                           Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later}))
+    assert (err["Code"], status) == ("AccessDenied", 403)
+    s3.put_object_retention(Bucket="gov-bucket", Key="k", VersionId=version, BypassGovernanceRetention=True,
+                            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later})
+    assert s3.get_object_retention(Bucket="gov-bucket", Key="k", VersionId=version)["Retention"]["Mode"] == "COMPLIANCE"
 
 
 # -- integrity of stored data ------------------------------------------------------------------------

@@ -157,9 +157,10 @@ extension S3Service {
         let bypass = try await bypassesGovernance(input, bucket: bucket.name, key: key, context: context)
         let version = try await updateVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue) { record in
             if let current = record.retentionMode, let currentUntil = record.retainUntil, currentUntil > now {
-                // Retention may always be extended; shortened, removed or weakened only under governance with bypass.
-                let weakens = mode == nil || (current == "COMPLIANCE" && mode == "GOVERNANCE") || (until ?? now) < currentUntil
-                if weakens && (current == "COMPLIANCE" || !bypass) { throw Self.lockedError }
+                // Retention may always be extended in its mode. Shortened, removed or given another mode (even
+                // governance to compliance, as S3 has it) only under governance, with bypass.
+                let alters = mode != current || (until ?? now) < currentUntil
+                if alters && (current == "COMPLIANCE" || !bypass) { throw Self.lockedError }
             }
             record.retentionMode = mode
             record.retainUntil = until
