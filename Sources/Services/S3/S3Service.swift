@@ -97,16 +97,20 @@ public final class S3Service: Sendable {
         func simple(_ name: String, _ body: @escaping @Sendable (ShapeValue, RequestContext) async throws -> ShapeValue) {
             handlers[name] = OperationHandler(raw: { OperationOutput(try await body($0, $1)) })
         }
+        // S3 answers these 204 No Content, which its API model does not say (its `responseCode` is the default).
+        func noContent(_ name: String, _ body: @escaping @Sendable (ShapeValue, RequestContext) async throws -> ShapeValue) {
+            handlers[name] = OperationHandler(raw: { OperationOutput(try await body($0, $1), status: 204) })
+        }
         // Buckets
         simple("CreateBucket", createBucket)
         simple("HeadBucket", headBucket)
         simple("DeleteBucket", deleteBucket)
         simple("ListBuckets", listBuckets)
         simple("GetBucketLocation", getBucketLocation)
-        simple("PutBucketTagging", putBucketTagging)
+        noContent("PutBucketTagging", putBucketTagging)
         simple("GetBucketTagging", getBucketTagging)
         simple("DeleteBucketTagging", deleteBucketTagging)
-        simple("PutBucketPolicy", putBucketPolicy)
+        noContent("PutBucketPolicy", putBucketPolicy)
         simple("GetBucketPolicy", getBucketPolicy)
         simple("DeleteBucketPolicy", deleteBucketPolicy)
         simple("GetBucketVersioning", getBucketVersioning)
