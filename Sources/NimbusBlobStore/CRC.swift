@@ -15,12 +15,15 @@ import CNimbusCRC
 /// as CRC-32, CRC-32C and CRC-64/NVME all specify. Known answers for `"123456789"`:
 /// CRC-32 `0xCBF43926`, CRC-32C `0xE3069283`, CRC-64/NVME `0xAE8B14860A799888`.
 package enum CRC {
-    /// CRC-32 (IEEE 802.3, zlib), reflected polynomial 0xEDB88320.
-    static let ieee = tables(polynomial: UInt32(0xEDB8_8320))
-    /// CRC-32C (Castagnoli, iSCSI), reflected polynomial 0x82F63B78.
-    static let castagnoli = tables(polynomial: UInt32(0x82F6_3B78))
-    /// CRC-64/NVME, reflected polynomial 0x9A6C9329AC4BC9B5.
-    static let nvme = tables(polynomial: UInt64(0x9A6C_9329_AC4B_C9B5))
+    /// CRC-32 (IEEE 802.3, zlib)'s reflected polynomial.
+    static let ieeePolynomial: UInt32 = 0xEDB8_8320
+    /// CRC-32C (Castagnoli, iSCSI)'s reflected polynomial.
+    static let castagnoliPolynomial: UInt32 = 0x82F6_3B78
+    /// CRC-64/NVME's reflected polynomial.
+    static let nvmePolynomial: UInt64 = 0x9A6C_9329_AC4B_C9B5
+    static let ieee = tables(polynomial: ieeePolynomial)
+    static let castagnoli = tables(polynomial: castagnoliPolynomial)
+    static let nvme = tables(polynomial: nvmePolynomial)
 
     /// Whether the CPU computes CRC-32C itself; the tables are the fallback.
     static let hardwareCRC32C = nimbus_crc32c_hardware_available() == 1
@@ -67,6 +70,41 @@ package enum CRC {
             }
         }
         return crc
+    }
+
+    // MARK: Combining
+
+    /// The CRC of A followed by B from the CRC of A, the CRC of B and B's length (zlib's `crc32_combine`, for
+    /// any reflected CRC whose initial value and final XOR are equal, as CRC-32, CRC-32C and CRC-64/NVME's are):
+    /// A's CRC times x^(8·length) modulo the polynomial, XOR B's.
+    static func combine<T: FixedWidthInteger & UnsignedInteger>(_ first: T, _ second: T, secondLength: Int64, polynomial: T) -> T {
+        multiplyModulo(powerOfX(8 * UInt64(max(0, secondLength)), polynomial: polynomial), first, polynomial: polynomial) ^ second
+    }
+
+    /// a·b modulo the polynomial, both in the reflected form (x^0 is the top bit).
+    private static func multiplyModulo<T: FixedWidthInteger & UnsignedInteger>(_ a: T, _ b: T, polynomial: T) -> T {
+        var m: T = 1 << (T.bitWidth - 1)
+        var product: T = 0
+        var b = b
+        while m != 0 {
+            if a & m != 0 { product ^= b }
+            m >>= 1
+            b = b & 1 != 0 ? (b >> 1) ^ polynomial : b >> 1
+        }
+        return product
+    }
+
+    /// x^n modulo the polynomial, by squaring.
+    private static func powerOfX<T: FixedWidthInteger & UnsignedInteger>(_ n: UInt64, polynomial: T) -> T {
+        var result: T = 1 << (T.bitWidth - 1)  // x^0
+        var square: T = 1 << (T.bitWidth - 2)  // x^1, then x^2, x^4, …
+        var n = n
+        while n != 0 {
+            if n & 1 != 0 { result = multiplyModulo(result, square, polynomial: polynomial) }
+            square = multiplyModulo(square, square, polynomial: polynomial)
+            n >>= 1
+        }
+        return result
     }
 
     /// Table k maps a byte to its contribution k bytes further on: t[k][i] = t[k-1][i] >> 8 ^ t[0][low byte].

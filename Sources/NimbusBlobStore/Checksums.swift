@@ -30,6 +30,35 @@ public enum ChecksumAlgorithm: String, Sendable, Codable, CodingKeyRepresentable
     }
 }
 
+extension ChecksumAlgorithm {
+    /// Whether the checksum of a whole object follows from its parts' checksums and sizes (the CRCs do; S3
+    /// offers the `FULL_OBJECT` checksum type for them alone).
+    public var combines: Bool { self == .crc32 || self == .crc32c || self == .crc64nvme }
+
+    /// The checksum of the parts one after another, from each part's digest (big-endian, as
+    /// `StreamingChecksum.finalize` gives it) and size; nil for an algorithm that does not combine or a digest
+    /// of the wrong length.
+    public func combined(_ parts: [(digest: [UInt8], size: Int64)]) -> [UInt8]? {
+        guard combines, parts.allSatisfy({ $0.digest.count == byteCount }) else { return nil }
+        func value<T: FixedWidthInteger & UnsignedInteger>(_ bytes: [UInt8], as: T.Type) -> T {
+            bytes.reduce(T(0)) { $0 << 8 | T($1) }
+        }
+        switch self {
+        case .crc64nvme:
+            let crc = parts.dropFirst().reduce(parts.first.map { value($0.digest, as: UInt64.self) } ?? 0) {
+                CRC.combine($0, value($1.digest, as: UInt64.self), secondLength: $1.size, polynomial: CRC.nvmePolynomial)
+            }
+            return bigEndianBytes(crc)
+        default:
+            let polynomial = self == .crc32 ? CRC.ieeePolynomial : CRC.castagnoliPolynomial
+            let crc = parts.dropFirst().reduce(parts.first.map { value($0.digest, as: UInt32.self) } ?? 0) {
+                CRC.combine($0, value($1.digest, as: UInt32.self), secondLength: $1.size, polynomial: polynomial)
+            }
+            return bigEndianBytes(crc)
+        }
+    }
+}
+
 /// A checksum computed over a stream, chunk by chunk.
 ///
 /// ```swift

@@ -433,6 +433,71 @@ def test_multipart_rules(s3, bucket):
     assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
 
 
+def test_multipart_checksums_full_object_and_composite_and_the_objects_attributes(s3, bucket):
+    import zlib
+    parts = [b"A" * (5 << 20), b"B" * (5 << 20), b"C" * 1000]
+
+    def b64(crc: int) -> str:
+        return base64.b64encode(crc.to_bytes(4, "big")).decode()
+
+    def upload(key, checksum_type):
+        upload = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="CRC32", ChecksumType=checksum_type)
+        assert upload["ChecksumType"] == checksum_type
+        done = []
+        for number, body in enumerate(parts, 1):
+            part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload["UploadId"], PartNumber=number, Body=body,
+                                  ChecksumAlgorithm="CRC32")
+            assert part["ChecksumCRC32"] == b64(zlib.crc32(body))
+            done.append({"PartNumber": number, "ETag": part["ETag"], "ChecksumCRC32": part["ChecksumCRC32"]})
+        return upload["UploadId"], done
+
+    # FULL_OBJECT: the CRC of the whole object, as if it had been sent in one piece.
+    whole = b64(zlib.crc32(b"".join(parts)))
+    upload_id, done = upload("full", "FULL_OBJECT")
+    err, status = error_of(lambda: s3.complete_multipart_upload(Bucket=bucket, Key="full", UploadId=upload_id,
+                                                                MultipartUpload={"Parts": done}, ChecksumCRC32="AAAAAA=="))
+    assert (err["Code"], status) == ("BadDigest", 400)
+    completed = s3.complete_multipart_upload(Bucket=bucket, Key="full", UploadId=upload_id, MultipartUpload={"Parts": done},
+                                             ChecksumCRC32=whole)
+    assert (completed["ChecksumCRC32"], completed["ChecksumType"]) == (whole, "FULL_OBJECT")
+    head = s3.head_object(Bucket=bucket, Key="full", ChecksumMode="ENABLED")
+    assert (head["ChecksumCRC32"], head["ChecksumType"]) == (whole, "FULL_OBJECT")
+    # A part answers with its own checksum.
+    assert s3.get_object(Bucket=bucket, Key="full", PartNumber=2, ChecksumMode="ENABLED")["ChecksumCRC32"] == b64(zlib.crc32(parts[1]))
+
+    # COMPOSITE: the checksum of the parts' checksums, and their number.
+    upload_id, done = upload("composite", "COMPOSITE")
+    completed = s3.complete_multipart_upload(Bucket=bucket, Key="composite", UploadId=upload_id, MultipartUpload={"Parts": done})
+    digests = b"".join(base64.b64decode(p["ChecksumCRC32"]) for p in done)
+    assert (completed["ChecksumCRC32"], completed["ChecksumType"]) == (b64(zlib.crc32(digests)) + "-3", "COMPOSITE")
+
+    # GetObjectAttributes: a bare ETag, the checksum, the parts a page at a time.
+    attributes = s3.get_object_attributes(Bucket=bucket, Key="full",
+                                          ObjectAttributes=["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"],
+                                          MaxParts=1, PartNumberMarker=1)
+    assert attributes["ETag"] == s3.head_object(Bucket=bucket, Key="full")["ETag"].strip('"')
+    assert attributes["Checksum"] == {"ChecksumCRC32": whole, "ChecksumType": "FULL_OBJECT"}
+    assert (attributes["ObjectSize"], attributes["StorageClass"]) == (sum(map(len, parts)), "STANDARD")
+    page = attributes["ObjectParts"]
+    assert (page["TotalPartsCount"], page["PartNumberMarker"], page["NextPartNumberMarker"], page["IsTruncated"]) == (3, 1, 2, True)
+    assert page["Parts"] == [{"PartNumber": 2, "Size": 5 << 20, "ChecksumCRC32": b64(zlib.crc32(parts[1]))}]
+    s3.put_object(Bucket=bucket, Key="single", Body=b"foo")
+    single = s3.get_object_attributes(Bucket=bucket, Key="single", ObjectAttributes=["ObjectSize", "ObjectParts"])
+    assert single["ObjectSize"] == 3 and "ObjectParts" not in single and "ETag" not in single
+    err, status = error_of(lambda: s3.get_object_attributes(Bucket=bucket, Key="single", ObjectAttributes=["Colour"]))
+    assert (err["Code"], status) == ("InvalidArgument", 400)
+    err, status = error_of(lambda: s3.get_object_attributes(Bucket=bucket, Key="missing", ObjectAttributes=["ETag"]))
+    assert (err["Code"], status) == ("NoSuchKey", 404)
+
+    # The checksum type must suit the algorithm, and needs one.
+    for algorithm, checksum_type in [("SHA256", "FULL_OBJECT"), ("CRC64NVME", "COMPOSITE")]:
+        err, status = error_of(lambda: s3.create_multipart_upload(Bucket=bucket, Key="x", ChecksumAlgorithm=algorithm,
+                                                                  ChecksumType=checksum_type))
+        assert (err["Code"], status) == ("InvalidRequest", 400)
+    err, status = error_of(lambda: s3.create_multipart_upload(Bucket=bucket, Key="x", ChecksumType="FULL_OBJECT"))
+    assert (err["Code"], status) == ("InvalidRequest", 400)
+
+
 def test_list_multipart_uploads_pages(s3, bucket, clean):
     """Uploads in progress list by key, then by initiation, page after page, with common prefixes."""
     created = []

@@ -26,6 +26,23 @@ import Testing
         #expect(StreamingChecksum.compute(.crc32c, [UInt8](repeating: 0xFF, count: 32)) == [0x62, 0xA8, 0xAB, 0x43])
     }
 
+    /// S3's FULL_OBJECT checksum of a multipart object: the parts' CRCs combined equal the CRC of the whole.
+    @Test(arguments: [ChecksumAlgorithm.crc32, .crc32c, .crc64nvme])
+    func crcsOfPartsCombineIntoTheCRCOfTheWhole(algorithm: ChecksumAlgorithm) {
+        var generator = SystemRandomNumberGenerator()
+        for sizes in [[1], [0, 5], [5, 0], [3, 1, 4], [1 << 20, 17, 0, 65_537], [9, 1 << 16]] {
+            let parts = sizes.map { size in (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+            let combined = algorithm.combined(parts.map { (StreamingChecksum.compute(algorithm, $0), Int64($0.count)) })
+            #expect(combined == StreamingChecksum.compute(algorithm, parts.flatMap { $0 }), "\(sizes)")
+        }
+        #expect(algorithm.combined([]) == StreamingChecksum.compute(algorithm, []))
+    }
+
+    @Test func onlyTheCRCsCombine() {
+        #expect(ChecksumAlgorithm.sha256.combined([(StreamingChecksum.compute(.sha256, [1]), 1)]) == nil)
+        #expect(ChecksumAlgorithm.crc32.combined([([1, 2, 3], 1)]) == nil)  // a digest of the wrong length
+    }
+
     @Test func base64AsS3ReturnsIt() {
         var crc = StreamingChecksum(.crc32)
         crc.update("123456789".bytes)

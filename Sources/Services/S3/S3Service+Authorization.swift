@@ -64,6 +64,7 @@ extension S3Service {
             "PutObject": object("PutObject"),
             "GetObject": version("GetObject", "GetObjectVersion"),
             "HeadObject": version("GetObject", "GetObjectVersion"),
+            "GetObjectAttributes": version("GetObjectAttributes", "GetObjectVersionAttributes"),
             "DeleteObject": version("DeleteObject", "DeleteObjectVersion"),
             // Each key needs s3:DeleteObject; the handler asks for each, and reports denials per key, as S3 does.
             "DeleteObjects": .unauthorized,

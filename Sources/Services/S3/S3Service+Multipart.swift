@@ -34,6 +34,19 @@ extension S3Service {
             algorithm = requested.uppercased()
         }
         let checksumType = input["ChecksumType"]?.stringValue ?? (algorithm == nil ? nil : (algorithm == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE"))
+        if let checksumType {
+            guard let algorithm else {
+                throw AWSError.invalidRequest("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+            }
+            guard checksumType == "COMPOSITE" || checksumType == "FULL_OBJECT" else {
+                throw AWSError.invalidRequest("Value for x-amz-checksum-type header is invalid.")
+            }
+            // A whole object's checksum follows from its parts' only for the CRCs; CRC-64/NVME has no composite.
+            let combines = ChecksumAlgorithm(rawValue: algorithm)?.combines == true
+            if checksumType == "FULL_OBJECT" && !combines || checksumType == "COMPOSITE" && algorithm == "CRC64NVME" {
+                throw AWSError.invalidRequest("The \(checksumType) checksum type cannot be used with the \(algorithm.lowercased()) checksum algorithm.")
+            }
+        }
         let upload = UploadRecord(
             uploadID: Self.newUploadID(), bucket: bucket.name, key: key, initiated: clock.now, owner: bucket.account,
             initiatorARN: context.principal.arn, template: template, checksumAlgorithm: algorithm, checksumType: checksumType
@@ -247,6 +260,8 @@ extension S3Service {
         // No body, or a body without parts, does not validate against S3's schema (which needs one part).
         guard let requested = input["MultipartUpload"]?["Parts"]?.listValue, !requested.isEmpty else { throw AWSError.malformedXML }
         let condition = try WriteCondition(input)
+        // The whole object's checksum, when the client sends it to be checked.
+        let requestedChecksum = upload.checksumAlgorithm.flatMap { input["Checksum" + $0]?.stringValue }
         var numbers: [Int] = []
         var etags: [String] = []
         for item in requested {
@@ -278,15 +293,22 @@ extension S3Service {
             for part in chosen { md5s += Self.unhex(part.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) }
             record.etag = "\"" + Hex.encode(Array(Insecure.MD5.hash(data: md5s))) + "-\(chosen.count)\""
             if let name = upload.checksumAlgorithm, let algorithm = ChecksumAlgorithm(rawValue: name) {
-                var composite = StreamingChecksum(algorithm)
-                var complete = true
-                for part in chosen {
-                    guard let value = part.checksums?[name], let raw = Data(base64Encoded: value) else { complete = false; break }
-                    composite.update([UInt8](raw))
+                let digests = chosen.compactMap { part in part.checksums?[name].flatMap { Data(base64Encoded: $0) }.map { ([UInt8]($0), part.size) } }
+                if digests.count == chosen.count {
+                    if upload.checksumType == "FULL_OBJECT", let whole = algorithm.combined(digests) {
+                        // The CRC of the whole object, as if it had been sent in one piece.
+                        record.checksums = [name: Data(whole).base64EncodedString()]
+                        record.checksumType = "FULL_OBJECT"
+                    } else {
+                        // The checksum of the parts' checksums, and how many there are.
+                        var composite = StreamingChecksum(algorithm)
+                        for (digest, _) in digests { composite.update(digest) }
+                        record.checksums = [name: composite.finalizeBase64() + "-\(chosen.count)"]
+                        record.checksumType = "COMPOSITE"
+                    }
                 }
-                if complete {
-                    record.checksums = [name: composite.finalizeBase64() + "-\(chosen.count)"]
-                    record.checksumType = "COMPOSITE"
+                if let expected = requestedChecksum, let computed = record.checksums?[name], expected != computed {
+                    throw AWSError.badChecksum(name)
                 }
             }
             try Self.removeUpload(bucket: bucket.name, uploadID: upload.uploadID, in: tx)

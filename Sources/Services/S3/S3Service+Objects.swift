@@ -201,7 +201,16 @@ extension S3Service {
                 let start = record.pieces.prefix(Int(partNumber) - 1).reduce(Int64(0)) { $0 + $1.blob.size }
                 range = start...(start + record.pieces[Int(partNumber) - 1].blob.size - 1)
             }
-            if let parts = record.partsCount { out["PartsCount"] = .integer(Int64(parts)) }
+            if let parts = record.partsCount {
+                out["PartsCount"] = .integer(Int64(parts))
+                // A part answers with its own checksum, of the object's algorithm.
+                if input["ChecksumMode"]?.stringValue == "ENABLED", let (name, _) = record.checksums?.first,
+                    let algorithm = ChecksumAlgorithm(rawValue: name), let value = record.pieces[Int(partNumber) - 1].blob.checksums[algorithm]
+                {
+                    out["Checksum" + name] = .string(value)
+                    if let type = record.checksumType { out["ChecksumType"] = .string(type) }
+                }
+            }
         } else if let header = input["Range"]?.stringValue {
             range = try Self.parseRange(header, size: record.size)
         }

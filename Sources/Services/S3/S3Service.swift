@@ -138,6 +138,7 @@ public final class S3Service: Sendable {
         // Objects
         on("PutObject", putObject)
         on("GetObject", getObject)
+        simple("GetObjectAttributes", getObjectAttributes)
         on("HeadObject", headObject)
         simple("DeleteObject", deleteObject)
         simple("DeleteObjects", deleteObjects)
