@@ -29,19 +29,31 @@ package enum AmzDate {
 
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
-    /// Parses an RFC 1123 date (`Sun, 30 Aug 2015 12:36:00 GMT`), or the basic ISO form that some clients put in `Date`.
+    /// Parses an RFC 1123 date (`Sun, 30 Aug 2015 12:36:00 GMT`), with a numeric zone too (RFC 2822's
+    /// `-0000`, which Python's `email.utils.formatdate` writes), or the basic ISO form that some clients put in `Date`.
     package static func parseHTTP(_ string: some StringProtocol) -> Date? {
         let trimmed = string.trimmingHTTPWhitespace()
         if let basic = parseBasic(trimmed) { return basic }
         guard trimmed.utf8.count <= 64 else { return nil }
         let parts = trimmed.split(separator: " ")
-        guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT" || parts[5] == "UTC" else { return nil }
+        guard parts.count == 6, parts[0].hasSuffix(","), let offset = zoneOffset(parts[5]) else { return nil }
         guard let day = Int(parts[1]), let monthIndex = months.firstIndex(of: parts[2].lowercased()), let year = Int(parts[3]) else {
             return nil
         }
         let time = parts[4].split(separator: ":")
         guard time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]), let second = Int(time[2]) else { return nil }
-        return make(year: year, month: monthIndex + 1, day: day, hour: hour, minute: minute, second: second)
+        return make(year: year, month: monthIndex + 1, day: day, hour: hour, minute: minute, second: second)?
+            .addingTimeInterval(-TimeInterval(offset))
+    }
+
+    /// Seconds east of UTC for `GMT`, `UTC` or `±hhmm`.
+    private static func zoneOffset(_ zone: Substring) -> Int? {
+        if zone == "GMT" || zone == "UTC" { return 0 }
+        let b = Array(zone.utf8)
+        guard b.count == 5, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-"),
+            let hhmm = b.withUnsafeBufferPointer({ digits($0, 1, 4) }), hhmm / 100 < 24, hhmm % 100 < 60
+        else { return nil }
+        return (b[0] == UInt8(ascii: "-") ? -1 : 1) * (hhmm / 100 * 3_600 + hhmm % 100 * 60)
     }
 
     /// `20150830T123600Z`.

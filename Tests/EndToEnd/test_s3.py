@@ -659,6 +659,20 @@ def test_object_tagging(s3, bucket):
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "cost", "Value": "center"}]
 
 
+def test_a_date_header_with_a_numeric_zone_times_the_request(s3, bucket):
+    # Given a Date header and no X-Amz-Date, botocore signs with Date as the request's time, here in the form
+    # of Python's email.utils.formatdate(): "Wed, 25 Nov 2026 08:32:32 -0000".
+    from email.utils import formatdate
+    def dated(params, **_):
+        params["headers"].update({"Date": formatdate(), "X-Amz-Date": formatdate()})
+    s3.meta.events.register("before-call.s3.PutObject", dated)
+    try:
+        s3.put_object(Bucket=bucket, Key="dated", Body=b"x")
+    finally:
+        s3.meta.events.unregister("before-call.s3.PutObject", dated)
+    assert s3.get_object(Bucket=bucket, Key="dated")["Body"].read() == b"x"
+
+
 def test_bad_input(clean, s3, bucket):
     err, _ = error_of(lambda: s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x"))
     assert err["Code"] == "KeyTooLongError"
