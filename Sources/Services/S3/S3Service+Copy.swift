@@ -117,7 +117,7 @@ extension S3Service {
         var result: [String: ShapeValue] = ["ETag": .string(record.etag), "LastModified": .timestamp(record.lastModified)]
         for (name, value) in record.checksums ?? [:] { result["Checksum" + name] = .string(value) }
         var out: [String: ShapeValue] = ["CopyObjectResult": .structure(result)]
-        if bucket.versioning != nil { out["VersionId"] = .string(committed.version) }
+        if let version = committed.versionID { out["VersionId"] = .string(version) }  // none for a suspended bucket's null version
         if source.versionID != nil || input["CopySource"]?.stringValue?.contains("?versionId=") == true {
             out["CopySourceVersionId"] = .string(source.version)
         }

@@ -232,7 +232,7 @@ extension S3Service {
             "Key": .string(key),
             "ETag": .string(record.etag),
         ]
-        if bucket.versioning != nil { out["VersionId"] = .string(record.version) }
+        if let version = record.versionID { out["VersionId"] = .string(version) }  // none for a suspended bucket's null version
         Self.encryptionOutput(record, customer: customer, into: &out)
         for (name, value) in record.checksums ?? [String: String]() { out["Checksum" + name] = .string(value) }
         if let type = record.checksumType { out["ChecksumType"] = .string(type) }

@@ -57,7 +57,8 @@ extension S3Service {
         let committed = try await commitVersion(record, bucket: bucket.name, condition: condition, newPieces: record.pieces)
 
         var out: [String: ShapeValue] = ["ETag": .string(record.etag)]
-        if bucket.versioning != nil { out["VersionId"] = .string(committed.version) }
+        // A write names the version it made; the null version of a suspended bucket goes unnamed, as in S3.
+        if let version = committed.versionID { out["VersionId"] = .string(version) }
         Self.encryptionOutput(record, customer: customer, into: &out)
         for (name, value) in record.checksums ?? [:] { out["Checksum" + name] = .string(value) }
         if record.checksumType != nil { out["ChecksumType"] = .string("FULL_OBJECT") }
