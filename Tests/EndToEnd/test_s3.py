@@ -839,6 +839,8 @@ def test_access_is_decided_before_a_malformed_body_is_read(clean, s3, bucket):
 
 def test_bucket_policy_secure_transport_and_public_read(clean, s3, bucket):
     s3.put_object(Bucket=bucket, Key="doc", Body=b"doc")
+    err, status = error_of(lambda: s3.get_bucket_policy_status(Bucket=bucket))
+    assert (err["Code"], status) == ("NoSuchBucketPolicy", 404)
     s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as in AWS
     policy = {"Version": "2012-10-17", "Statement": [
         {"Sid": "TLSOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
@@ -855,11 +857,15 @@ def test_bucket_policy_secure_transport_and_public_read(clean, s3, bucket):
     ca = str(clean.data_dir / "ca.pem")
     tls = clean.client("s3", endpoint=clean.tls_url, verify=ca)
     assert json.loads(tls.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"][0]["Sid"] == "TLSOnly"
+    # Public: the statement that allows everyone without a condition.
+    assert tls.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is True
     assert tls.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"doc"
     # Anonymous reads over TLS are allowed by the policy; over HTTP they are denied.
     assert requests.get(f"{clean.tls_url}/{bucket}/doc", verify=ca, timeout=10).content == b"doc"
     assert requests.get(f"{clean.url}/{bucket}/doc", timeout=10).status_code == 403
     assert requests.put(f"{clean.tls_url}/{bucket}/doc", data=b"x", verify=ca, timeout=10).status_code == 403
+    tls.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": policy["Statement"][:1]}))
+    assert tls.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is False
     tls.delete_bucket_policy(Bucket=bucket)
     assert requests.get(f"{clean.tls_url}/{bucket}/doc", verify=ca, timeout=10).status_code == 403
 

@@ -38,6 +38,7 @@ extension S3Service {
             "PutBucketTagging": bucket("PutBucketTagging"),
             "DeleteBucketTagging": bucket("PutBucketTagging"),
             "GetBucketPolicy": bucket("GetBucketPolicy"),
+            "GetBucketPolicyStatus": bucket("GetBucketPolicyStatus"),
             "PutBucketPolicy": bucket("PutBucketPolicy"),
             "DeleteBucketPolicy": bucket("DeleteBucketPolicy"),
             "GetBucketVersioning": bucket("GetBucketVersioning"),

@@ -181,6 +181,13 @@ extension S3Service {
         return .structure(["Policy": .string(policy)])
     }
 
+    /// Whether the bucket policy makes the bucket public; S3 answers `NoSuchBucketPolicy` when there is none.
+    func getBucketPolicyStatus(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
+        let record = try await bucket(input)
+        guard let policy = record.policy else { throw AWSError.noSuchBucketPolicy }
+        return .structure(["PolicyStatus": .structure(["IsPublic": .boolean(Self.isPublic(policy: policy))])])
+    }
+
     func deleteBucketPolicy(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let record = try await bucket(input)
         try await update(record.name) { $0.policy = nil }

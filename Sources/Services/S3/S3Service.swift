@@ -112,6 +112,7 @@ public final class S3Service: Sendable {
         simple("DeleteBucketTagging", deleteBucketTagging)
         noContent("PutBucketPolicy", putBucketPolicy)
         simple("GetBucketPolicy", getBucketPolicy)
+        simple("GetBucketPolicyStatus", getBucketPolicyStatus)
         simple("DeleteBucketPolicy", deleteBucketPolicy)
         simple("GetBucketVersioning", getBucketVersioning)
         simple("PutBucketVersioning", putBucketVersioning)
