@@ -202,11 +202,31 @@ struct RequestPipeline: Sendable {
                 provenKeys = identity.conditionKeys
                 authenticated = true
             }
-            try await authorize(op, input: decoded, service: service, context: context, provenKeys: provenKeys)
+            let disclosure = service.definition.absenceDisclosure[op.name]
+            do {
+                try await authorize(op, input: decoded, service: service, context: context, provenKeys: provenKeys)
+            } catch let denied as AWSError where disclosure != nil && denied.status == 403 {
+                // Refused, but allowed to learn that what it asked for is not there: it hears that instead.
+                if let disclosure, let absent = try await disclosure.absence(decoded, context),
+                    try await mayLearnAbsence(disclosure, input: decoded, context: context, model: service.definition.model) == nil
+                {
+                    throw absent
+                }
+                throw denied
+            }
             guard let handler = service.definition.handlers[op.name] else {
                 throw AWSError(code: "NotImplemented", message: "\(op.name) is not implemented by Nimbus yet.", status: 501)
             }
-            let result = try await handler.output(decoded, context)
+            let result: OperationOutput
+            do {
+                result = try await handler.output(decoded, context)
+            } catch let notFound as AWSError where disclosure?.notFoundCodes.contains(notFound.code) == true {
+                // Allowed, but not to learn that it is not there: refused instead.
+                if let disclosure, let denial = try await mayLearnAbsence(disclosure, input: decoded, context: context, model: service.definition.model) {
+                    throw denial
+                }
+                throw notFound
+            }
             let output = result.value
             response = service.codec.encodeOutput(op, output, requestID: requestID)
             if response.bodyIsStreamed, let payload = result.payload {
@@ -332,6 +352,17 @@ struct RequestPipeline: Sendable {
                 if context.principal.kind == .webIdentity { throw AWSError.accessDenied("Not authorized to perform \(action)") }
                 throw Self.accessDenied(error, for: service.definition.model)
             }
+        }
+    }
+
+    /// Nil when the caller may learn of an absence (``AbsenceDisclosure``); else the denial it hears instead.
+    private func mayLearnAbsence(_ disclosure: AbsenceDisclosure, input: ShapeValue, context: RequestContext, model: ServiceModel) async throws -> AWSError? {
+        guard let resource = disclosure.resource(input) else { return nil }
+        do {
+            try await authorizer.authorize(AuthorizationRequest(action: disclosure.action, resources: [resource], context: context))
+            return nil
+        } catch let denied as AWSError where denied.status == 403 {
+            return Self.accessDenied(denied, for: model)
         }
     }
 

@@ -191,6 +191,29 @@ public struct InputAuthenticationFailure: Error, Sendable {
 /// ``InputAuthenticationFailure`` when the refusal belongs in an account's CloudTrail.
 public typealias InputAuthenticator = @Sendable (ShapeValue, RequestContext) async throws -> InputIdentity
 
+/// For an operation that reads something that may not exist, when only some callers may learn that it does
+/// not: S3 answers a GET or HEAD of a missing key `NoSuchKey` (404) to a caller allowed `s3:ListBucket` on the
+/// bucket, and `AccessDenied` (403) to any other, whatever it may do to the key itself.
+public struct AbsenceDisclosure: Sendable {
+    /// The action that lets a caller learn of the absence, and the resource it is asked on.
+    public var action: String
+    public var resource: @Sendable (ShapeValue) -> String?
+    /// The operation's not-found errors that this governs (`NoSuchKey`).
+    public var notFoundCodes: Set<String>
+    /// The not-found error for what the input names when it is absent; nil when it is there.
+    public var absence: @Sendable (ShapeValue, RequestContext) async throws -> AWSError?
+
+    public init(
+        action: String, resource: @escaping @Sendable (ShapeValue) -> String?, notFoundCodes: Set<String>,
+        absence: @escaping @Sendable (ShapeValue, RequestContext) async throws -> AWSError?
+    ) {
+        self.action = action
+        self.resource = resource
+        self.notFoundCodes = notFoundCodes
+        self.absence = absence
+    }
+}
+
 /// A service: its model and a handler per implemented operation name.
 public struct ServiceDefinition: Sendable {
     public var model: ServiceModel
@@ -214,6 +237,8 @@ public struct ServiceDefinition: Sendable {
     public var decorateResponse: ResponseDecorator?
     /// Told of every answered request (after it is answered, before the next one on the connection).
     public var onCompletion: CompletionObserver?
+    /// Operations whose not-found answers only some callers may hear (see ``AbsenceDisclosure``).
+    public var absenceDisclosure: [String: AbsenceDisclosure] = [:]
 
     public init(
         model: ServiceModel,

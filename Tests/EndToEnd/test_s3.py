@@ -811,6 +811,36 @@ def test_identity_policy_decides_object_access(clean, s3, bucket):
     assert err["Code"] == "AccessDenied"
 
 
+def test_a_missing_key_is_404_only_to_a_caller_that_may_list_the_bucket(clean, s3, bucket):
+    # S3's GetObject and HeadObject reference: without s3:ListBucket a caller cannot tell a key that is not there
+    # from one it may not read; with it, it hears 404.
+    s3.put_object(Bucket=bucket, Key="there", Body=b"x")
+    reader = clean.client("s3", new_user(clean, "getter", {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}))
+    assert reader.get_object(Bucket=bucket, Key="there")["Body"].read() == b"x"
+    for call in (lambda: reader.get_object(Bucket=bucket, Key="missing"), lambda: reader.head_object(Bucket=bucket, Key="missing")):
+        err, status = error_of(call)
+        assert status == 403 and err["Code"] in ("AccessDenied", "403")
+    lister = clean.client("s3", new_user(clean, "lister",
+                                         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"},
+                                         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}))
+    err, status = error_of(lambda: lister.get_object(Bucket=bucket, Key="missing"))
+    assert (err["Code"], status) == ("NoSuchKey", 404)
+    # Allowed to list but not to read: a missing key is 404, one that is there 403.
+    only_list = clean.client("s3", new_user(clean, "only-list", {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}))
+    err, status = error_of(lambda: only_list.get_object(Bucket=bucket, Key="missing"))
+    assert (err["Code"], status) == ("NoSuchKey", 404)
+    err, status = error_of(lambda: only_list.get_object(Bucket=bucket, Key="there"))
+    assert (err["Code"], status) == ("AccessDenied", 403)
+    # A bucket that is not there is NoSuchBucket to anyone, before any question of access.
+    for caller in (reader, clean.client("s3", clean.create_account("s3-stranger")), None):
+        if caller is None:
+            response = requests.get(f"{clean.url}/no-such-bucket-here/k", timeout=10)
+            assert (response.status_code, error_code(response)) == (404, "NoSuchBucket")
+        else:
+            err, status = error_of(lambda: caller.get_object(Bucket="no-such-bucket-here", Key="k"))
+            assert (err["Code"], status) == ("NoSuchBucket", 404)
+
+
 def error_code(response) -> str | None:
     found = re.search(rb"<Code>([^<]*)</Code>", response.content)
     return found.group(1).decode() if found else None

@@ -139,6 +139,18 @@ extension S3Service {
         }
     }
 
+    /// The `NoSuchKey` a read of the key the input names would answer, nil when the key is there (or the input
+    /// names a version: a missing version is not hidden).
+    func absentKey(_ input: ShapeValue) async throws -> AWSError? {
+        guard input["VersionId"] == nil else { return nil }
+        do {
+            _ = try await readableVersion(bucket: try await bucket(input), key: try Self.objectKey(input), versionID: nil)
+            return nil
+        } catch let error as AWSError where error.code == "NoSuchKey" {
+            return error
+        }
+    }
+
     /// The object a GET or HEAD reads: `NoSuchKey` (with the delete-marker headers S3 sends) when the key
     /// is deleted, `NoSuchVersion` or `MethodNotAllowed` for a version that is missing or a marker.
     /// ``readableVersion(bucket:key:versionID:)`` with its pieces held (``BlobHold``), for a read of its data: a

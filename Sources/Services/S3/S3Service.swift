@@ -54,7 +54,8 @@ public final class S3Service: Sendable {
     }
 
     /// The bucket policy that governs `resource` (`arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`), with the
-    /// bucket's owner; nil when the resource is not an S3 bucket or object, or the bucket does not exist.
+    /// bucket's owner; nil when the resource is not an S3 bucket or object. A bucket that does not exist is
+    /// `NoSuchBucket` before any question of access, to any caller, as S3 answers it.
     /// Static, so that the authorizer can be built before the service that uses it.
     public static func bucketPolicy(in store: any MetadataStore, resource: String) async throws -> (owner: String, policy: String?)? {
         let prefix = "arn:aws:s3:::"
@@ -64,7 +65,10 @@ public final class S3Service: Sendable {
         let name = String(path[..<(slash ?? path.endIndex)])
         let key = slash.map { String(path[path.index(after: $0)...]) }
         return try await store.read { tx in
-            guard let record = try bucketRecords.get(tx, S3Keys.buckets, name) else { return nil }
+            guard let record = try bucketRecords.get(tx, S3Keys.buckets, name) else {
+                if name.isEmpty || name.contains("*") { return nil }
+                throw AWSError.noSuchBucket(name)
+            }
             // Object ACLs count only where the bucket allows ACLs at all.
             var object: ObjectRecord?
             if let key, !key.isEmpty, key != "*", (record.ownership ?? "BucketOwnerEnforced") != "BucketOwnerEnforced" {
@@ -167,6 +171,12 @@ public final class S3Service: Sendable {
             authorization: Self.authorization.merging(configuration.authorization) { ours, _ in ours },
             authorizationContext: Self.authorizationContext
         )
+        // A missing key is NoSuchKey only to a caller that may list the bucket; AccessDenied to any other.
+        let missingKey = AbsenceDisclosure(
+            action: "s3:ListBucket", resource: { input in input["Bucket"]?.stringValue.map { "arn:aws:s3:::" + $0 } },
+            notFoundCodes: ["NoSuchKey"], absence: { [self] input, _ in try await absentKey(input) }
+        )
+        definition.absenceDisclosure = ["GetObject": missingKey, "HeadObject": missingKey, "GetObjectAttributes": missingKey]
         definition.preflight = { [self] request, context in
             switch request.method {
             case "OPTIONS": await corsPreflight(request, context).map { PreflightAnswer($0) }
