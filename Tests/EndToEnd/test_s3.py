@@ -375,6 +375,8 @@ def test_multipart_rules(s3, bucket):
     assert [(p["PartNumber"], p["Size"]) for p in parts] == [(1, 1024), (2, 1024)]
     uploads = s3.list_multipart_uploads(Bucket=bucket)["Uploads"]
     assert [u["UploadId"] for u in uploads] == [upload]
+    # Started by the account's root: the initiator is the account, named as the owner is.
+    assert uploads[0]["Initiator"] == uploads[0]["Owner"] == s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)["Initiator"]
 
     err, _ = error_of(lambda: s3.complete_multipart_upload(
         Bucket=bucket, Key="mp", UploadId=upload,

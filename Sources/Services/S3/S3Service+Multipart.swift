@@ -79,6 +79,14 @@ extension S3Service {
         return true
     }
 
+    /// Who started an upload, as S3 names it: an account's root as the account (its canonical ID, like
+    /// `Owner`), an IAM user or role session by its ARN.
+    static func initiator(_ arn: String) -> ShapeValue {
+        let fields = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        if fields.count == 6, fields[5] == "root" { return owner(String(fields[4])) }
+        return .structure(["ID": .string(arn), "DisplayName": .string(arn)])
+    }
+
     static func newUploadID() -> String {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
@@ -363,7 +371,7 @@ extension S3Service {
                 for (name, value) in part.checksums ?? [:] { entry["Checksum" + name] = .string(value) }
                 return .structure(entry)
             }),
-            "Initiator": .structure(["ID": .string(upload.initiatorARN), "DisplayName": .string(upload.initiatorARN)]),
+            "Initiator": Self.initiator(upload.initiatorARN),
             "Owner": Self.owner(upload.owner),
             "StorageClass": .string(upload.template.storageClass ?? "STANDARD"),
         ]
@@ -399,7 +407,7 @@ extension S3Service {
                     "Initiated": .timestamp(upload.initiated),
                     "StorageClass": .string(upload.template.storageClass ?? "STANDARD"),
                     "Owner": Self.owner(upload.owner),
-                    "Initiator": .structure(["ID": .string(upload.initiatorARN), "DisplayName": .string(upload.initiatorARN)]),
+                    "Initiator": Self.initiator(upload.initiatorARN),
                 ])
             }),
             "CommonPrefixes": .list(page.commonPrefixes.map { .structure(["Prefix": .string(Self.urlEncode($0, encode))]) }),
