@@ -1430,6 +1430,9 @@ def test_new_buckets_block_public_access_and_disable_acls(s3, bucket):
     acl = s3.get_object_acl(Bucket=bucket, Key="acl")
     assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
     assert acl["Grants"][0]["Grantee"]["Type"] == "CanonicalUser"
+    # Owners and grantees by canonical ID alone: S3 stopped sending DisplayName on 21 November 2025.
+    owner = s3.list_buckets()["Owner"]
+    assert list(owner) == ["ID"] and acl["Owner"] == owner and acl["Grants"][0]["Grantee"] == {"Type": "CanonicalUser", **owner}
 
 
 def test_public_read_acl_where_acls_are_allowed(s3, bucket):

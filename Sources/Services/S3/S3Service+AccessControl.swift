@@ -149,7 +149,7 @@ extension S3Service {
             return .structure(["Type": .string("CanonicalUser"), "ID": .string(grant.id ?? "")])
         }
         let ownerGrant = ShapeValue.structure([
-            "Grantee": .structure(["Type": .string("CanonicalUser"), "ID": .string(canonicalUserID(owner)), "DisplayName": .string(owner)]),
+            "Grantee": .structure(["Type": .string("CanonicalUser"), "ID": .string(canonicalUserID(owner))]),
             "Permission": .string("FULL_CONTROL"),
         ])
         return .structure([

@@ -84,7 +84,7 @@ extension S3Service {
     static func initiator(_ arn: String) -> ShapeValue {
         let fields = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         if fields.count == 6, fields[5] == "root" { return owner(String(fields[4])) }
-        return .structure(["ID": .string(arn), "DisplayName": .string(arn)])
+        return .structure(["ID": .string(arn)])
     }
 
     static func newUploadID() -> String {

@@ -228,8 +228,9 @@ public final class S3Service: Sendable {
         Hex.encode(SHA256.hash(data: Array("nimbus-canonical-user:\(account)".utf8)))
     }
 
+    /// An owner as S3 names it: by canonical ID alone (S3 stopped sending `DisplayName` on 21 November 2025).
     static func owner(_ account: String) -> ShapeValue {
-        .structure(["ID": .string(canonicalUserID(account)), "DisplayName": .string(account)])
+        .structure(["ID": .string(canonicalUserID(account))])
     }
 
     /// Destroys pieces no record refers to any more. The data keys went with the records; removing the
