@@ -42,7 +42,7 @@ struct NimbusResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let target = request.head.path ?? "/"
         let (path, query) = Self.split(target)
-        if path.hasPrefix("/_nimbus/") || path == "/metrics", let response = await admin.respond(to: request, path: path, context: context) {
+        if path.hasPrefix("/_nimbus/") || path == "/metrics" || path == "/moto-api/reset", let response = await admin.respond(to: request, path: path, context: context) {
             return response
         }
         var headers: [(name: String, value: String)] = []

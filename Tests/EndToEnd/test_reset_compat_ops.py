@@ -101,6 +101,21 @@ def test_compat_unsigned_reset_from_loopback(compat_server):
     assert s.client("cloudtrail").lookup_events()["Events"] == []
 
 
+def test_compat_moto_api_reset_for_motos_own_server_mode_tests(compat_server):
+    # moto's test suite, run with TEST_SERVER_MODE=true, resets the server through /moto-api/reset.
+    s = compat_server
+    s.client("s3").create_bucket(Bucket="from-a-moto-test")
+    r = requests.post(s.url + "/moto-api/reset", timeout=10)
+    assert r.status_code == 200, r.text
+    assert s.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_strict_moto_api_path_is_s3s(server):
+    # In strict mode the path is no operator endpoint: an unsigned POST to it is S3's, and refused.
+    r = requests.post(server.url + "/moto-api/reset", timeout=10)
+    assert r.status_code in (403, 404, 405) and b"<Error>" in r.content
+
+
 def test_compat_banner_says_security_is_off(compat_server):
     text = compat_server.log_text().lower()
     assert "compat" in text
