@@ -326,7 +326,11 @@ extension ServiceCodec {
             headers.append(("Content-Type", "application/json"))
             return WireResponse(status: status, headers: headers, body: body)
         }
-        guard !bodyMembers.isEmpty else { return WireResponse(status: status, headers: headers) }
+        guard !bodyMembers.isEmpty else {
+            // S3's HeadBucket says application/xml of its empty body (AWS-verified in moto's tests).
+            if isS3, operation.name == "HeadBucket" { headers.append(("Content-Type", "application/xml")) }
+            return WireResponse(status: status, headers: headers)
+        }
         var writer = ShapeXMLWriter(model: model, fractionalTimestamps: isS3, declaration: true)
         let root = Self.s3RootElements[operation.name] ?? shape.locationName ?? operation.name + "Result"
         if operation.name == "GetBucketLocation", let only = bodyMembers.first, let v = members[only.name] {

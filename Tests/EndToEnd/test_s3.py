@@ -472,6 +472,9 @@ def test_multipart_checksums_full_object_and_composite_and_the_objects_attribute
     completed = s3.complete_multipart_upload(Bucket=bucket, Key="composite", UploadId=upload_id, MultipartUpload={"Parts": done})
     digests = b"".join(base64.b64decode(p["ChecksumCRC32"]) for p in done)
     assert (completed["ChecksumCRC32"], completed["ChecksumType"]) == (b64(zlib.crc32(digests)) + "-3", "COMPOSITE")
+    # GetObjectAttributes gives a composite checksum without its part count (AWS-verified in moto's tests).
+    assert s3.get_object_attributes(Bucket=bucket, Key="composite", ObjectAttributes=["Checksum"])["Checksum"] == {
+        "ChecksumCRC32": b64(zlib.crc32(digests)), "ChecksumType": "COMPOSITE"}
 
     # GetObjectAttributes: a bare ETag, the checksum, the parts a page at a time.
     attributes = s3.get_object_attributes(Bucket=bucket, Key="full",
@@ -498,6 +501,56 @@ def test_multipart_checksums_full_object_and_composite_and_the_objects_attribute
         assert (err["Code"], status) == ("InvalidRequest", 400)
     err, status = error_of(lambda: s3.create_multipart_upload(Bucket=bucket, Key="x", ChecksumType="FULL_OBJECT"))
     assert (err["Code"], status) == ("InvalidRequest", 400)
+
+
+def test_tags_delete_markers_and_copies_in_place_as_aws_answers(clean, s3):
+    # Details checked against AWS by moto's aws_verified tests.
+    s3.create_bucket(Bucket="details")
+    # aws: tags belong to AWS; S3 words the refusal differently for objects and buckets.
+    err, _ = error_of(lambda: s3.put_object(Bucket="details", Key="k", Body=b"x", Tagging="aws:foo=bar"))
+    assert (err["Code"], err["Message"]) == ("InvalidTag", "Your TagKey cannot be prefixed with aws:")
+    s3.put_object(Bucket="details", Key="k", Body=b"x")
+    err, _ = error_of(lambda: s3.put_object_tagging(Bucket="details", Key="k", Tagging={"TagSet": [{"Key": "aws:a", "Value": "b"}]}))
+    assert err["Code"] == "InvalidTag"
+    err, _ = error_of(lambda: s3.put_bucket_tagging(Bucket="details", Tagging={"TagSet": [{"Key": "aws:a", "Value": "b"}]}))
+    assert (err["Code"], err["Message"]) == ("InvalidTag", "System tags cannot be added/updated by requester")
+    s3.put_bucket_tagging(Bucket="details", Tagging={"TagSet": [{"Key": "something:aws:x", "Value": "fine"}]})
+    s3.put_bucket_tagging(Bucket="details", Tagging={"TagSet": []})
+    err, status = error_of(lambda: s3.get_bucket_tagging(Bucket="details"))
+    assert (err["Code"], err["BucketName"], status) == ("NoSuchTagSet", "details", 404)
+
+    # A delete marker named by its version takes DELETE only, and says so.
+    s3.put_bucket_versioning(Bucket="details", VersioningConfiguration={"Status": "Enabled"})
+    marker = s3.delete_object(Bucket="details", Key="k")["VersionId"]
+    with pytest.raises(botocore.exceptions.ClientError) as info:
+        s3.head_object(Bucket="details", Key="k", VersionId=marker)
+    headers = info.value.response["ResponseMetadata"]["HTTPHeaders"]
+    assert (info.value.response["ResponseMetadata"]["HTTPStatusCode"], headers["allow"], headers["x-amz-delete-marker"]) == (405, "DELETE", "true")
+    err, status = error_of(lambda: s3.put_object_tagging(Bucket="details", Key="k", VersionId=marker,
+                                                         Tagging={"TagSet": [{"Key": "a", "Value": "b"}]}))
+    assert (err["Code"], err["Method"], err["ResourceType"], status) == ("MethodNotAllowed", "PUT", "DeleteMarker", 405)
+
+    # A copy onto its own key is refused unless something changes; naming a version of the source is a change.
+    version = s3.put_object(Bucket="details", Key="c", Body=b"v")["VersionId"]
+    err, _ = error_of(lambda: s3.copy_object(Bucket="details", Key="c", CopySource={"Bucket": "details", "Key": "c"}))
+    assert err["Code"] == "InvalidRequest"
+    copied = s3.copy_object(Bucket="details", Key="c", CopySource={"Bucket": "details", "Key": "c", "VersionId": version})
+    assert copied["CopySourceVersionId"] == version and copied["VersionId"] != version
+    # A redirect given with a copy applies, whatever the metadata directive.
+    s3.copy_object(Bucket="details", Key="r", CopySource={"Bucket": "details", "Key": "c"}, WebsiteRedirectLocation="/elsewhere")
+    assert s3.head_object(Bucket="details", Key="r")["WebsiteRedirectLocation"] == "/elsewhere"
+
+    # Object Lock configuration without a body; HeadBucket's content type; a constraint the endpoint's region
+    # does not match, us-east-1 included.
+    err, _ = error_of(lambda: s3.put_object_lock_configuration(Bucket="details"))
+    assert (err["Code"], err["Message"]) == ("MissingRequestBodyError", "Request Body is empty")
+    assert s3.head_bucket(Bucket="details")["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/xml"
+    west = boto3.client("s3", region_name="us-west-2", endpoint_url=clean.url, aws_access_key_id=clean.root.access_key,
+                        aws_secret_access_key=clean.root.secret_key)
+    err, _ = error_of(lambda: west.create_bucket(Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": "us-east-1"}))
+    assert (err["Code"], err["Message"]) == (
+        "IllegalLocationConstraintException",
+        "The us-east-1 location constraint is incompatible for the region specific endpoint this request was sent to.")
 
 
 def test_list_multipart_uploads_pages(s3, bucket, clean):

@@ -72,7 +72,7 @@ extension S3Service {
         guard ["Standard", "Bulk", "Expedited"].contains(tier) else {
             throw AWSError.invalidArgument("Invalid tier: \(tier)", name: "Tier", value: tier)
         }
-        let current = try await readableVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue)
+        let current = try await readableVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue, method: "POST")
         guard let storageClass = current.storageClass, Self.archiveStorageClasses.contains(storageClass) else {
             throw AWSError(
                 code: "InvalidObjectState",
@@ -88,7 +88,7 @@ extension S3Service {
         // A first restore is accepted (202); asking again while the copy exists only moves its expiry (200).
         let wasRestored = Self.isReadable(current, now: now)
         let until = Self.lifecycleDue(now, days: days)
-        _ = try await updateVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue) { $0.restoredUntil = until }
+        _ = try await updateVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue, method: "POST") { $0.restoredUntil = until }
         return OperationOutput(.empty, status: wasRestored ? 200 : 202)
     }
 

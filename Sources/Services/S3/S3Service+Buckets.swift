@@ -29,15 +29,16 @@ extension S3Service {
                 message: "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.",
                 status: 400
             )
-        case ("us-east-1"?, _):
-            throw AWSError(code: "InvalidLocationConstraint", message: "The specified location-constraint is not valid", status: 400,
-                           extra: [("LocationConstraint", "us-east-1")])
         case (let c?, let r) where c != r && r != "us-east-1":
+            // A constraint other than the endpoint's region, us-east-1 included (AWS-verified in moto's tests).
             throw AWSError(
                 code: "IllegalLocationConstraintException",
                 message: "The \(c) location constraint is incompatible for the region specific endpoint this request was sent to.",
                 status: 400
             )
+        case ("us-east-1"?, _):
+            throw AWSError(code: "InvalidLocationConstraint", message: "The specified location-constraint is not valid", status: 400,
+                           extra: [("LocationConstraint", "us-east-1")])
         case (let c?, _):
             region = c
         }
@@ -147,7 +148,11 @@ extension S3Service {
 
     func getBucketTagging(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let record = try await bucket(input)
-        guard let tags = record.tags, !tags.isEmpty else { throw AWSError.noSuchTagSet }
+        guard let tags = record.tags, !tags.isEmpty else {
+            var error = AWSError.noSuchTagSet
+            error.extra = [("BucketName", record.name)]
+            throw error
+        }
         return .structure(["TagSet": Self.tagList(tags)])
     }
 
@@ -234,6 +239,7 @@ extension S3Service {
     }
 
     /// A `TagSet` from XML: unique keys of 1–128 characters, values of at most 256.
+    /// A tag set from its XML (or the tagging header's pairs): a bucket's (up to 50 tags) or an object's (up to 10).
     static func tagSet(_ value: ShapeValue?, limit: Int) throws -> [String: String] {
         var tags: [String: String] = [:]
         for item in value?.listValue ?? [] {
@@ -243,6 +249,12 @@ extension S3Service {
             }
             guard tags[key] == nil else {
                 throw AWSError(code: "InvalidTag", message: "Cannot provide multiple Tags with the same key", status: 400)
+            }
+            // `aws:` tags are AWS's own (CloudFormation's, for one); a requester cannot set them.
+            guard !key.utf8.starts(with: "aws:".utf8) else {
+                // S3 words it differently for buckets and objects (AWS-verified in moto's tests).
+                let message = limit > 10 ? "System tags cannot be added/updated by requester" : "Your TagKey cannot be prefixed with aws:"
+                throw AWSError(code: "InvalidTag", message: message, status: 400)
             }
             tags[key] = tagValue
         }

@@ -65,8 +65,11 @@ extension S3Service {
             throw AWSError.invalidArgument("Unknown tagging directive.", name: "TaggingDirective", value: taggingDirective)
         }
         let changesEncryption = customer != nil || sourceCustomer != nil || input["ServerSideEncryption"] != nil
+        // Naming a version of the source makes it a copy of that version, which S3 takes (AWS-verified in moto's
+        // tests), even onto its own key.
+        let namesVersion = input["CopySource"]?.stringValue?.contains("?versionId=") == true
         if sourceBucket == bucket.name, source.key == key, directive == "COPY", input["StorageClass"] == nil,
-            input["WebsiteRedirectLocation"] == nil, !changesEncryption
+            input["WebsiteRedirectLocation"] == nil, !changesEncryption, !namesVersion
         {
             throw AWSError.invalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
@@ -81,6 +84,8 @@ extension S3Service {
             record.owner = bucket.account
             record.lastModified = clock.now
             if let storageClass = input["StorageClass"]?.stringValue { record.storageClass = storageClass == "STANDARD" ? nil : storageClass }
+            // Not metadata as the directive means it: a redirect given with the copy applies either way.
+            if let redirect = input["WebsiteRedirectLocation"]?.stringValue { record.websiteRedirectLocation = redirect }
             if let tagging = input["Tagging"]?.stringValue, taggingDirective == "REPLACE" {
                 record.tags = try Self.parseTaggingHeader(tagging)
             }
@@ -118,7 +123,7 @@ extension S3Service {
         for (name, value) in record.checksums ?? [:] { result["Checksum" + name] = .string(value) }
         var out: [String: ShapeValue] = ["CopyObjectResult": .structure(result)]
         if let version = committed.versionID { out["VersionId"] = .string(version) }  // none for a suspended bucket's null version
-        if source.versionID != nil || input["CopySource"]?.stringValue?.contains("?versionId=") == true {
+        if source.versionID != nil || namesVersion {
             out["CopySourceVersionId"] = .string(source.version)
         }
         Self.encryptionOutput(record, customer: customer, into: &out)

@@ -22,7 +22,8 @@ extension S3Service {
     /// is the current version, in `s3.objects` too. Returns the changed record.
     @discardableResult
     func updateVersion(
-        bucket: BucketRecord, key: String, versionID: String?, _ change: @escaping @Sendable (inout ObjectRecord) throws -> Void
+        bucket: BucketRecord, key: String, versionID: String?, method: String = "PUT",
+        _ change: @escaping @Sendable (inout ObjectRecord) throws -> Void
     ) async throws -> ObjectRecord {
         guard let found = try await findVersion(bucket: bucket, key: key, versionID: versionID) else {
             if let versionID {
@@ -31,9 +32,7 @@ extension S3Service {
             }
             throw AWSError.noSuchKey(key)
         }
-        guard found.record.isDeleteMarker != true else {
-            throw AWSError(code: "MethodNotAllowed", message: "The specified method is not allowed against this resource.", status: 405)
-        }
+        guard found.record.isDeleteMarker != true else { throw Self.deleteMarkerRefuses(method, versionID: found.record.version) }
         let bucketName = bucket.name
         return try await store.write { tx in
             let currentKey = S3Keys.object(bucketName, key)
@@ -93,9 +92,10 @@ extension S3Service {
 
     func putObjectLockConfiguration(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
-        guard let configuration = input["ObjectLockConfiguration"], configuration["ObjectLockEnabled"]?.stringValue == "Enabled" else {
-            throw AWSError.malformedXML
+        guard let configuration = input["ObjectLockConfiguration"] else {
+            throw AWSError(code: "MissingRequestBodyError", message: "Request Body is empty", status: 400)
         }
+        guard configuration["ObjectLockEnabled"]?.stringValue == "Enabled" else { throw AWSError.malformedXML }
         guard bucket.objectLockEnabled == true || bucket.versioning == "Enabled" else {
             throw AWSError(code: "InvalidBucketState", message: "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration", status: 409)
         }

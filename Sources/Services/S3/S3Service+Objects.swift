@@ -175,7 +175,7 @@ extension S3Service {
         if includeBody {
             (record, hold) = try await heldVersion(bucket: bucket, key: key, versionID: versionID)
         } else {
-            record = try await readableVersion(bucket: bucket, key: key, versionID: versionID)
+            record = try await readableVersion(bucket: bucket, key: key, versionID: versionID, method: "HEAD")
         }
         let customer = try Self.customerKey(input, context: context)
         try Self.checkCustomerKey(customer, for: record)
@@ -387,7 +387,7 @@ extension S3Service {
     func deleteObjectTagging(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
-        let version = try await updateVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue) { $0.tags = nil }
+        let version = try await updateVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue, method: "DELETE") { $0.tags = nil }
         return bucket.versioning == nil ? .empty : .structure(["VersionId": .string(version.version)])
     }
 

@@ -139,6 +139,15 @@ extension S3Service {
         }
     }
 
+    /// What a request by method `method` on a delete marker named by its version id answers: 405, with the
+    /// method, the marker's headers, and `Allow: DELETE` (the one method a marker takes).
+    static func deleteMarkerRefuses(_ method: String, versionID: String) -> AWSError {
+        var error = AWSError(code: "MethodNotAllowed", message: "The specified method is not allowed against this resource.", status: 405,
+                             extra: [("Method", method), ("ResourceType", "DeleteMarker")])
+        error.headers = [("x-amz-delete-marker", "true"), ("x-amz-version-id", versionID), ("Allow", "DELETE")]
+        return error
+    }
+
     /// The `NoSuchKey` a read of the key the input names would answer, nil when the key is there (or the input
     /// names a version: a missing version is not hidden).
     func absentKey(_ input: ShapeValue) async throws -> AWSError? {
@@ -168,7 +177,7 @@ extension S3Service {
         return (record, blobs.hold(record.pieces.map(\.blob)))
     }
 
-    func readableVersion(bucket: BucketRecord, key: String, versionID: String?) async throws -> ObjectRecord {
+    func readableVersion(bucket: BucketRecord, key: String, versionID: String?, method: String = "GET") async throws -> ObjectRecord {
         if let versionID {
             guard let found = try await findVersion(bucket: bucket, key: key, versionID: versionID) else {
                 if versionID != "null", !Self.isPlausibleVersionID(versionID) {
@@ -177,12 +186,7 @@ extension S3Service {
                 throw AWSError(code: "NoSuchVersion", message: "The specified version does not exist.", status: 404,
                                extra: [("Key", key), ("VersionId", versionID)])
             }
-            if found.record.isDeleteMarker == true {
-                var error = AWSError(code: "MethodNotAllowed", message: "The specified method is not allowed against this resource.", status: 405,
-                                     extra: [("Method", "GET"), ("ResourceType", "DeleteMarker")])
-                error.headers = [("x-amz-delete-marker", "true"), ("x-amz-version-id", versionID)]
-                throw error
-            }
+            if found.record.isDeleteMarker == true { throw Self.deleteMarkerRefuses(method, versionID: versionID) }
             return found.record
         }
         if let current = try await object(bucket: bucket.name, key: key) { return current }
