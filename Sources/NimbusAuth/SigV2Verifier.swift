@@ -239,20 +239,13 @@ extension SigV2Verifier {
     }
 
     /// The HTTP date formats RFC 2616 allows (RFC 1123, RFC 850, asctime), RFC 1123 with a numeric zone as AWS's
-    /// examples write it (`+0000`), and the ISO 8601 basic form.
+    /// examples write it (`+0000`, read by `AmzDate.parseHTTP`), and the ISO 8601 basic form.
     package static func parseDate(_ value: String) -> Date? {
         let trimmed = value.trimmingHTTPWhitespace()
         guard trimmed.utf8.count <= 64 else { return nil }
         if let date = AmzDate.parseHTTP(trimmed) { return date }
         let parts = trimmed.split(separator: " ")
         switch parts.count {
-        case 6:  // Tue, 27 Mar 2007 19:36:42 +0000
-            let zone = Array(parts[5].utf8)
-            guard zone.count == 5, zone[0] == UInt8(ascii: "+") || zone[0] == UInt8(ascii: "-"),
-                let hours = Int(parts[5].dropFirst().prefix(2)), let minutes = Int(parts[5].suffix(2)), hours < 24, minutes < 60
-            else { return nil }
-            let offset = TimeInterval((hours * 60 + minutes) * 60) * (zone[0] == UInt8(ascii: "+") ? 1 : -1)
-            return AmzDate.parseHTTP(parts[0..<5].joined(separator: " ") + " GMT")?.addingTimeInterval(-offset)
         case 4:  // Tuesday, 27-Mar-07 19:36:42 GMT
             let dayMonthYear = parts[1].split(separator: "-")
             guard parts[3] == "GMT", dayMonthYear.count == 3, let year = Int(dayMonthYear[2]) else { return nil }

@@ -155,12 +155,27 @@ extension ServiceCodec {
         return RESTRoute(operation: operation, labels: operation.template.match(segments) ?? [:], query: query)
     }
 
+    /// The query parameters of SigV4 presigning, which are not headers.
+    static let presignParameters: Set<String> = [
+        "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires", "x-amz-signedheaders", "x-amz-signature",
+        "x-amz-security-token",
+    ]
+
     func decodeRESTInput(_ operation: Operation, shape: Shape, request: WireRequest, includingBody: Bool = true) throws(AWSError) -> ShapeValue {
         let (segments, query) = try restTarget(request)
         let route = RESTRoute(operation: operation, labels: operation.template.match(segments) ?? [:], query: query)
         var members: [String: ShapeValue] = [:]
         var headers: [String: String] = [:]
         for (name, value) in request.headers where headers[name.lowercased()] == nil { headers[name.lowercased()] = value }
+        if isS3, query.contains(where: { $0.0 == "Signature" || $0.0 == "X-Amz-Signature" }) {
+            // A presigned URL carries its x-amz- headers as query parameters (botocore puts `Metadata` there):
+            // they are signed as headers, and S3 takes them as headers.
+            for (name, value) in query {
+                let lowercased = name.lowercased()
+                guard lowercased.hasPrefix("x-amz-"), !Self.presignParameters.contains(lowercased), headers[lowercased] == nil else { continue }
+                headers[lowercased] = value
+            }
+        }
         do throws(ScalarReader.Failure) {
             for member in shape.members {
                 guard let target = model.shapes[member.ref.shape] else { continue }
@@ -202,9 +217,7 @@ extension ServiceCodec {
                 case .headers:
                     let prefix = name.lowercased()
                     var map: [String: ShapeValue] = [:]
-                    for (k, v) in request.headers where k.lowercased().hasPrefix(prefix) {
-                        map[String(k.lowercased().dropFirst(prefix.count))] = .string(v)
-                    }
+                    for (k, v) in headers where k.hasPrefix(prefix) { map[String(k.dropFirst(prefix.count))] = .string(v) }
                     if !map.isEmpty { members[member.name] = .map(map) }
                 case .statusCode, nil:
                     break

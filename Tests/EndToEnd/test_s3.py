@@ -803,6 +803,17 @@ def test_sigv2_presigned_urls_from_boto3_defaults(clean, bucket, tmp_path):
     time.sleep(2)
     expired = requests.get(r.stdout.strip(), timeout=10)
     assert expired.status_code == 403 and "Request has expired" in expired.text
+    # Parameters that are headers, Metadata among them, go into the URL, signed; S3 takes them as headers.
+    put = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "meta", "Metadata": {"venue": "123"}},
+                                    ExpiresIn=60)
+    assert "x-amz-meta-venue=123" in put
+    assert requests.put(put, data=b"with metadata", timeout=10).status_code == 200
+    assert s3.head_object(Bucket=bucket, Key="meta")["Metadata"] == {"venue": "123"}
+    # ...and cannot be changed without breaking the signature.
+    assert requests.put(put.replace("venue=123", "venue=456"), data=b"x", timeout=10).status_code == 403
+    # Outside a presigned URL, an x-amz- query parameter is no header.
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"x", Metadata={"a": "1"})
+    assert s3.head_object(Bucket=bucket, Key="plain")["Metadata"] == {"a": "1"}
 
 
 # -- encryption ----------------------------------------------------------------------------------
