@@ -680,6 +680,8 @@ def test_list_counts_outside_s3s_32_bit_range_are_invalid_arguments(s3, bucket, 
     upload = s3.create_multipart_upload(Bucket=bucket, Key="counted")["UploadId"]
     err, status = error_of(lambda: s3.list_parts(Bucket=bucket, Key="counted", UploadId=upload, MaxParts=count))
     assert (err["Code"], err["Message"], status) == ("InvalidArgument", "Argument max-parts must be an integer between 0 and 2147483647", 400)
+    err, status = error_of(lambda: s3.list_parts(Bucket=bucket, Key="counted", UploadId=upload, PartNumberMarker=count))
+    assert (err["Code"], err["Message"], status) == ("InvalidArgument", "Argument part-number-marker must be an integer between 0 and 2147483647", 400)
     # The largest count S3 reads is fine.
     assert s3.list_objects_v2(Bucket=bucket, MaxKeys=2**31 - 1)["ResponseMetadata"]["HTTPStatusCode"] == 200
 

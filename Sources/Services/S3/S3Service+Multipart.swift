@@ -350,7 +350,8 @@ extension S3Service {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
         let upload = try await upload(input, bucket: bucket.name, key: key)
-        let marker = Int(input["PartNumberMarker"]?.stringValue ?? "") ?? Int(input["PartNumberMarker"]?.integerValue ?? 0)
+        // Within S3's 32-bit range, like max-parts (a negative marker made a part key out of order).
+        let marker = input["PartNumberMarker"] == nil ? 0 : try Self.countArgument(input, member: "PartNumberMarker", parameter: "part-number-marker")
         let maxParts = try Self.countArgument(input, member: "MaxParts", parameter: "max-parts")
         let prefix = bucket.name + "/" + upload.uploadID + "/"
         let parts = try await store.read { tx in
