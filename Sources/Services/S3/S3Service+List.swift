@@ -136,8 +136,7 @@ extension S3Service {
         if let delimiter, !delimiter.isEmpty { out["Delimiter"] = .string(Self.urlEncode(delimiter, encode)) }
         if encode { out["EncodingType"] = .string("url") }
         if let token { out["ContinuationToken"] = .string(token) }
-        // With a continuation token StartAfter is ignored, and S3 does not echo it.
-        if let startAfter = input["StartAfter"]?.stringValue, token?.isEmpty != false { out["StartAfter"] = .string(Self.urlEncode(startAfter, encode)) }
+        if let startAfter = input["StartAfter"]?.stringValue { out["StartAfter"] = .string(Self.urlEncode(startAfter, encode)) }
         if page.isTruncated, let last = page.last {
             let resume = page.commonPrefixes.last == last ? last + "\u{10FFFF}" : last
             out["NextContinuationToken"] = .string(Data(("1:" + resume).utf8).base64EncodedString())
