@@ -445,6 +445,8 @@ def test_multipart_checksums_full_object_and_composite_and_the_objects_attribute
     def upload(key, checksum_type):
         upload = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="CRC32", ChecksumType=checksum_type)
         assert upload["ChecksumType"] == checksum_type
+        listed = [u for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"] if u["UploadId"] == upload["UploadId"]]
+        assert (listed[0]["ChecksumAlgorithm"], listed[0]["ChecksumType"]) == ("CRC32", checksum_type)
         done = []
         for number, body in enumerate(parts, 1):
             part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload["UploadId"], PartNumber=number, Body=body,

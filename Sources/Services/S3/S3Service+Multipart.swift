@@ -403,13 +403,16 @@ extension S3Service {
             "MaxUploads": .integer(Int64(maxUploads)),
             "IsTruncated": .boolean(page.isTruncated),
             "Uploads": .list(page.uploads.map { upload in
-                .structure([
+                var entry: [String: ShapeValue] = [
                     "UploadId": .string(upload.uploadID), "Key": .string(Self.urlEncode(upload.key, encode)),
                     "Initiated": .timestamp(upload.initiated),
                     "StorageClass": .string(upload.template.storageClass ?? "STANDARD"),
                     "Owner": Self.owner(upload.owner),
                     "Initiator": Self.initiator(upload.initiatorARN),
-                ])
+                ]
+                if let algorithm = upload.checksumAlgorithm { entry["ChecksumAlgorithm"] = .string(algorithm) }
+                if let type = upload.checksumType { entry["ChecksumType"] = .string(type) }
+                return .structure(entry)
             }),
             "CommonPrefixes": .list(page.commonPrefixes.map { .structure(["Prefix": .string(Self.urlEncode($0, encode))]) }),
         ]
