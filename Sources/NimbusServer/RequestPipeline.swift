@@ -208,7 +208,7 @@ struct RequestPipeline: Sendable {
             } catch let denied as AWSError where disclosure != nil && denied.status == 403 {
                 // Refused, but allowed to learn that what it asked for is not there: it hears that instead.
                 if let disclosure, let absent = try await disclosure.absence(decoded, context),
-                    try await mayLearnAbsence(disclosure, input: decoded, context: context, model: service.definition.model) == nil
+                    try await mayLearnAbsence(disclosure, input: decoded, context: context)
                 {
                     throw absent
                 }
@@ -221,9 +221,10 @@ struct RequestPipeline: Sendable {
             do {
                 result = try await handler.output(decoded, context)
             } catch let notFound as AWSError where disclosure?.notFoundCodes.contains(notFound.code) == true {
-                // Allowed, but not to learn that it is not there: refused instead.
-                if let disclosure, let denial = try await mayLearnAbsence(disclosure, input: decoded, context: context, model: service.definition.model) {
-                    throw denial
+                // Allowed, but not to learn that it is not there: refused instead, with no more said (what it
+                // lacks is the listing permission, which naming would tell it that the key is missing).
+                if let disclosure, try await !mayLearnAbsence(disclosure, input: decoded, context: context) {
+                    throw Self.accessDenied(.accessDenied(), for: service.definition.model)
                 }
                 throw notFound
             }
@@ -355,14 +356,14 @@ struct RequestPipeline: Sendable {
         }
     }
 
-    /// Nil when the caller may learn of an absence (``AbsenceDisclosure``); else the denial it hears instead.
-    private func mayLearnAbsence(_ disclosure: AbsenceDisclosure, input: ShapeValue, context: RequestContext, model: ServiceModel) async throws -> AWSError? {
-        guard let resource = disclosure.resource(input) else { return nil }
+    /// Whether the caller may learn of an absence (``AbsenceDisclosure``).
+    private func mayLearnAbsence(_ disclosure: AbsenceDisclosure, input: ShapeValue, context: RequestContext) async throws -> Bool {
+        guard let resource = disclosure.resource(input) else { return true }
         do {
             try await authorizer.authorize(AuthorizationRequest(action: disclosure.action, resources: [resource], context: context))
-            return nil
+            return true
         } catch let denied as AWSError where denied.status == 403 {
-            return Self.accessDenied(denied, for: model)
+            return false
         }
     }
 

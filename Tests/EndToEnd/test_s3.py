@@ -890,6 +890,8 @@ def test_a_missing_key_is_404_only_to_a_caller_that_may_list_the_bucket(clean, s
     for call in (lambda: reader.get_object(Bucket=bucket, Key="missing"), lambda: reader.head_object(Bucket=bucket, Key="missing")):
         err, status = error_of(call)
         assert status == 403 and err["Code"] in ("AccessDenied", "403")
+    err, _ = error_of(lambda: reader.get_object(Bucket=bucket, Key="missing"))
+    assert err["Message"] == "Access Denied"  # naming the missing permission would tell that the key is missing
     lister = clean.client("s3", new_user(clean, "lister",
                                          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"},
                                          {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}))
