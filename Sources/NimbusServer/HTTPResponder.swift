@@ -19,11 +19,19 @@ struct NimbusRequestContext: Hummingbird.RequestContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: String
     let eventLoop: any EventLoop
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress ?? "127.0.0.1"
         self.eventLoop = source.channel.eventLoop
+        self.channel = source.channel
+    }
+
+    /// Asks for the request's body: `100 Continue` to a client that waits for it (``ExpectContinueHandler``).
+    /// Only for a request that carries `Expect`: the event is a hop to the channel's event loop.
+    func sendContinue() {
+        channel.triggerUserOutboundEvent(ExpectContinueHandler.SendContinue(), promise: nil)
     }
 
     /// Bodies are bounded by the pipeline itself (`maxBufferedBody`), not by Hummingbird's default.
@@ -42,8 +50,10 @@ struct NimbusResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let target = request.head.path ?? "/"
         let (path, query) = Self.split(target)
-        if path.hasPrefix("/_nimbus/") || path == "/metrics" || path == "/moto-api/reset", let response = await admin.respond(to: request, path: path, context: context) {
-            return response
+        let expectsContinue = request.headers[.expect] != nil
+        if path.hasPrefix("/_nimbus/") || path == "/metrics" || path == "/moto-api/reset" {
+            if expectsContinue { context.sendContinue() }
+            if let response = await admin.respond(to: request, path: path, context: context) { return response }
         }
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(request.headers.count + 1)
@@ -61,14 +71,17 @@ struct NimbusResponder: HTTPResponder {
         if routing?.streamsBody == true {
             // S3 PutObject/UploadPart: the handler reads the body from the socket as it arrives.
             var wire = head
-            let body = SocketBody(request.body)
+            // The first read asks for the body (`100 Continue`): a request refused before it is never sent one.
+            let body = expectsContinue ? SocketBody(request.body, onFirstRead: context.sendContinue) : SocketBody(request.body)
             wire.bodyStream = ByteStream(body, length: request.headers[.contentLength].flatMap { Int64($0) })
             let answer = await pipeline.respond(to: wire, connection: connection, routing: routing)
             // A request refused before its body was read still has that body on the connection; read it
-            // away so that the next request on a kept-alive connection starts where it should.
-            await body.drain()
+            // away so that the next request on a kept-alive connection starts where it should. Unless the
+            // client holds the body back for a 100 it never got: then the connection closes after the answer.
+            if body.started || !expectsContinue { await body.drain() }
             return Self.response(answer, eventLoop: context.eventLoop)
         }
+        if expectsContinue { context.sendContinue() }
         do {
             let buffer = try await request.collectBody(upTo: maxBufferedBody)
             head.body = Array(buffer.readableBytesView)
@@ -124,12 +137,20 @@ final class SocketBody: AsyncSequence, @unchecked Sendable {
     typealias Element = [UInt8]
     private var iterator: RequestBody.AsyncIterator
     private var finished = false
+    private let onFirstRead: @Sendable () -> Void
+    /// Whether anything asked for the body yet.
+    private(set) var started = false
 
-    init(_ body: RequestBody) {
+    init(_ body: RequestBody, onFirstRead: @escaping @Sendable () -> Void = {}) {
         iterator = body.makeAsyncIterator()
+        self.onFirstRead = onFirstRead
     }
 
     fileprivate func next() async throws -> [UInt8]? {
+        if !started {
+            started = true
+            onFirstRead()
+        }
         guard !finished else { return nil }
         guard let buffer = try await iterator.next() else {
             finished = true

@@ -718,6 +718,41 @@ def test_object_tagging(s3, bucket):
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "cost", "Value": "center"}]
 
 
+def test_expect_100_continue_is_answered_only_when_the_body_is_wanted(clean, s3, bucket):
+    import socket
+
+    def put_expecting(path, headers=b""):
+        sock = socket.create_connection(("127.0.0.1", clean.port), timeout=5)
+        sock.sendall(b"PUT " + path + b" HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\n" + headers + b"\r\n")
+        return sock, sock.recv(65536)
+
+    # Refused before its body is wanted: the final answer at once, no 100, and the connection closed (the
+    # client never sent the body it announced, so nothing more can follow on it).
+    sock, answer = put_expecting(b"/" + bucket.encode() + b"/k")
+    assert answer.startswith(b"HTTP/1.1 403 ") and b"Connection: close" in answer and b"100 Continue" not in answer
+    assert sock.recv(65536) == b""
+    sock, answer = put_expecting(b"/no-such-bucket-at-all/k")
+    assert answer.startswith(b"HTTP/1.1 404 ")
+    # Let in (here by a policy that lets anyone write): 100 Continue, then the body, then the answer.
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/open/*"}]}))
+    sock, answer = put_expecting(b"/" + bucket.encode() + b"/open/k")
+    assert answer.startswith(b"HTTP/1.1 100 Continue\r\n")
+    sock.sendall(b"hello")
+    final = answer.split(b"\r\n\r\n", 1)[1] or sock.recv(65536)
+    assert final.startswith(b"HTTP/1.1 200 ")
+    assert s3.get_object(Bucket=bucket, Key="open/k")["Body"].read() == b"hello"
+    # boto3 sends Expect with upload bodies of a megabyte and more: refused, it hears so before sending one.
+    for i in range(2):
+        s3.put_object(Bucket=bucket, Key=f"big{i}", Body=os.urandom(2 << 20))
+    stranger = clean.client("s3", new_user(clean, "no-s3-rights"))
+    err, status = error_of(lambda: stranger.put_object(Bucket=bucket, Key="refused", Body=os.urandom(4 << 20)))
+    assert (err["Code"], status) == ("AccessDenied", 403)
+    s3.put_object(Bucket=bucket, Key="after", Body=b"still fine")
+    assert s3.get_object(Bucket=bucket, Key="after")["Body"].read() == b"still fine"
+
+
 def test_a_date_header_with_a_numeric_zone_times_the_request(s3, bucket):
     # Given a Date header and no X-Amz-Date, botocore signs with Date as the request's time, here in the form
     # of Python's email.utils.formatdate(): "Wed, 25 Nov 2026 08:32:32 -0000".
