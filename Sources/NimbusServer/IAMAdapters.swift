@@ -82,6 +82,30 @@ struct KMSGrants: GrantSource {
     }
 }
 
+/// S3's default permission of a multipart upload's initiator to abort it and list its parts.
+struct S3UploadInitiators: GrantSource {
+    let store: any MetadataStore
+
+    func grantAllows(action: String, resource: String, principal: Principal, conditionKeys: [String: [String]]) async throws -> Bool {
+        guard action == "s3:AbortMultipartUpload" || action == "s3:ListMultipartUploadParts",
+            let uploadID = conditionKeys[S3Service.uploadIDConditionKey]?.first
+        else { return false }
+        return try await S3Service.isUploadInitiator(in: store, resource: resource, uploadID: uploadID, principalARN: principal.arn)
+    }
+}
+
+/// Each grant source in turn; any that allows, allows.
+struct CompositeGrants: GrantSource {
+    let sources: [any GrantSource]
+
+    func grantAllows(action: String, resource: String, principal: Principal, conditionKeys: [String: [String]]) async throws -> Bool {
+        for source in sources where try await source.grantAllows(action: action, resource: resource, principal: principal, conditionKeys: conditionKeys) {
+            return true
+        }
+        return false
+    }
+}
+
 /// KMS as S3 uses it for SSE-KMS: on behalf of the caller, who must be allowed to use the key through S3.
 struct KMSForS3: S3KeyService {
     let kms: KMSService

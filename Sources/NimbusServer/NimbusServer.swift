@@ -270,7 +270,7 @@ public struct NimbusRuntime: Sendable {
             resourcePolicies: CompositeResourcePolicies(sources: [
                 IAMResourcePolicies(iam: iam), S3BucketPolicies(store: state.store), KMSKeyPolicies(kms: kms),
             ]),
-            grants: KMSGrants(kms: kms)
+            grants: CompositeGrants(sources: [KMSGrants(kms: kms), S3UploadInitiators(store: state.store)])
         )
         let s3 = S3Service(
             store: state.store, rootKey: state.rootKey, blobs: state.blobs, clock: clock, authorizer: authorizer,

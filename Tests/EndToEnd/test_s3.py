@@ -1019,6 +1019,37 @@ def test_cross_account_access_needs_the_bucket_policy(clean, s3, bucket):
     assert other_s3.get_object(Bucket=bucket, Key="shared")["Body"].read() == b"shared"
 
 
+def test_an_uploads_initiator_may_abort_it_and_list_its_parts(clean, s3, bucket):
+    # S3's multipart permissions: the bucket owner and the upload's initiator may abort it and list its parts
+    # by default; others need s3:AbortMultipartUpload / s3:ListMultipartUploadParts, and an explicit deny wins.
+    writer, stranger = clean.create_account("s3-writer"), clean.create_account("s3-stranger")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{writer.account_id}:root", f"arn:aws:iam::{stranger.account_id}:root"]},
+         "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    writer_s3, stranger_s3 = clean.client("s3", writer), clean.client("s3", stranger)
+    upload = writer_s3.create_multipart_upload(Bucket=bucket, Key="theirs")["UploadId"]
+    writer_s3.upload_part(Bucket=bucket, Key="theirs", UploadId=upload, PartNumber=1, Body=b"part")
+    assert [p["PartNumber"] for p in writer_s3.list_parts(Bucket=bucket, Key="theirs", UploadId=upload)["Parts"]] == [1]
+    for call in (lambda: stranger_s3.list_parts(Bucket=bucket, Key="theirs", UploadId=upload),
+                 lambda: stranger_s3.abort_multipart_upload(Bucket=bucket, Key="theirs", UploadId=upload)):
+        err, status = error_of(call)
+        assert (err["Code"], status) == ("AccessDenied", 403)
+    # The owner's own upload is not the writer's to abort.
+    own = s3.create_multipart_upload(Bucket=bucket, Key="mine")["UploadId"]
+    err, _ = error_of(lambda: writer_s3.abort_multipart_upload(Bucket=bucket, Key="mine", UploadId=own))
+    assert err["Code"] == "AccessDenied"
+    writer_s3.abort_multipart_upload(Bucket=bucket, Key="theirs", UploadId=upload)
+    err, status = error_of(lambda: s3.list_parts(Bucket=bucket, Key="theirs", UploadId=upload))
+    assert (err["Code"], status) == ("NoSuchUpload", 404)
+    # An explicit deny in the bucket policy takes the default away.
+    again = writer_s3.create_multipart_upload(Bucket=bucket, Key="theirs")["UploadId"]
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    policy["Statement"].append({"Effect": "Deny", "Principal": "*", "Action": "s3:AbortMultipartUpload", "Resource": f"arn:aws:s3:::{bucket}/*"})
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    err, _ = error_of(lambda: writer_s3.abort_multipart_upload(Bucket=bucket, Key="theirs", UploadId=again))
+    assert err["Code"] == "AccessDenied"
+
+
 def test_s3_calls_are_in_cloudtrail(clean, s3, bucket):
     s3.put_object(Bucket=bucket, Key="audited", Body=b"x")
     events = clean.all_events()

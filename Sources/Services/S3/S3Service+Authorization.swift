@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 import NimbusCore
+public import NimbusStorage
 import NimbusWire
 
 // What each S3 operation needs, from the Service Authorization Reference: S3's actions are not named after
@@ -14,6 +15,26 @@ import NimbusWire
 // `arn:aws:s3:::bucket` and `arn:aws:s3:::bucket/key`.
 
 extension S3Service {
+    /// Not an AWS condition key: how the upload id of AbortMultipartUpload and ListParts reaches the initiator's
+    /// default permission (no policy names it).
+    package static let uploadIDConditionKey = "nimbus:UploadId"
+
+    /// Whether `principalARN` may abort the upload, or list its parts, as its initiator: S3 allows the
+    /// initiator (and, for an IAM user, the user's account) by default, whatever the bucket's policy says
+    /// unless it denies explicitly (which the authorizer decides before asking). `resource` is the object's ARN.
+    public static func isUploadInitiator(in store: any MetadataStore, resource: String, uploadID: String, principalARN: String) async throws -> Bool {
+        let prefix = "arn:aws:s3:::"
+        guard resource.hasPrefix(prefix), let slash = resource.dropFirst(prefix.count).firstIndex(of: "/") else { return false }
+        let bucket = String(resource.dropFirst(prefix.count)[..<slash])
+        guard let upload = try await store.read({ try $0.getJSON(UploadRecord.self, S3Keys.uploads, bucket + "/" + uploadID) }),
+            resource == prefix + bucket + "/" + upload.key
+        else { return false }
+        if upload.initiatorARN == principalARN { return true }
+        // An IAM user's account root may stop what the user started.
+        let initiator = upload.initiatorARN.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        return initiator.count == 6 && initiator[5].hasPrefix("user/") && principalARN == "arn:aws:iam::\(initiator[4]):root"
+    }
+
     static let bucketARN = "arn:${Partition}:s3:::${Bucket}"
     static let objectARN = "arn:${Partition}:s3:::${Bucket}/${Key}"
 
@@ -102,9 +123,14 @@ extension S3Service {
             if let v = input["MetadataDirective"]?.stringValue { keys["s3:x-amz-metadata-directive"] = [v] }
             return keys
         }
+        // Which upload a request is about, for the default permission of its initiator (`uploadInitiator`).
+        let upload: AuthorizationContextProvider = { input, _ in
+            input["UploadId"]?.stringValue.map { [S3Service.uploadIDConditionKey: [$0]] } ?? [:]
+        }
         return [
             "ListObjects": listing, "ListObjectsV2": listing,
             "PutObject": write, "CopyObject": write, "CreateMultipartUpload": write,
+            "AbortMultipartUpload": upload, "ListParts": upload,
         ]
     }()
 }
