@@ -249,16 +249,16 @@ extension S3Service {
 
     /// Records that `uploadID` became `record`, and forgets completions older than the retention.
     private static func noteCompleted(_ uploadID: String, as record: ObjectRecord, bucket: String, now: Date, in tx: any StoreWriter) throws {
-        let byTime = { (date: Date) in S3Keys.sortableMicros(date) + "/" }
         // A few at a time, oldest first: each completion clears what its predecessors left.
+        let expired = S3Keys.sortableMicros(now.addingTimeInterval(-completedUploadRetention))
         for (indexKey, _) in try tx.scan(S3Keys.completedUploadsByTime, prefix: "", after: nil, reverse: false, limit: 8) {
-            guard indexKey < byTime(now.addingTimeInterval(-completedUploadRetention)) else { break }
+            guard indexKey < expired, let slash = indexKey.firstIndex(of: "/") else { break }
             try tx.delete(S3Keys.completedUploadsByTime, indexKey)
-            try tx.delete(S3Keys.completedUploads, String(indexKey.dropFirst(17)))
+            try tx.delete(S3Keys.completedUploads, String(indexKey[indexKey.index(after: slash)...]))
         }
         let done = CompletedUpload(key: record.key, etag: record.etag, versionID: record.versionID, completed: now)
         try tx.putJSON(S3Keys.completedUploads, bucket + "/" + uploadID, done)
-        try tx.put(S3Keys.completedUploadsByTime, byTime(now) + bucket + "/" + uploadID, [])
+        try tx.put(S3Keys.completedUploadsByTime, S3Keys.sortableMicros(now) + "/" + bucket + "/" + uploadID, [])
     }
 
     private func complete(_ input: ShapeValue, bucket: BucketRecord, key: String, context: RequestContext) async throws -> ShapeValue {
@@ -324,10 +324,8 @@ extension S3Service {
             let wanted = Set(chosenNumbers)
             let unused = stored.map(\.value).filter { !wanted.contains($0.number) }.map(\.piece)
             return (record, unused)
-        }
-        // After the commit, which gives the version its id. A crash in between only costs a retry its answer.
-        try await store.write { [uploadID = upload.uploadID] tx in
-            try Self.noteCompleted(uploadID, as: record, bucket: bucket.name, now: now, in: tx)
+        } committed: { [uploadID = upload.uploadID, bucketName = bucket.name] record, tx in
+            try Self.noteCompleted(uploadID, as: record, bucket: bucketName, now: now, in: tx)
         }
         return completionOutput(record, bucket: bucket, key: key, customer: customer)
     }

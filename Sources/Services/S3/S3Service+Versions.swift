@@ -33,13 +33,15 @@ extension S3Service {
     }
 
     /// `commitVersion` for a record that `build` makes inside the transaction (from multipart parts), also
-    /// returning pieces that become unreachable.
+    /// returning pieces that become unreachable; `committed` writes what follows from the committed record
+    /// (its version id known) in the same transaction.
     func commitVersion(
         key: String,
         bucket: String,
         condition: WriteCondition?,
         newPieces: [DataPiece],
-        build: @escaping @Sendable (any StoreWriter) throws -> (ObjectRecord, [DataPiece])
+        build: @escaping @Sendable (any StoreWriter) throws -> (ObjectRecord, [DataPiece]),
+        committed: (@Sendable (ObjectRecord, any StoreWriter) throws -> Void)? = nil
     ) async throws -> ObjectRecord {
         let now = clock.now
         let result: (ObjectRecord, [DataPiece])
@@ -64,6 +66,7 @@ extension S3Service {
                     try Self.putVersion(record, bucket: bucket, at: now, in: tx)
                 }
                 try Self.objectRecords.put(tx, S3Keys.objects, current, record)
+                try committed?(record, tx)
                 return (record, discarded)
             }
         } catch {
