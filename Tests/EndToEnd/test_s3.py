@@ -1465,8 +1465,19 @@ def test_deleted_objects_leave_no_pieces(clean, s3, bucket):
     assert piece_files(clean) == []
 
 
-def test_acknowledged_puts_survive_kill_9(fresh_server):
+def write_until_killed(server, writer, stop, writers: int = 8, seconds: float = 3):
+    """Runs `writer(n)` on `writers` threads, kills the server with SIGKILL after `seconds`, and waits for them."""
     import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(writers) as pool:
+        futures = [pool.submit(writer, n) for n in range(writers)]
+        time.sleep(seconds)
+        server.kill()
+        stop.set()
+        for f in futures:
+            f.result(timeout=30)
+
+
+def test_acknowledged_puts_survive_kill_9(fresh_server):
     import threading
     server = fresh_server.start()
     s3 = server.client("s3")
@@ -1488,13 +1499,7 @@ def test_acknowledged_puts_survive_kill_9(fresh_server):
                 acknowledged[key] = hashlib.md5(body).hexdigest()
             i += 1
 
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        futures = [pool.submit(writer, n) for n in range(8)]
-        time.sleep(3)
-        server.kill()
-        stop.set()
-        for f in futures:
-            f.result(timeout=30)
+    write_until_killed(server, writer, stop)
     assert len(acknowledged) > 20
     server.start()
     s3 = server.client("s3")
@@ -1506,7 +1511,6 @@ def test_acknowledged_overwrites_survive_kill_9(fresh_server):
     # Small objects overwritten over and over: their pack-file slots pass from each replaced version to the next
     # object while the server is killed. Every key reads back as its last acknowledged version, or as the one
     # whose PUT was in flight; and no object the records name is damaged.
-    import concurrent.futures
     import threading
     server = fresh_server.start()
     s3 = server.client("s3")
@@ -1531,13 +1535,7 @@ def test_acknowledged_overwrites_survive_kill_9(fresh_server):
                 acknowledged[key] = in_flight.pop(key)
             i += 1
 
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        futures = [pool.submit(writer, n) for n in range(8)]
-        time.sleep(3)
-        server.kill()
-        stop.set()
-        for f in futures:
-            f.result(timeout=30)
+    write_until_killed(server, writer, stop)
     assert len(acknowledged) == 64
     server.start()
     s3 = server.client("s3")
