@@ -206,7 +206,8 @@ extension S3Service {
                 out["PartsCount"] = .integer(Int64(parts))
                 // A part answers with its own checksum, of the object's algorithm.
                 if input["ChecksumMode"]?.stringValue == "ENABLED", let (name, _) = record.checksums?.first,
-                    let algorithm = ChecksumAlgorithm(rawValue: name), let value = record.pieces[Int(partNumber) - 1].blob.checksums[algorithm]
+                    let algorithm = ChecksumAlgorithm(rawValue: name), Int(partNumber) <= record.pieces.count,
+                    let value = record.pieces[Int(partNumber) - 1].blob.checksums[algorithm]
                 {
                     out["Checksum" + name] = .string(value)
                     if let type = record.checksumType { out["ChecksumType"] = .string(type) }
