@@ -68,7 +68,7 @@ public struct ServiceCatalog: Sendable {
 
     private func byHost(_ host: String) -> Int? {
         let labels = Self.hostLabels(host)
-        if labels.contains(where: Self.isS3Label), s3Index != nil { return s3Index }
+        if labels.contains(where: { Self.isS3Label($0) || Self.isWebsiteLabel($0) }), s3Index != nil { return s3Index }
         guard let first = labels.first, labels.count > 1 else { return nil }
         return byEndpointPrefix[String(first)]
     }
@@ -105,6 +105,12 @@ public struct ServiceCatalog: Sendable {
 
     private static func isS3Label(_ label: Substring) -> Bool { label.equalsASCIICaseInsensitive("s3") }
 
+    /// `s3-website`, or `s3-website-us-east-1` (the older form of a website endpoint's region).
+    private static func isWebsiteLabel(_ label: Substring) -> Bool {
+        label.utf8.count >= 10 && label.prefix(10).equalsASCIICaseInsensitive("s3-website")
+            && (label.utf8.count == 10 || label.utf8.dropFirst(10).first == UInt8(ascii: "-"))
+    }
+
     /// Whether `host` has an `s3` or `S3` anywhere, which every `s3` label has.
     private static func mayHaveS3Label(_ host: String) -> Bool {
         var previous: UInt8 = 0
@@ -124,5 +130,14 @@ public struct ServiceCatalog: Sendable {
         guard let s3 = labels.lastIndex(where: isS3Label), s3 > 0 else { return nil }
         let bucket = labels[..<s3].joined(separator: ".")
         return bucket.isEmpty ? nil : bucket
+    }
+
+    /// The bucket of an S3 website endpoint's host: `site.s3-website.localhost:4566`,
+    /// `site.s3-website-us-east-1.localhost` or `site.s3-website.us-east-1.localhost` → `site`; nil for others.
+    public static func websiteBucket(host: String) -> String? {
+        guard mayHaveS3Label(host) else { return nil }
+        let labels = hostLabels(host)
+        guard let website = labels.lastIndex(where: isWebsiteLabel), website > 0 else { return nil }
+        return labels[..<website].joined(separator: ".")
     }
 }

@@ -39,6 +39,7 @@ import Testing
         #expect(identify(WireRequest(method: "GET", path: "/", host: "s3.localhost:4566")) == "S3")
         #expect(identify(WireRequest(method: "GET", path: "/key", host: "bucket.s3.localhost:4566")) == "S3")
         #expect(identify(WireRequest(method: "GET", path: "/", host: "s3.us-east-1.localhost")) == "S3")
+        #expect(identify(WireRequest(method: "GET", path: "/", host: "site.s3-website.localhost:4566")) == "S3")
         #expect(identify(formRequest("Action=GetCallerIdentity", host: "sts.localhost:4566")) == "STS")
         #expect(identify(formRequest("Action=GetCallerIdentity", host: "sts.us-east-1.localhost")) == "STS")
     }
@@ -61,6 +62,17 @@ import Testing
         #expect(ServiceCatalog.virtualHostedBucket(host: "[::1]:4566") == nil)
         #expect(ServiceCatalog.virtualHostedBucket(host: "Photos.S3.LOCALHOST:4566") == "Photos")
         #expect(ServiceCatalog.virtualHostedBucket(host: "photos.s3x.localhost") == nil)
+    }
+
+    @Test func websiteEndpointBucketNames() {
+        #expect(ServiceCatalog.websiteBucket(host: "site.s3-website.localhost:4566") == "site")
+        #expect(ServiceCatalog.websiteBucket(host: "www.example.com.s3-website-us-east-1.localhost") == "www.example.com")
+        #expect(ServiceCatalog.websiteBucket(host: "site.s3-website.eu-west-1.localhost") == "site")
+        #expect(ServiceCatalog.websiteBucket(host: "Site.S3-Website.localhost") == "Site")
+        #expect(ServiceCatalog.websiteBucket(host: "s3-website.localhost") == nil)
+        #expect(ServiceCatalog.websiteBucket(host: "site.s3-websitex.localhost") == nil)
+        #expect(ServiceCatalog.websiteBucket(host: "site.s3.localhost") == nil)
+        #expect(ServiceCatalog.virtualHostedBucket(host: "site.s3-website.localhost") == nil)
     }
 }
 

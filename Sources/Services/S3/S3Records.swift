@@ -96,6 +96,12 @@ struct BucketRecord: Codable, Sendable {
     var defaultSSE: String?
     var defaultKMSKeyID: String?
     var defaultBucketKeyEnabled: Bool?
+    /// Transfer Acceleration, `Enabled` or `Suspended`; nil until first enabled.
+    var accelerate: String?
+    /// `Requester` for a Requester Pays bucket; nil for the default, `BucketOwner`.
+    var requestPayer: String?
+    var notifications: NotificationSettings?
+    var website: WebsiteConfiguration?
 
     var arn: String { "arn:aws:s3:::\(name)" }
 }

@@ -227,12 +227,15 @@ extension S3Service {
     }
 
     /// The bucket and key a request addresses, path-style (`/bucket/key`) or virtual-hosted
-    /// (`bucket.s3.localhost/key`); nil when it names no bucket.
+    /// (`bucket.s3.localhost/key`, or a website endpoint's `bucket.s3-website.localhost/key`); nil when it names
+    /// no bucket.
     static func addressedBucket(_ request: WireRequest) -> (bucket: String, key: String?)? {
         var path = Substring(request.path)
         if path.hasPrefix("/") { path = path.dropFirst() }
         let bucket: String
-        if let host = request.host ?? request.header("Host"), let hosted = ServiceCatalog.virtualHostedBucket(host: host) {
+        if let host = request.host ?? request.header("Host"),
+            let hosted = ServiceCatalog.virtualHostedBucket(host: host) ?? ServiceCatalog.websiteBucket(host: host)
+        {
             bucket = hosted
         } else {
             let end = path.firstIndex(of: "/") ?? path.endIndex

@@ -31,6 +31,10 @@ extension S3Service {
         on("DeleteBucketLifecycle", "PutLifecycleConfiguration", deleteBucketLifecycle)
         on("PutBucketLogging", "PutBucketLogging", putBucketLogging)
         on("GetBucketLogging", "GetBucketLogging", getBucketLogging)
+        on("PutBucketWebsite", "PutBucketWebsite", putBucketWebsite)
+        on("GetBucketWebsite", "GetBucketWebsite", getBucketWebsite)
+        on("DeleteBucketWebsite", "DeleteBucketWebsite", deleteBucketWebsite)
+        bucketSettingsHandlers(on)
         return (handlers, authorization)
     }
 

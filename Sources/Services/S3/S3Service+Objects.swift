@@ -166,7 +166,7 @@ extension S3Service {
         try await read(input, context, includeBody: false)
     }
 
-    private func read(_ input: ShapeValue, _ context: RequestContext, includeBody: Bool) async throws -> OperationOutput {
+    func read(_ input: ShapeValue, _ context: RequestContext, includeBody: Bool) async throws -> OperationOutput {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
         let versionID = input["VersionId"]?.stringValue

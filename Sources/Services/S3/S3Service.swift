@@ -177,11 +177,14 @@ public final class S3Service: Sendable {
             notFoundCodes: ["NoSuchKey"], absence: { [self] input, _ in try await absentKey(input) }
         )
         definition.absenceDisclosure = ["GetObject": missingKey, "HeadObject": missingKey, "GetObjectAttributes": missingKey]
-        definition.preflight = { [self] request, context in
+        definition.preflight = { [self] request, context -> PreflightAnswer? in
+            if request.method != "OPTIONS", let host = request.host ?? request.header("Host"), let site = ServiceCatalog.websiteBucket(host: host) {
+                return await answerWebsite(request, context, bucket: site)
+            }
             switch request.method {
-            case "OPTIONS": await corsPreflight(request, context).map { PreflightAnswer($0) }
-            case "POST": await postObject(request, context)
-            default: nil
+            case "OPTIONS": return await corsPreflight(request, context).map { PreflightAnswer($0) }
+            case "POST": return await postObject(request, context)
+            default: return nil
             }
         }
         definition.streamsPreflightBody = { request in
