@@ -37,7 +37,8 @@ struct AdminEndpoints: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render() + storageMetrics())))
-        case (.post, "/_nimbus/reset"), (.post, "/moto-api/reset") where path == "/_nimbus/reset" || authMode == .compat:
+        case (.post, "/_nimbus/reset"),
+            (.post, "/moto-api/reset") where authMode == .compat:
             // moto's own tests, in its server mode, reset through `/moto-api/reset` between tests; in compat mode
             // (where such suites run) that path is ours too, so they run against Nimbus unchanged.
             if let refusal = await refuseUnlessOperator(request, context: context) { return refusal }
