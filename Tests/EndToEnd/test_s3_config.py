@@ -401,7 +401,15 @@ def test_lifecycle_transitions_archive_objects_until_restored(fresh_server):
     assert head["Restore"].startswith('ongoing-request="false", expiry-date="')
     assert s3.get_object(Bucket="lc-archive", Key="cold/big")["Body"].read() == big
     s3.copy_object(Bucket="lc-archive", Key="copy", CopySource="lc-archive/cold/big")
-    assert s3.get_object(Bucket="lc-archive", Key="copy")["Body"].read() == big
+    copied = s3.get_object(Bucket="lc-archive", Key="copy")
+    assert copied["Body"].read() == big
+    # A copy is STANDARD unless it asks for a class, whatever its source's: readable, with nothing to restore.
+    assert "StorageClass" not in copied and "Restore" not in copied
+    s3.copy_object(Bucket="lc-archive", Key="copy-ia", CopySource="lc-archive/cold/big", StorageClass="STANDARD_IA")
+    assert s3.head_object(Bucket="lc-archive", Key="copy-ia")["StorageClass"] == "STANDARD_IA"
+    err, status = error_of(lambda: s3.copy_object(Bucket="lc-archive", Key="copy-x", CopySource="lc-archive/cold/big",
+                                                  StorageClass="STANDARD2"))
+    assert (err["Code"], status) == ("InvalidStorageClass", 400)
 
     # The CLI's restore-object, on the deep-archived noncurrent version.
     result = server.aws("s3api", "restore-object", "--bucket", "lc-archive", "--key", "hist/doc", "--version-id", old,

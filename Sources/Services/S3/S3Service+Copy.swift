@@ -83,7 +83,13 @@ extension S3Service {
             record.key = key
             record.owner = bucket.account
             record.lastModified = clock.now
-            if let storageClass = input["StorageClass"]?.stringValue { record.storageClass = storageClass == "STANDARD" ? nil : storageClass }
+            // The copy is STANDARD unless the request says otherwise, whatever the source's class.
+            let storageClass = input["StorageClass"]?.stringValue ?? "STANDARD"
+            guard Self.storageClasses.contains(storageClass) else {
+                throw AWSError(code: "InvalidStorageClass", message: "The storage class you specified is not valid", status: 400)
+            }
+            record.storageClass = storageClass == "STANDARD" ? nil : storageClass
+            record.restoredUntil = nil
             // Not metadata as the directive means it: a redirect given with the copy applies either way.
             if let redirect = input["WebsiteRedirectLocation"]?.stringValue { record.websiteRedirectLocation = redirect }
             if let tagging = input["Tagging"]?.stringValue, taggingDirective == "REPLACE" {
