@@ -1591,6 +1591,19 @@ def test_public_read_acl_where_acls_are_allowed(s3, bucket):
     assert status == 403
 
 
+def test_deleted_ownership_controls_leave_acls_on(s3, bucket):
+    s3.delete_bucket_ownership_controls(Bucket=bucket)
+    err, status = error_of(lambda: s3.get_bucket_ownership_controls(Bucket=bucket))
+    assert (err["Code"], status) == ("OwnershipControlsNotFoundError", 404)
+    # Without controls the bucket is as buckets were before them (ObjectWriter): ACLs apply.
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="shared", Body=b"x", ACL="authenticated-read")
+    grants = s3.get_object_acl(Bucket=bucket, Key="shared")["Grants"]
+    assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"} in [g["Grantee"] for g in grants]
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]})
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerPreferred"}]
+
+
 def test_account_level_block_public_access(clean, s3, bucket):
     """S3 Control's account-wide settings hold every bucket, whatever the bucket's own say."""
     control = clean.client("s3control")

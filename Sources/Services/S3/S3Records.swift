@@ -82,6 +82,8 @@ struct BucketRecord: Codable, Sendable {
     var cors: String?
     var lifecycle: String?
     var encryption: String?
+    /// Object Ownership's setting (nil, in records older than the setting, means `BucketOwnerEnforced`), or
+    /// `noOwnershipControls` once they are deleted, which behaves as `ObjectWriter`.
     var ownership: String?
     /// Block Public Access for the bucket; new buckets get all four settings on, as in AWS since 2023.
     var publicAccessBlock: PublicAccessBlock?
@@ -104,6 +106,8 @@ struct BucketRecord: Codable, Sendable {
     var website: WebsiteConfiguration?
 
     var arn: String { "arn:aws:s3:::\(name)" }
+
+    static let noOwnershipControls = ""
 }
 
 /// How an object's data key is held.

@@ -175,7 +175,8 @@ extension S3Service {
 
     func deleteBucketOwnershipControls(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
-        try await update(bucket.name) { $0.ownership = "BucketOwnerEnforced" }
+        // Without controls a bucket is as buckets were before them: the writer owns its objects, ACLs apply.
+        try await update(bucket.name) { $0.ownership = BucketRecord.noOwnershipControls }
         return .empty
     }
 

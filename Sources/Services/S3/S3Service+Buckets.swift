@@ -201,6 +201,10 @@ extension S3Service {
 
     func getBucketOwnershipControls(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let record = try await bucket(input)
+        guard record.ownership != BucketRecord.noOwnershipControls else {
+            throw AWSError(code: "OwnershipControlsNotFoundError", message: "The bucket ownership controls were not found", status: 404,
+                           extra: [("BucketName", record.name)])
+        }
         return .structure([
             "OwnershipControls": .structure([
                 "Rules": .list([.structure(["ObjectOwnership": .string(record.ownership ?? "BucketOwnerEnforced")])]),
