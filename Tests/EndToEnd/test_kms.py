@@ -60,6 +60,41 @@ def test_symmetric_round_trip_with_context_and_alias(clean):
     assert kms.decrypt(CiphertextBlob=moved)["Plaintext"] == b"hello kms"
 
 
+def test_list_aliases_shows_the_aws_managed_aliases_before_their_keys_exist(clean):
+    """As in a new AWS account: the alias/aws/* names are listed, without a TargetKeyId, until a service
+    makes the key; paging walks them in order with the account's own."""
+    kms = clean.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    for name in ("alias/app", "alias/zeta", "alias/aws-like"):
+        kms.create_alias(AliasName=name, TargetKeyId=key_id)
+    listed = kms.list_aliases()["Aliases"]
+    names = [a["AliasName"] for a in listed]
+    assert names == sorted(names)
+    reserved = {a["AliasName"]: a for a in listed if a["AliasName"].startswith("alias/aws/")}
+    assert {"alias/aws/s3", "alias/aws/ebs", "alias/aws/rds", "alias/aws/lambda"} <= set(reserved) and len(reserved) == 14
+    assert "TargetKeyId" not in reserved["alias/aws/s3"]
+    assert reserved["alias/aws/s3"]["AliasArn"] == f"arn:aws:kms:us-east-1:{clean.account_id}:alias/aws/s3"
+
+    paged, marker = [], None
+    while True:
+        page = kms.list_aliases(Limit=4, **({"Marker": marker} if marker else {}))
+        assert len(page["Aliases"]) <= 4
+        paged += [a["AliasName"] for a in page["Aliases"]]
+        if not page["Truncated"]:
+            break
+        marker = page["NextMarker"]
+    assert paged == names
+
+    # Once S3 makes the AWS managed key, its alias is listed once, with its key.
+    s3 = clean.client("s3")
+    s3.create_bucket(Bucket="kms-alias-bucket")
+    s3.put_object(Bucket="kms-alias-bucket", Key="k", Body=b"x", ServerSideEncryption="aws:kms")
+    s3_aliases = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == "alias/aws/s3"]
+    assert len(s3_aliases) == 1 and "TargetKeyId" in s3_aliases[0]
+    # Listing one key's aliases shows only its own.
+    assert [a["AliasName"] for a in kms.list_aliases(KeyId=key_id)["Aliases"]] == ["alias/app", "alias/aws-like", "alias/zeta"]
+
+
 @pytest.mark.parametrize("spec", ["RSA_2048", "RSA_3072", "RSA_4096"])
 def test_rsa_encryption_round_trip(clean, spec):
     kms = clean.client("kms")

@@ -132,11 +132,35 @@ extension KMSService {
             let target = try await key(keyID, context, allowAlias: false, crossAccount: false).keyID
             return try await listAliases(of: target, account: account, region: region, input: input)
         }
-        let page = try await page(
-            AliasRecord.self, KMSKeys.aliases, prefix: "\(account)/\(region)/", limit: input.Limit, defaultLimit: 50, marker: input.Marker
-        )
-        return ListAliasesOutput(Aliases: page.items, NextMarker: page.nextMarker, Truncated: page.truncated)
+        let limit = input.Limit ?? 50
+        let prefix = "\(account)/\(region)/"
+        let page = try await page(AliasRecord.self, KMSKeys.aliases, prefix: prefix, limit: limit, defaultLimit: 50, marker: input.Marker)
+        // AWS lists the aliases reserved for AWS managed keys before their keys exist, without a TargetKeyId. They
+        // go into the page in order: those past the marker, and, when stored aliases follow the page, before its end.
+        let after = input.Marker.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+        let stored = Set(try await store.read { reader in
+            try Self.predefinedAliases.filter { try reader.get(KMSKeys.aliases, KMSKeys.key(account, region, $0)) != nil }
+        })
+        let reserved = Self.predefinedAliases.filter { name in
+            let key = KMSKeys.key(account, region, name)
+            return !stored.contains(name) && after.map { key > $0 } ?? true
+                && (!page.truncated || page.items.last.map { key < KMSKeys.key(account, region, $0.AliasName) } ?? true)
+        }
+        guard !reserved.isEmpty else { return ListAliasesOutput(Aliases: page.items, NextMarker: page.nextMarker, Truncated: page.truncated) }
+        let merged = (page.items + reserved.map {
+            AliasRecord(AliasName: $0, AliasArn: Self.aliasARN(account: account, region: region, name: $0))
+        }).sorted { $0.AliasName < $1.AliasName }
+        let items = Array(merged.prefix(limit))
+        let truncated = page.truncated || merged.count > limit
+        let marker = truncated ? items.last.map { Data(KMSKeys.key(account, region, $0.AliasName).utf8).base64EncodedString() } : nil
+        return ListAliasesOutput(Aliases: items, NextMarker: marker, Truncated: truncated)
     }
+
+    /// The aliases of the AWS managed keys that ListAliases shows in every account and Region, created or not.
+    static let predefinedAliases = [
+        "acm", "dynamodb", "ebs", "elasticfilesystem", "es", "glue", "kinesisvideo", "lambda", "rds", "redshift", "s3",
+        "secretsmanager", "ssm", "xray",
+    ].map { "alias/aws/" + $0 }
 
     /// ListAliases of one key: its entries in `KMSKeys.aliasTargets`, then their records. The marker is the one
     /// the account-wide listing makes (the last alias's key in `KMSKeys.aliases`), so either listing reads it.
