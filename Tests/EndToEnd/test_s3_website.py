@@ -5,7 +5,7 @@ Website: the configuration through boto3 and `aws s3 website`, S3's checks of it
 documents, folder redirects, object redirects, routing rules, the error document, HTML error pages, anonymous
 access only to what the bucket makes public.
 
-Settings: Transfer Acceleration, Requester Pays, event notifications (refused while their destination cannot
+Settings: Transfer Acceleration, Requester Pays (enforced: other accounts must accept the charge), event notifications (refused while their destination cannot
 be validated, as S3 refuses a destination that does not exist), and the replication, inventory, analytics,
 metrics and Intelligent-Tiering reads, which answer as for a bucket without them.
 """
@@ -195,6 +195,33 @@ def test_transfer_acceleration_and_requester_pays(s3, bucket):
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "Requester"
     err, _ = error_of(lambda: s3.put_bucket_request_payment(Bucket=bucket, RequestPaymentConfiguration={"Payer": "Nobody"}))
     assert err["Code"] == "MalformedXML"
+
+
+def test_requester_pays_bucket_charges_only_callers_who_accept(clean, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="data", Body=b"paid for")
+    other = clean.create_account("payer")
+    other_s3 = clean.client("s3", other)
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:ListBucket"],
+         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}))
+    assert other_s3.get_object(Bucket=bucket, Key="data")["Body"].read() == b"paid for"
+    s3.put_bucket_request_payment(Bucket=bucket, RequestPaymentConfiguration={"Payer": "Requester"})
+
+    # The owner's account pays as before; another account must say it accepts the charge.
+    assert s3.get_object(Bucket=bucket, Key="data")["Body"].read() == b"paid for"
+    err, status = error_of(lambda: other_s3.get_object(Bucket=bucket, Key="data"))
+    assert (err["Code"], status) == ("AccessDenied", 403)
+    err, _ = error_of(lambda: other_s3.list_objects_v2(Bucket=bucket))
+    assert err["Code"] == "AccessDenied"
+    assert other_s3.get_object(Bucket=bucket, Key="data", RequestPayer="requester")["Body"].read() == b"paid for"
+    assert [o["Key"] for o in other_s3.list_objects_v2(Bucket=bucket, RequestPayer="requester")["Contents"]] == ["data"]
+    # Nobody pays for an anonymous request: refused, whatever the policy says.
+    url = f"{clean.url}/{bucket}/data"
+    assert requests.get(url, headers={"x-amz-request-payer": "requester"}, timeout=10).status_code == 403
+
+    s3.put_bucket_request_payment(Bucket=bucket, RequestPaymentConfiguration={"Payer": "BucketOwner"})
+    assert requests.get(url, timeout=10).content == b"paid for"
 
 
 def test_event_notifications_are_checked_and_kept(s3, bucket):

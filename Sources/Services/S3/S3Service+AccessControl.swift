@@ -274,6 +274,17 @@ extension S3Service {
             extra += aclStatements(bucket.acl ?? [], bucket: bucket.name, key: nil)
             if let object, let key { extra += aclStatements(object.acl ?? [], bucket: bucket.name, key: key) }
         }
+        // Requester Pays: a caller outside the owner's account must accept the charge (`x-amz-request-payer`), and
+        // anonymous callers are refused outright.
+        if bucket.requestPayer != nil {
+            let resources = ["arn:aws:s3:::\(bucket.name)", "arn:aws:s3:::\(bucket.name)/*"]
+            extra.append(["Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": resources, "Condition": [
+                "StringNotEquals": ["aws:PrincipalAccount": bucket.account, requestPayerConditionKey: "requester"],
+            ]])
+            extra.append(["Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": resources, "Condition": [
+                "StringEquals": ["aws:PrincipalType": "Anonymous"],
+            ]])
+        }
         let restrict = block?.restrictPublicBuckets == true && bucket.policy.map(isPublic(policy:)) == true
         guard !extra.isEmpty || restrict else { return bucket.policy }
         var statements = bucket.policy.flatMap(statements(of:)) ?? []

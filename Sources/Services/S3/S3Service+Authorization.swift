@@ -18,6 +18,23 @@ extension S3Service {
     /// Not an AWS condition key: how the upload id of AbortMultipartUpload and ListParts reaches the initiator's
     /// default permission (no policy names it).
     package static let uploadIDConditionKey = "nimbus:UploadId"
+    /// Not an AWS condition key: the request's `x-amz-request-payer`, which a Requester Pays bucket's
+    /// effective policy asks of callers outside its account.
+    static let requestPayerConditionKey = "nimbus:RequestPayer"
+
+    /// `authorizationContext` for every operation in `names`, each adding `requestPayerConditionKey` to its own keys.
+    static func authorizationContext(for names: some Sequence<String>) -> [String: AuthorizationContextProvider] {
+        var providers: [String: AuthorizationContextProvider] = [:]
+        for name in names {
+            let own = authorizationContext[name]
+            providers[name] = { input, context in
+                var keys = try await own?(input, context) ?? [:]
+                if let payer = input["RequestPayer"]?.stringValue { keys[requestPayerConditionKey] = [payer] }
+                return keys
+            }
+        }
+        return providers
+    }
 
     /// Whether `principalARN` may abort the upload, or list its parts, as its initiator: S3 allows the
     /// initiator (and, for an IAM user, the user's account) by default, whatever the bucket's policy says

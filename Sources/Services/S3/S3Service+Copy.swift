@@ -37,7 +37,7 @@ extension S3Service {
     /// pieces held until the copy has read them.
     func copySourceObject(_ input: ShapeValue, context: RequestContext) async throws -> (record: ObjectRecord, bucket: String, customer: CustomerKey?, hold: BlobHold) {
         let (bucketName, key, versionID) = try Self.copySource(input)
-        try await authorize(versionID == nil ? "s3:GetObject" : "s3:GetObjectVersion", "arn:aws:s3:::\(bucketName)/\(key)", context)
+        try await authorize(versionID == nil ? "s3:GetObject" : "s3:GetObjectVersion", "arn:aws:s3:::\(bucketName)/\(key)", context, input: input)
         let sourceBucket = try await bucket(.structure(["Bucket": .string(bucketName)]))
         let (record, hold) = try await heldVersion(bucket: sourceBucket, key: key, versionID: versionID)
         let customer = try Self.customerKey(input, prefix: "CopySource", context: context)

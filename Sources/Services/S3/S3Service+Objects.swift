@@ -322,7 +322,7 @@ extension S3Service {
             guard let key = item["Key"]?.stringValue else { throw AWSError.malformedXML }
             let versionID = item["VersionId"]?.stringValue
             do {
-                try await authorize(versionID == nil ? "s3:DeleteObject" : "s3:DeleteObjectVersion", "arn:aws:s3:::\(bucket.name)/\(key)", context)
+                try await authorize(versionID == nil ? "s3:DeleteObject" : "s3:DeleteObjectVersion", "arn:aws:s3:::\(bucket.name)/\(key)", context, input: input)
                 let bypass = try await bypassesGovernance(input, bucket: bucket.name, key: key, context: context)
                 let outcome = try await deleteKey(bucket: bucket, key: key, versionID: versionID, bypassGovernance: bypass)
                 if !quiet {

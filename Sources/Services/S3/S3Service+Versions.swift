@@ -294,7 +294,7 @@ extension S3Service {
     /// Whether the request asks to bypass governance retention, having the permission to.
     func bypassesGovernance(_ input: ShapeValue, bucket: String, key: String, context: RequestContext) async throws -> Bool {
         guard input["BypassGovernanceRetention"]?.booleanValue == true else { return false }
-        try await authorize("s3:BypassGovernanceRetention", "arn:aws:s3:::\(bucket)/\(key)", context)
+        try await authorize("s3:BypassGovernanceRetention", "arn:aws:s3:::\(bucket)/\(key)", context, input: input)
         return true
     }
 

@@ -79,8 +79,10 @@ public final class S3Service: Sendable {
     }
 
     /// Checks one more action the operation implies, as the pipeline checks the declared ones.
-    func authorize(_ action: String, _ resource: String, _ context: RequestContext) async throws {
-        try await authorizer.authorize(AuthorizationRequest(action: action, resources: [resource], context: context))
+    /// `input`'s `x-amz-request-payer` goes with it, for a Requester Pays bucket.
+    func authorize(_ action: String, _ resource: String, _ context: RequestContext, input: ShapeValue) async throws {
+        let keys = input["RequestPayer"]?.stringValue.map { [Self.requestPayerConditionKey: [$0]] } ?? [:]
+        try await authorizer.authorize(AuthorizationRequest(action: action, resources: [resource], context: context, conditionKeys: keys))
     }
 
     /// Data migrations of the S3 namespaces.
@@ -169,7 +171,7 @@ public final class S3Service: Sendable {
             handlers: handlers,
             constraintValidation: .service,
             authorization: Self.authorization.merging(configuration.authorization) { ours, _ in ours },
-            authorizationContext: Self.authorizationContext
+            authorizationContext: Self.authorizationContext(for: handlers.keys)
         )
         // A missing key is NoSuchKey only to a caller that may list the bucket; AccessDenied to any other.
         let missingKey = AbsenceDisclosure(
