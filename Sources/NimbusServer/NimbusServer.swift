@@ -278,7 +278,8 @@ public struct NimbusRuntime: Sendable {
             postPolicyVerifier: S3PostPolicyAdapter(
                 verifier: PostPolicySignatureVerifier(credentials: credentials, clock: clock), authMode: configuration.authMode,
                 defaultAccountID: account.accountID
-            )
+            ),
+            accountIDs: { [accounts = state.accounts] in try await accounts.list().map(\.accountID) }
         )
         await models.value
         let services = NimbusServer.services(state: state, iam: iam, sts: sts, s3: s3, kms: kms)

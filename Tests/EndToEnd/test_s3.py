@@ -1591,6 +1591,39 @@ def test_public_read_acl_where_acls_are_allowed(s3, bucket):
     assert status == 403
 
 
+def test_acl_grants_to_another_account_are_enforced(clean, s3, bucket):
+    other = clean.create_account("s3-grantee")
+    other_s3 = clean.client("s3", other)
+    other_id = other_s3.list_buckets()["Owner"]["ID"]
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3.put_object(Bucket=bucket, Key="granted", Body=b"for the other account")
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"not shared")
+    err, _ = error_of(lambda: other_s3.get_object(Bucket=bucket, Key="granted"))
+    assert err["Code"] == "AccessDenied"
+
+    # A grant by canonical ID, with no bucket policy, lets that account read that object and nothing else.
+    s3.put_object_acl(Bucket=bucket, Key="granted", GrantRead=f'id="{other_id}"')
+    assert other_s3.get_object(Bucket=bucket, Key="granted")["Body"].read() == b"for the other account"
+    err, _ = error_of(lambda: other_s3.get_object(Bucket=bucket, Key="kept"))
+    assert err["Code"] == "AccessDenied"
+    err, _ = error_of(lambda: other_s3.list_objects_v2(Bucket=bucket))
+    assert err["Code"] == "AccessDenied"
+    # The bucket's READ grant lets it list; IgnorePublicAcls leaves grants to accounts alone.
+    s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={
+        "Owner": s3.list_buckets()["Owner"],
+        "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": other_id}, "Permission": "READ"}],
+    })
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    assert [o["Key"] for o in other_s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["granted", "kept"]
+
+    # A canonical ID of no account is refused, and the ACL stays as it was.
+    unknown = "0" * 64
+    err, status = error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="granted", GrantRead=f'id="{unknown}"'))
+    assert (err["Code"], status, err["Message"], err["ArgumentValue"]) == ("InvalidArgument", 400, "Invalid id", unknown)
+    assert other_s3.get_object(Bucket=bucket, Key="granted")["Body"].read() == b"for the other account"
+
+
 def test_deleted_ownership_controls_leave_acls_on(s3, bucket):
     s3.delete_bucket_ownership_controls(Bucket=bucket)
     err, status = error_of(lambda: s3.get_bucket_ownership_controls(Bucket=bucket))

@@ -29,6 +29,7 @@ extension ObjectRecord: StoredJSONWritable {
             object.key("acl", &out)
             JSONMembers.array(acl, &out) { grant, out in
                 var member = JSONMembers.open(&out)
+                if let account = grant.account { member.string("account", account, &out) }
                 if let id = grant.id { member.string("id", id, &out) }
                 member.string("permission", grant.permission, &out)
                 if let uri = grant.uri { member.string("uri", uri, &out) }

@@ -297,6 +297,15 @@ struct S3Grant: Codable, Sendable, Hashable {
     var id: String?
     var uri: String?
     var permission: String
+    /// The account a canonical-user grant names, resolved when the grant was made.
+    var account: String?
+
+    init(id: String? = nil, uri: String? = nil, permission: String, account: String? = nil) {
+        self.id = id
+        self.uri = uri
+        self.permission = permission
+        self.account = account
+    }
 
     static let allUsers = "http://acs.amazonaws.com/groups/global/AllUsers"
     static let authenticatedUsers = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"

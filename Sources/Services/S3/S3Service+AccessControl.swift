@@ -10,6 +10,7 @@ import Foundation
 import NimbusCore
 import NimbusStorage
 import NimbusWire
+import Synchronization
 
 // ACLs, Object Ownership and Block Public Access.
 //
@@ -92,6 +93,26 @@ extension S3Service {
         return asked ? grants.filter { !($0.id == owner && $0.permission == "FULL_CONTROL") } : nil
     }
 
+    /// ``requestedGrants(_:bucketOwner:)`` with each canonical-user grantee resolved to its account: an ID that
+    /// names no account is `InvalidArgument`, as S3 answers it.
+    func resolvedGrants(_ input: ShapeValue, bucketOwner: String) async throws -> [S3Grant]? {
+        guard var grants = try Self.requestedGrants(input, bucketOwner: bucketOwner) else { return nil }
+        guard let accountIDs, grants.contains(where: { $0.id != nil }) else { return grants }
+        for i in grants.indices {
+            guard let id = grants[i].id else { continue }
+            var account: String? = id == Self.canonicalUserID(bucketOwner) ? bucketOwner : canonicalAccounts.withLock { $0[id] }
+            if account == nil {
+                var known: [String: String] = [:]
+                for accountID in try await accountIDs() { known[Self.canonicalUserID(accountID)] = accountID }
+                canonicalAccounts.withLock { $0 = known }
+                account = known[id]
+            }
+            guard let account else { throw AWSError.invalidArgument("Invalid id", name: "CanonicalUser/ID", value: id) }
+            grants[i].account = account
+        }
+        return grants
+    }
+
     /// Refuses grants that the bucket's ownership setting or Block Public Access (the bucket's or the
     /// account's) forbids.
     func checkGrants(_ grants: [S3Grant]?, bucket: BucketRecord) async throws {
@@ -121,7 +142,7 @@ extension S3Service {
 
     func putBucketAcl(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
-        let grants = try Self.requestedGrants(input, bucketOwner: bucket.account) ?? []
+        let grants = try await resolvedGrants(input, bucketOwner: bucket.account) ?? []
         try await checkGrants(grants, bucket: bucket)
         try await update(bucket.name) { $0.acl = grants.isEmpty ? nil : grants }
         return .empty
@@ -137,7 +158,7 @@ extension S3Service {
     func putObjectAcl(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let bucket = try await bucket(input)
         let key = try Self.objectKey(input)
-        let grants = try Self.requestedGrants(input, bucketOwner: bucket.account) ?? []
+        let grants = try await resolvedGrants(input, bucketOwner: bucket.account) ?? []
         try await checkGrants(grants, bucket: bucket)
         try await updateVersion(bucket: bucket, key: key, versionID: input["VersionId"]?.stringValue) { $0.acl = grants.isEmpty ? nil : grants }
         return .empty
@@ -228,10 +249,19 @@ extension S3Service {
         statements(of: policy)?.contains(where: isPublic(statement:)) ?? false
     }
 
-    /// Statements equivalent to the public grants of an ACL on `resource`.
-    static func aclStatements(_ grants: [S3Grant], bucket: String, key: String?) -> [[String: Any]] {
+    /// Statements equivalent to the grants of an ACL on `resource`: to everybody for the public groups (unless
+    /// `ignorePublic`), to an account's principals for a canonical user of another account than `owner`.
+    static func aclStatements(_ grants: [S3Grant], bucket: String, key: String?, owner: String, ignorePublic: Bool) -> [[String: Any]] {
         var out: [[String: Any]] = []
-        for grant in grants where grant.isPublic {
+        for grant in grants {
+            let principal: Any
+            if grant.isPublic, !ignorePublic {
+                principal = "*"
+            } else if let account = grant.account, account != owner {
+                principal = ["AWS": "arn:aws:iam::\(account):root"]
+            } else {
+                continue
+            }
             var actions: [String] = []
             let resource: String
             if let key {
@@ -255,7 +285,7 @@ extension S3Service {
                 resource = actions.contains("s3:PutObject") ? "arn:aws:s3:::\(bucket)/*" : "arn:aws:s3:::\(bucket)"
             }
             guard !actions.isEmpty else { continue }
-            var statement: [String: Any] = ["Effect": "Allow", "Principal": "*", "Action": actions, "Resource": [resource, "arn:aws:s3:::\(bucket)"]]
+            var statement: [String: Any] = ["Effect": "Allow", "Principal": principal, "Action": actions, "Resource": [resource, "arn:aws:s3:::\(bucket)"]]
             if grant.uri == S3Grant.authenticatedUsers {
                 // Any signed-in AWS principal, not anonymous callers.
                 statement["Condition"] = ["Null": ["aws:PrincipalAccount": "false"]]
@@ -268,11 +298,14 @@ extension S3Service {
     /// The document the authorizer evaluates for `resource` in `bucket`: the bucket policy as Block Public
     /// Access lets it act, and the public grants of the bucket's and object's ACLs.
     static func effectivePolicy(bucket: BucketRecord, object: ObjectRecord?, key: String?, block: PublicAccessBlock?) -> String? {
-        let aclsApply = (bucket.ownership ?? "BucketOwnerEnforced") != "BucketOwnerEnforced" && block?.ignorePublicAcls != true
+        let aclsApply = (bucket.ownership ?? "BucketOwnerEnforced") != "BucketOwnerEnforced"
+        let ignorePublic = block?.ignorePublicAcls == true
         var extra: [[String: Any]] = []
         if aclsApply {
-            extra += aclStatements(bucket.acl ?? [], bucket: bucket.name, key: nil)
-            if let object, let key { extra += aclStatements(object.acl ?? [], bucket: bucket.name, key: key) }
+            extra += aclStatements(bucket.acl ?? [], bucket: bucket.name, key: nil, owner: bucket.account, ignorePublic: ignorePublic)
+            if let object, let key {
+                extra += aclStatements(object.acl ?? [], bucket: bucket.name, key: key, owner: bucket.account, ignorePublic: ignorePublic)
+            }
         }
         // Requester Pays: a caller outside the owner's account must accept the charge (`x-amz-request-payer`), and
         // anonymous callers are refused outright.

@@ -54,7 +54,7 @@ extension S3Service {
             throw AWSError.invalidArgument("Invalid x-amz-object-ownership header", name: "x-amz-object-ownership", value: record.ownership)
         }
         record.publicAccessBlock = .all
-        let grants = try Self.requestedGrants(input, bucketOwner: account)
+        let grants = try await resolvedGrants(input, bucketOwner: account)
         if let grants, !grants.isEmpty {
             if record.ownership == "BucketOwnerEnforced" {
                 throw AWSError(code: "InvalidBucketAclWithObjectOwnership", message: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", status: 400)

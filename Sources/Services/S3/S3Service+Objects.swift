@@ -114,7 +114,7 @@ extension S3Service {
 
     /// The ACL a write asks for, if the bucket allows it.
     func applyGrants(_ input: ShapeValue, bucket: BucketRecord, to record: inout ObjectRecord) async throws {
-        let grants = try Self.requestedGrants(input, bucketOwner: bucket.account)
+        let grants = try await resolvedGrants(input, bucketOwner: bucket.account)
         try await checkGrants(grants, bucket: bucket)
         if let grants { record.acl = grants.isEmpty ? nil : grants }
     }

@@ -8,6 +8,7 @@
 
 import Foundation
 import Crypto
+import Synchronization
 public import NimbusBlobStore
 public import NimbusCore
 public import NimbusStorage
@@ -29,6 +30,10 @@ public final class S3Service: Sendable {
     /// Checks the signatures of browser POST uploads; nil when the server runs without it.
     let postPolicyVerifier: (any S3PostPolicyVerifier)?
     let bucketKeys = BucketKeyCache()
+    /// The accounts there are, for the canonical IDs ACL grants name; nil leaves such grants unresolved.
+    let accountIDs: (@Sendable () async throws -> [String])?
+    /// Canonical user ID → account, rebuilt from `accountIDs` when a grant names one it does not know.
+    let canonicalAccounts = Mutex<[String: String]>([:])
     /// Server access log records waiting for delivery.
     let accessLog = S3AccessLogState()
 
@@ -42,8 +47,10 @@ public final class S3Service: Sendable {
 
     public init(
         store: any MetadataStore, rootKey: RootKey, blobs: BlobStore, clock: WallClock, authorizer: any Authorizer,
-        kmsKeys: (any S3KeyService)? = nil, postPolicyVerifier: (any S3PostPolicyVerifier)? = nil
+        kmsKeys: (any S3KeyService)? = nil, postPolicyVerifier: (any S3PostPolicyVerifier)? = nil,
+        accountIDs: (@Sendable () async throws -> [String])? = nil
     ) {
+        self.accountIDs = accountIDs
         self.store = store
         self.rootKey = rootKey
         self.blobs = blobs
