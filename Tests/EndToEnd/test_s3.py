@@ -978,6 +978,8 @@ def test_bucket_policy_secure_transport_and_public_read(clean, s3, bucket):
     s3.put_object(Bucket=bucket, Key="doc", Body=b"doc")
     err, status = error_of(lambda: s3.get_bucket_policy_status(Bucket=bucket))
     assert (err["Code"], status) == ("NoSuchBucketPolicy", 404)
+    err, status = error_of(lambda: s3.get_bucket_policy(Bucket=bucket))
+    assert (err["Code"], status, err["BucketName"]) == ("NoSuchBucketPolicy", 404, bucket)
     s3.delete_public_access_block(Bucket=bucket)  # new buckets block public policies, as in AWS
     policy = {"Version": "2012-10-17", "Statement": [
         {"Sid": "TLSOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",

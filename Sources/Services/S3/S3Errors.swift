@@ -141,15 +141,14 @@ extension AWSError {
         status: 400
     )
 
-    static let noSuchBucketPolicy = AWSError(code: "NoSuchBucketPolicy", message: "The bucket policy does not exist", status: 404)
-    static let noSuchTagSet = AWSError(code: "NoSuchTagSet", message: "The TagSet does not exist", status: 404)
-    static let noSuchCORSConfiguration = AWSError(code: "NoSuchCORSConfiguration", message: "The CORS configuration does not exist", status: 404)
-    static let noSuchLifecycleConfiguration = AWSError(
-        code: "NoSuchLifecycleConfiguration", message: "The lifecycle configuration does not exist", status: 404
-    )
-    static let serverSideEncryptionConfigurationNotFound = AWSError(
-        code: "ServerSideEncryptionConfigurationNotFoundError", message: "The server side encryption configuration was not found", status: 404
-    )
+    /// A bucket's missing configuration: S3 names the bucket in these errors.
+    static func noSuchBucketPolicy(_ bucket: String) -> AWSError {
+        AWSError(code: "NoSuchBucketPolicy", message: "The bucket policy does not exist", status: 404, extra: [("BucketName", bucket)])
+    }
+
+    static func noSuchTagSet(_ bucket: String) -> AWSError {
+        AWSError(code: "NoSuchTagSet", message: "The TagSet does not exist", status: 404, extra: [("BucketName", bucket)])
+    }
 
     static let sseCOverHTTP = AWSError(
         code: "InvalidRequest",

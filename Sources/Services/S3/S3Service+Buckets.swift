@@ -149,9 +149,7 @@ extension S3Service {
     func getBucketTagging(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let record = try await bucket(input)
         guard let tags = record.tags, !tags.isEmpty else {
-            var error = AWSError.noSuchTagSet
-            error.extra = [("BucketName", record.name)]
-            throw error
+            throw AWSError.noSuchTagSet(record.name)
         }
         return .structure(["TagSet": Self.tagList(tags)])
     }
@@ -182,14 +180,14 @@ extension S3Service {
 
     func getBucketPolicy(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let record = try await bucket(input)
-        guard let policy = record.policy else { throw AWSError.noSuchBucketPolicy }
+        guard let policy = record.policy else { throw AWSError.noSuchBucketPolicy(record.name) }
         return .structure(["Policy": .string(policy)])
     }
 
     /// Whether the bucket policy makes the bucket public; S3 answers `NoSuchBucketPolicy` when there is none.
     func getBucketPolicyStatus(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let record = try await bucket(input)
-        guard let policy = record.policy else { throw AWSError.noSuchBucketPolicy }
+        guard let policy = record.policy else { throw AWSError.noSuchBucketPolicy(record.name) }
         return .structure(["PolicyStatus": .structure(["IsPublic": .boolean(Self.isPublic(policy: policy))])])
     }
 
