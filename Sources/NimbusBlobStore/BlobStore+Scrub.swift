@@ -24,10 +24,15 @@ extension BlobStore {
     /// Needs no keys: records are checked against their CRC-32C, parity against the data shards,
     /// and each blob's layout is taken from the headers and footers of its pieces. Walks one
     /// fan-out directory at a time, so memory stays small however many blobs there are. Also
-    /// removes temporary files that crashed writes left behind.
-    public func scrub(bytesPerSecond: Int64?) async throws -> ScrubReport {
+    /// removes temporary files that crashed writes left behind, and, given `orphans`, the blobs whose
+    /// pieces no record names (only blobs of piece files; a packed blob's slot is found and reused by
+    /// the next small blob only once its record names it, so an orphaned one keeps its 12 KiB).
+    public func scrub(bytesPerSecond: Int64?, orphans: OrphanSweep? = nil) async throws -> ScrubReport {
         var report = ScrubReport()
         var pacer = Pacer(bytesPerSecond: bytesPerSecond)
+        var orphans = orphans
+        // Old enough to be orphans, by id: piece → directory. Asked about in batches, to bound memory.
+        var candidates: [String: [Int: Int]] = [:]
         for root in Set(roots) { removeStaleTemporaryFiles(root: root, olderThan: 3600) }
         for prefix in 0..<256 {
             let name = Hex.encode([UInt8(prefix)])
@@ -44,10 +49,59 @@ extension BlobStore {
                 try Task.checkCancellation()
                 let result = try await checked { try await scrubBlob(id: id, locations: found[id]!, pacer: &pacer) }
                 add(result, id: id, to: &report)
+                if let orphans, isOlder(id: id, locations: found[id]!, than: orphans.minimumAge) { candidates[id] = found[id]! }
+            }
+            if let sweep = orphans, candidates.count >= Self.orphanBatch || (prefix == 255 && !candidates.isEmpty) {
+                do {
+                    report.orphansRemoved += try await removeOrphans(candidates, sweep)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    // Without the records nothing is known to be an orphan; the scrub itself goes on.
+                    report.orphanSweepFailed = true
+                    orphans = nil
+                }
+                candidates = [:]
             }
         }
         try await scrubPacks(report: &report, pacer: &pacer)
         return report
+    }
+
+    /// How many orphan candidates are asked about at once.
+    static let orphanBatch = 50_000
+
+    private func pieceFile(id: String, piece: Int, directory: Int) -> String {
+        roots[directory] + "/" + id.prefix(2) + "/" + id + "." + String(piece)
+    }
+
+    /// Whether every piece file of the blob `id` was last written `age` seconds ago or earlier.
+    private func isOlder(id: String, locations: [Int: Int], than age: Double) -> Bool {
+        locations.allSatisfy { piece, directory in (FileIO.age(pieceFile(id: id, piece: piece, directory: directory)) ?? 0) >= age }
+    }
+
+    /// Removes the candidates no record names and no reader holds; returns how many.
+    private func removeOrphans(_ candidates: [String: [Int: Int]], _ orphans: OrphanSweep) async throws -> Int {
+        let named = try await orphans.referenced(Set(candidates.keys))
+        var removed = 0
+        for (id, locations) in candidates.sorted(by: { $0.key < $1.key }) where !named.contains(id) && !isHeld(id) {
+            let gone = withBlobLock(id) { () -> Bool in
+                // Written again since it was found (a repair, or an id reused): not an orphan after all.
+                guard isOlder(id: id, locations: locations, than: orphans.minimumAge) else { return false }
+                // Every piece of it, also one this scrub rebuilt a moment ago.
+                var seen: Set<String> = []
+                for (directory, root) in roots.enumerated() where seen.insert(root).inserted {
+                    for file in (try? FileIO.list(root + "/" + id.prefix(2))) ?? [] {
+                        guard let (named, piece) = Self.parsePieceName(file), named == id else { continue }
+                        let path = pieceFile(id: id, piece: piece, directory: directory)
+                        if !recycle(path, root: root) { _ = try? FileIO.unlinkIfExists(path) }
+                    }
+                }
+                return true
+            }
+            if gone { removed += 1 }
+        }
+        return removed
     }
 
     /// The result of checking one blob; unrecoverable when the check failed.

@@ -298,6 +298,11 @@ public final class BlobStore: Sendable {
         try deleteNow(blob)
     }
 
+    /// Whether a ``BlobHold`` holds the blob `id`.
+    func isHeld(_ id: String) -> Bool {
+        holds.withLock { $0.count[id] != nil }
+    }
+
     /// ``delete(_:)`` without looking at holds.
     private func deleteNow(_ blob: StoredBlob) throws {
         let layout = try BlobLayout(blob, directoryCount: roots.count)

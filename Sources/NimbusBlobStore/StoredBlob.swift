@@ -115,6 +115,22 @@ public struct BlobStoreStatistics: Sendable, Hashable {
     public init() {}
 }
 
+/// How a scrub finds blobs that nothing owns: a crash between a blob's write and the commit of the record
+/// naming it, or between a record's removal and its blobs', leaves pieces no record names, which nothing
+/// else would ever remove.
+public struct OrphanSweep: Sendable {
+    /// Seconds since a blob's pieces were last written before it may count as an orphan: a blob is written
+    /// before the record that names it is committed, milliseconds later.
+    public var minimumAge: Double
+    /// Of the given blob ids, those that some record names, read in one consistent view of the records.
+    public var referenced: @Sendable (Set<String>) async throws -> Set<String>
+
+    public init(minimumAge: Double, referenced: @escaping @Sendable (Set<String>) async throws -> Set<String>) {
+        self.minimumAge = minimumAge
+        self.referenced = referenced
+    }
+}
+
 /// What one scrub found.
 public struct ScrubReport: Sendable, Hashable {
     public var blobsChecked = 0
@@ -129,6 +145,10 @@ public struct ScrubReport: Sendable, Hashable {
     public var unrecoverable: [String] = []
     /// Blocks of deleted small blobs given back to the file system (``BlobStore/reclaimIdleBlocks``).
     public var reclaimedBlocks = 0
+    /// Blobs no record named any more, removed (``OrphanSweep``).
+    public var orphansRemoved = 0
+    /// The records could not be read to tell orphans: none was removed after that.
+    public var orphanSweepFailed = false
 
     public init() {}
 }

@@ -27,6 +27,8 @@ struct AdminEndpoints: Sendable {
     let reset: @Sendable () async throws -> Void
     /// Object data, for its health counters and an on-demand scrub.
     let blobs: BlobStore
+    /// What the scrub removes as orphans.
+    let orphans: OrphanSweep
 
     /// Nil when the path is not an admin endpoint (it then goes to S3 like any other path).
     func respond(to request: Request, path: String, context: NimbusRequestContext) async -> Response? {
@@ -52,11 +54,11 @@ struct AdminEndpoints: Sendable {
             // Re-reads every piece of object data now, at full speed, repairing what it can.
             if let refusal = await refuseUnlessOperator(request, context: context) { return refusal }
             do {
-                let report = try await blobs.scrub(bytesPerSecond: nil)
+                let report = try await blobs.scrub(bytesPerSecond: nil, orphans: orphans)
                 return json([
                     "blobsChecked": report.blobsChecked, "bytesChecked": report.bytesChecked, "corruptPieces": report.corruptPieces,
                     "missingPieces": report.missingPieces, "repaired": report.repaired, "unrecoverable": report.unrecoverable,
-                    "reclaimedBlocks": report.reclaimedBlocks,
+                    "reclaimedBlocks": report.reclaimedBlocks, "orphansRemoved": report.orphansRemoved,
                 ])
             } catch {
                 return json(["error": "scrub failed: \(error)"], status: .internalServerError)

@@ -182,12 +182,18 @@ public enum NimbusServer {
             try await runtime.s3.deliverAccessLogs()
         }
         let scrubber = PeriodicTask(name: "blob scrub", interval: configuration.scrubInterval, logger: logger) {
-            let report = try await state.blobs.scrub(bytesPerSecond: configuration.scrubBytesPerSecond)
+            let report = try await state.blobs.scrub(bytesPerSecond: configuration.scrubBytesPerSecond, orphans: runtime.admin.orphans)
             if report.corruptPieces + report.missingPieces > 0 || !report.unrecoverable.isEmpty {
                 logger.warning("blob scrub found damage", metadata: [
                     "corrupt": "\(report.corruptPieces)", "missing": "\(report.missingPieces)",
                     "repaired": "\(report.repaired)", "unrecoverable": "\(report.unrecoverable.count)",
                 ])
+            }
+            if report.orphanSweepFailed {
+                logger.warning("blob scrub could not read the records to find orphaned blobs; it removed none after that")
+            }
+            if report.orphansRemoved > 0 {
+                logger.notice("blob scrub removed blobs no record names", metadata: ["blobs": "\(report.orphansRemoved)"])
             }
             if report.reclaimedBlocks > 0 {
                 logger.info("blob scrub gave back deleted small objects' blocks", metadata: ["blocks": "\(report.reclaimedBlocks)"])
@@ -317,7 +323,8 @@ public struct NimbusRuntime: Sendable {
                 _ = try await state.accounts.ensureDefault(accountID: pinned.0, accessKeyID: pinned.1, secret: pinned.2)
                 logger.notice("state reset")
             },
-            blobs: state.blobs
+            blobs: state.blobs,
+            orphans: OrphanSweep(minimumAge: configuration.orphanMinimumAge) { [s3] in try await s3.referencedBlobs(among: $0) }
         )
         return NimbusRuntime(state: state, account: account, secret: secret, pipeline: pipeline, admin: admin, kms: kms, s3: s3, sts: sts)
     }

@@ -43,6 +43,9 @@ public struct ServerConfiguration: Sendable {
     /// `NIMBUS_SCRUB_RATE` bytes per second).
     public var scrubInterval: Duration = .seconds(6 * 3600)
     public var scrubBytesPerSecond: Int64? = 64 * 1024 * 1024
+    /// How long ago a blob's pieces must have been written before the scrubber removes it as an orphan,
+    /// when no record names it (`NIMBUS_SCRUB_ORPHAN_AGE` seconds).
+    public var orphanMinimumAge: Double = 3600
     /// How often S3 lifecycle rules are carried out (`NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS`).
     public var lifecycleInterval: Duration = .seconds(60)
     /// PEM certificates trusted, besides the system's, when fetching OpenID providers' signing keys

@@ -57,6 +57,9 @@ struct StateOptions: ParsableArguments {
         if let events = env["NIMBUS_EPHEMERAL_MAX_EVENTS"].flatMap(Int.init), events > 0 { configuration.ephemeralMaxEvents = events }
         if let seconds = env["NIMBUS_SCRUB_INTERVAL"].flatMap(Int.init), seconds > 0 { configuration.scrubInterval = .seconds(seconds) }
         if let rate = env["NIMBUS_SCRUB_RATE"].flatMap(Int64.init) { configuration.scrubBytesPerSecond = rate > 0 ? rate : nil }
+        if let seconds = env["NIMBUS_SCRUB_ORPHAN_AGE"].flatMap(Double.init), seconds.isFinite, seconds >= 0 {
+            configuration.orphanMinimumAge = seconds
+        }
         if let seconds = env["NIMBUS_S3_LIFECYCLE_INTERVAL_SECONDS"].flatMap(Int.init), seconds > 0 {
             configuration.lifecycleInterval = .seconds(seconds)
         }

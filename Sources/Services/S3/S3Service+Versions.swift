@@ -441,3 +441,35 @@ extension S3Service {
     /// The most records one read of ListObjectVersions decodes at a time.
     static let versionBatch = 500
 }
+
+// MARK: Blobs that records name
+
+extension S3Service {
+    /// Of `candidates` (blob ids), those that some object version, current or not, or some part of an upload in
+    /// progress names: what the blob store's scrubber asks before it removes a blob as an orphan. One read, so
+    /// that a record moving between namespaces meanwhile (a version becoming noncurrent) is seen in one of them.
+    public func referencedBlobs(among candidates: Set<String>) async throws -> Set<String> {
+        try await store.read { try Self.referencedBlobs(among: candidates, in: $0) }
+    }
+
+    static func referencedBlobs(among candidates: Set<String>, in reader: any StoreReader) throws -> Set<String> {
+        var named: Set<String> = []
+        let decoder = JSONDecoder()
+        func walk(_ namespace: String, _ blobs: ([UInt8]) throws -> [String]) throws {
+            var cursor: String?
+            while true {
+                let batch = try reader.scan(namespace, prefix: "", after: cursor, reverse: false, limit: 1_000)
+                for entry in batch {
+                    for id in try blobs(entry.value) where candidates.contains(id) { named.insert(id) }
+                }
+                guard batch.count == 1_000, let last = batch.last else { return }
+                cursor = last.key
+            }
+        }
+        let object: ([UInt8]) throws -> [String] = { try decoder.decode(ObjectRecord.self, from: Data($0)).pieces.map(\.blob.id) }
+        try walk(S3Keys.objects, object)
+        try walk(S3Keys.versions, object)
+        try walk(S3Keys.parts) { [try decoder.decode(PartRecord.self, from: Data($0)).piece.blob.id] }
+        return named
+    }
+}
