@@ -12,6 +12,7 @@ metrics and Intelligent-Tiering reads, which answer as for a bucket without them
 
 from __future__ import annotations
 
+import http.client
 import json
 
 import botocore.exceptions
@@ -152,6 +153,14 @@ def test_website_endpoint_refuses_as_s3_does(server, s3, bucket):
     put = web(server, bucket, "/index.html", method="PUT", data=b"defaced")
     assert put.status_code == 405 and "Code: MethodNotAllowed" in put.text
     assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"private"
+
+    # A path that is not a URI, and a key over S3's limit, are refused as the REST endpoint refuses them.
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)  # requests would re-quote the path
+    connection.request("GET", "/%zz", headers={"Host": f"{bucket}.s3-website.localhost:{server.port}"})
+    invalid = connection.getresponse()
+    assert invalid.status == 400 and b"Code: InvalidURI" in invalid.read()
+    connection.close()
+    assert web(server, bucket, "/" + "k" * 1100).status_code == 400
 
     missing = web(server, "no-such-site", "/")
     assert missing.status_code == 404 and "Code: NoSuchBucket" in missing.text and "BucketName: no-such-site" in missing.text

@@ -199,7 +199,9 @@ extension S3Service {
             let target = (all.httpProtocol ?? scheme) + "://" + (all.hostName ?? host) + request.path + (request.query.isEmpty ? "" : "?" + request.query)
             return Self.websiteRedirect(to: target, status: 301, requestID: context.requestID)
         }
-        let requested = String(request.path.dropFirst(request.path.hasPrefix("/") ? 1 : 0)).removingPercentEncoding ?? ""
+        guard let requested = String(request.path.dropFirst(request.path.hasPrefix("/") ? 1 : 0)).removingPercentEncoding else {
+            throw AWSError(code: "InvalidURI", message: "Couldn't parse the specified URI.", status: 400)
+        }
         // A routing rule without an error-code condition redirects before anything is read.
         if let rule = website.routingRules.first(where: { $0.httpErrorCodeReturnedEquals == nil && requested.hasPrefix($0.keyPrefixEquals ?? "") }) {
             return Self.websiteRedirect(rule, key: requested, host: host, scheme: scheme, requestID: context.requestID)
@@ -232,16 +234,17 @@ extension S3Service {
     /// The object at `key` as an anonymous GET (or HEAD) would read it; `status`, when given, is the error an
     /// error document is served for (its conditions and range are not applied).
     private func websiteObject(bucket: BucketRecord, key: String, request: WireRequest, context: RequestContext, status: Int?) async throws -> WireResponse {
-        do {
-            try await authorizer.authorize(AuthorizationRequest(action: "s3:GetObject", resources: ["arn:aws:s3:::\(bucket.name)/\(key)"], context: context))
-        } catch {
-            throw AWSError.accessDenied()
-        }
         var headers = status == nil ? request.headers.filter { Self.websiteReadHeaders.contains($0.name.lowercased()) } : []
         headers.append(("Host", "localhost"))
         var get = WireRequest(method: "GET", path: "/" + bucket.name + "/" + Self.websitePathEncoded(key), headers: headers, host: "localhost")
         let operation = try Self.errorCodec.route(&get)
         let input = try Self.errorCodec.decodeInput(operation, from: get)
+        _ = try Self.objectKey(input)
+        do {
+            try await authorizer.authorize(AuthorizationRequest(action: "s3:GetObject", resources: ["arn:aws:s3:::\(bucket.name)/\(key)"], context: context))
+        } catch {
+            throw AWSError.accessDenied()
+        }
         let output: OperationOutput
         do {
             output = try await read(input, context, includeBody: request.method == "GET")
@@ -303,7 +306,7 @@ extension S3Service {
 
     /// S3's website error page: HTML, with the error's code and message.
     static func websiteErrorPage(_ error: AWSError, requestID: String, method: String) -> WireResponse {
-        let reason = ["403": "Forbidden", "404": "Not Found", "405": "Method Not Allowed"][String(error.status)] ?? "Error"
+        let reason = ["400": "Bad Request", "403": "Forbidden", "404": "Not Found", "405": "Method Not Allowed"][String(error.status)] ?? "Error"
         var items = ["Code: \(error.code)", "Message: \(error.message)"]
         items += error.extra.map { "\($0.0): \($0.1)" }
         items.append("RequestId: \(requestID)")
