@@ -181,6 +181,9 @@ public enum NimbusServer {
         let s3Logs = PeriodicTask(name: "s3 access log delivery", interval: .seconds(10), logger: logger) {
             try await runtime.s3.deliverAccessLogs()
         }
+        let s3Replication = PeriodicTask(name: "s3 replication", interval: .seconds(1), logger: logger) {
+            while try await runtime.s3.replicatePending() > 0 {}
+        }
         let scrubber = PeriodicTask(name: "blob scrub", interval: configuration.scrubInterval, logger: logger) {
             let report = try await state.blobs.scrub(bytesPerSecond: configuration.scrubBytesPerSecond, orphans: runtime.admin.orphans)
             if report.corruptPieces + report.missingPieces > 0 || !report.unrecoverable.isEmpty {
@@ -216,7 +219,8 @@ public enum NimbusServer {
         // (the listeners hold the whole runtime), which took milliseconds of every start.
         let named: [(any Service, String)] = listeners + [
             (retention, "audit retention"), (auditIndexing, auditIndexing.name), (kmsMaintenance, kmsMaintenance.name), (scrubber, scrubber.name),
-            (s3Lifecycle, s3Lifecycle.name), (s3Logs, s3Logs.name), (stsPurge, stsPurge.name), (heapTrim, heapTrim.name),
+            (s3Lifecycle, s3Lifecycle.name), (s3Logs, s3Logs.name), (s3Replication, s3Replication.name), (stsPurge, stsPurge.name),
+            (heapTrim, heapTrim.name),
         ]
         let group = ServiceGroup(
             configuration: .init(

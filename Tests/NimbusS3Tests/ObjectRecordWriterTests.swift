@@ -31,7 +31,7 @@ import Testing
             retainUntil: Date(timeIntervalSinceReferenceDate: 800_000_000), legalHold: true,
             acl: [S3Grant(id: "abc", uri: nil, permission: "READ", account: "111122223333"), S3Grant(id: nil, uri: S3Grant.allUsers, permission: "WRITE")],
             kmsKeyARN: "arn:aws:kms:us-east-1:111122223333:key/k", kmsContext: ["aws:s3:arn": "arn:aws:s3:::b/k"],
-            bucketKeyEnabled: true, restoredUntil: Date(timeIntervalSinceReferenceDate: 1)
+            bucketKeyEnabled: true, restoredUntil: Date(timeIntervalSinceReferenceDate: 1), replicationStatus: "PENDING"
         )
     }
 

@@ -60,6 +60,7 @@ extension ObjectRecord: StoredJSONWritable {
         if let partsCount { object.integer("partsCount", Int64(partsCount), &out) }
         object.key("pieces", &out)
         JSONMembers.array(pieces, &out) { piece, out in piece.writeStoredJSON(into: &out) }
+        if let replicationStatus { object.string("replicationStatus", replicationStatus, &out) }
         if let restoredUntil { object.date("restoredUntil", restoredUntil, &out) }
         if let retainUntil { object.date("retainUntil", retainUntil, &out) }
         if let retentionMode { object.string("retentionMode", retentionMode, &out) }

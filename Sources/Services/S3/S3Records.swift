@@ -39,6 +39,8 @@ enum S3Keys {
     static let completedUploadsByTime = "s3.completed-uploads-by-time"
     /// `<account>` → `PublicAccessBlock`: the account-wide Block Public Access settings (S3 Control).
     static let accountPublicAccessBlocks = "s3.account-public-access-block"
+    /// `<bucket>/<version id>` → `ReplicationTask`: versions waiting to be replicated, written with the version.
+    static let replicationQueue = "s3.replication-queue"
 
     static func object(_ bucket: String, _ key: String) -> String { bucket + "/" + key }
     /// The prefix all versions of `key` share.
@@ -104,6 +106,7 @@ struct BucketRecord: Codable, Sendable {
     var requestPayer: String?
     var notifications: NotificationSettings?
     var website: WebsiteConfiguration?
+    var replication: ReplicationSettings?
 
     var arn: String { "arn:aws:s3:::\(name)" }
 
@@ -198,6 +201,8 @@ struct ObjectRecord: Codable, Sendable {
     var bucketKeyEnabled: Bool? = nil
     /// GLACIER and DEEP_ARCHIVE: until when `RestoreObject` made the data readable.
     var restoredUntil: Date? = nil
+    /// Replication: `PENDING`, `COMPLETED` or `FAILED` on a source version a rule matched, `REPLICA` on a replica.
+    var replicationStatus: String? = nil
 
     var version: String { versionID ?? "null" }
 }

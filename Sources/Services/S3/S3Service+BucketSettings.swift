@@ -12,9 +12,10 @@ import NimbusWire
 
 // Bucket settings that tools read whether or not anybody set them (Terraform's `aws_s3_bucket` reads each
 // of them on every refresh): Transfer Acceleration and Requester Pays, kept as set; event notifications,
-// kept after S3's checks of their destinations; and the configurations that would make S3 do work Nimbus
-// does not (replication, inventory reports, analytics exports, CloudWatch request metrics, Intelligent-Tiering
-// archiving), which answer as for a bucket that has none, and refuse to be set.
+// kept after S3's checks of their destinations; replication's operations (carried out in `+Replication`);
+// and the configurations that would make S3 do work Nimbus does not (inventory reports, analytics exports,
+// CloudWatch request metrics, Intelligent-Tiering archiving), which answer as for a bucket that has none, and
+// refuse to be set.
 
 /// A bucket's event notification configuration, as stored (`BucketRecord.notifications`).
 struct NotificationSettings: Codable, Sendable, Hashable {
@@ -39,6 +40,7 @@ extension S3Service {
         on("GetBucketRequestPayment", "GetBucketRequestPayment", getBucketRequestPayment)
         on("PutBucketNotificationConfiguration", "PutBucketNotification", putBucketNotificationConfiguration)
         on("GetBucketNotificationConfiguration", "GetBucketNotification", getBucketNotificationConfiguration)
+        on("PutBucketReplication", "PutReplicationConfiguration", putBucketReplication)
         on("GetBucketReplication", "GetReplicationConfiguration", getBucketReplication)
         on("DeleteBucketReplication", "PutReplicationConfiguration", deleteBucketReplication)
         for (kind, action) in [("Inventory", "InventoryConfiguration"), ("Analytics", "AnalyticsConfiguration"),
@@ -182,17 +184,6 @@ extension S3Service {
     }
 
     // MARK: Configurations of work Nimbus does not do
-
-    func getBucketReplication(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
-        let record = try await bucket(input)
-        throw AWSError(code: "ReplicationConfigurationNotFoundError", message: "The replication configuration was not found",
-                       status: 404, extra: [("BucketName", record.name)])
-    }
-
-    func deleteBucketReplication(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
-        _ = try await bucket(input)
-        return .empty
-    }
 
     /// Get or delete of an inventory, analytics, metrics or Intelligent-Tiering configuration by its id:
     /// none is ever set.

@@ -252,6 +252,7 @@ extension S3Service {
         if let v = record.websiteRedirectLocation { out["WebsiteRedirectLocation"] = .string(v) }
         if let v = record.storageClass { out["StorageClass"] = .string(v) }
         if let v = restoreHeader(record) { out["Restore"] = .string(v) }
+        if let v = record.replicationStatus { out["ReplicationStatus"] = .string(v) }
         if let tags = record.tags, !tags.isEmpty { out["TagCount"] = .integer(Int64(tags.count)) }
         if let mode = record.retentionMode, let until = record.retainUntil {
             out["ObjectLockMode"] = .string(mode)

@@ -59,6 +59,7 @@ extension S3Service {
                     if let existing { discarded += existing.pieces }
                 case "Enabled"?:
                     record.versionID = Self.newVersionID()
+                    try Self.queueReplication(of: &record, in: bucketRecord, tx: tx)
                     try Self.putVersion(record, bucket: bucket, at: now, in: tx)
                 default:
                     record.versionID = nil
@@ -235,7 +236,8 @@ extension S3Service {
                     if existing != nil { try tx.delete(S3Keys.objects, current) }
                     return (DeleteOutcome(deleteMarker: false, versionID: nil), existing?.pieces ?? [])
                 case let state?:
-                    let marker = Self.deleteMarker(key: key, owner: bucketRecord.account, at: now, versionID: state == "Enabled" ? markerID : nil)
+                    var marker = Self.deleteMarker(key: key, owner: bucketRecord.account, at: now, versionID: state == "Enabled" ? markerID : nil)
+                    try Self.queueReplication(of: &marker, in: bucketRecord, tx: tx)
                     var discarded: [DataPiece] = []
                     if state != "Enabled" { discarded = try Self.removeNullVersion(bucket: bucket.name, key: key, in: tx) }
                     try Self.putVersion(marker, bucket: bucket.name, at: now, in: tx)

@@ -1,19 +1,21 @@
-"""S3 static website hosting and the bucket settings tools read on every refresh, end to end.
+"""S3 static website hosting, replication, and the other bucket settings tools read on every refresh, end to end.
 
 Website: the configuration through boto3 and `aws s3 website`, S3's checks of it, and the website endpoint
 (`<bucket>.s3-website.localhost:<port>`, reached here through 127.0.0.1 with that Host header): index
 documents, folder redirects, object redirects, routing rules, the error document, HTML error pages, anonymous
 access only to what the bucket makes public.
 
-Settings: Transfer Acceleration, Requester Pays (enforced: other accounts must accept the charge), event notifications (refused while their destination cannot
-be validated, as S3 refuses a destination that does not exist), and the replication, inventory, analytics,
-metrics and Intelligent-Tiering reads, which answer as for a bucket without them.
+Settings: Transfer Acceleration, Requester Pays (enforced: other accounts must accept the charge), event
+notifications (refused while their destination cannot be validated, as S3 refuses a destination that does not
+exist), replication (carried out, as the configuration's role, into another bucket of the server), and the
+inventory, analytics, metrics and Intelligent-Tiering reads, which answer as for a bucket without them.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import time
 
 import botocore.exceptions
 import pytest
@@ -265,10 +267,90 @@ def test_event_notifications_are_checked_and_kept(s3, bucket):
     assert set(s3.get_bucket_notification_configuration(Bucket=bucket)) == {"ResponseMetadata"}
 
 
-def test_configurations_of_work_nimbus_does_not_do_read_as_absent(s3, bucket):
+def replication_role(clean, name: str, actions: list[str]) -> str:
+    iam = clean.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="replication", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+    return arn
+
+
+def wait_for_status(s3, bucket, key, version):
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        status = s3.head_object(Bucket=bucket, Key=key, VersionId=version).get("ReplicationStatus")
+        if status != "PENDING":
+            return status
+        time.sleep(0.2)
+    return "PENDING"
+
+
+def test_replication_copies_new_versions_and_delete_markers(clean, s3, bucket):
+    s3.create_bucket(Bucket="replica-bucket")
+    role = replication_role(clean, "replication", ["s3:GetObjectVersionForReplication", "s3:ReplicateObject", "s3:ReplicateDelete"])
+    rule = {"ID": "docs", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": "docs/"},
+            "DeleteMarkerReplication": {"Status": "Enabled"}, "Destination": {"Bucket": "arn:aws:s3:::replica-bucket"}}
+
+    def put(configuration, target=bucket):
+        return error_of(lambda: s3.put_bucket_replication(Bucket=target, ReplicationConfiguration=configuration))
+
+    err, status = put({"Role": role, "Rules": [rule]})
+    assert (err["Code"], status) == ("InvalidRequest", 400)  # versioning is not on
+    for name in (bucket, "replica-bucket"):
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.create_bucket(Bucket="unversioned")
+    err, _ = put({"Role": role, "Rules": [{**rule, "Destination": {"Bucket": "arn:aws:s3:::unversioned"}}]})
+    assert (err["Code"], err["Message"]) == ("InvalidRequest", "Destination bucket must have versioning enabled.")
+    err, _ = put({"Role": role, "Rules": [{k: v for k, v in rule.items() if k != "DeleteMarkerReplication"}]})
+    assert err["Code"] == "InvalidRequest"
+    s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration={"Role": role, "Rules": [rule]})
+    assert s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"] == {"Role": role, "Rules": [rule]}
+
+    put_doc = s3.put_object(Bucket=bucket, Key="docs/a.txt", Body=b"replicate me", Metadata={"owner": "docs"}, ContentType="text/plain")
+    version = put_doc["VersionId"]
+    s3.put_object(Bucket=bucket, Key="other/b.txt", Body=b"stays here")
+    assert wait_for_status(s3, bucket, "docs/a.txt", version) == "COMPLETED"
+    replica = s3.get_object(Bucket="replica-bucket", Key="docs/a.txt")
+    assert (replica["Body"].read(), replica["VersionId"], replica["ReplicationStatus"]) == (b"replicate me", version, "REPLICA")
+    assert (replica["Metadata"], replica["ContentType"], replica["ETag"]) == ({"owner": "docs"}, "text/plain", put_doc["ETag"])
+    assert "ReplicationStatus" not in s3.head_object(Bucket=bucket, Key="other/b.txt")
+    err, _ = error_of(lambda: s3.head_object(Bucket="replica-bucket", Key="other/b.txt"))
+    assert err["Code"] == "404"
+
+    # A delete marker follows, under the same version id; the replicated version stays behind it.
+    marker = s3.delete_object(Bucket=bucket, Key="docs/a.txt")["VersionId"]
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        markers = s3.list_object_versions(Bucket="replica-bucket", Prefix="docs/").get("DeleteMarkers", [])
+        if markers:
+            break
+        time.sleep(0.2)
+    assert [m["VersionId"] for m in markers] == [marker]
+    err, _ = error_of(lambda: s3.get_object(Bucket="replica-bucket", Key="docs/a.txt"))
+    assert err["Code"] == "NoSuchKey"
+    assert s3.get_object(Bucket="replica-bucket", Key="docs/a.txt", VersionId=version)["Body"].read() == b"replicate me"
+
+    s3.delete_bucket_replication(Bucket=bucket)
     err, status = error_of(lambda: s3.get_bucket_replication(Bucket=bucket))
     assert (err["Code"], status) == ("ReplicationConfigurationNotFoundError", 404)
-    s3.delete_bucket_replication(Bucket=bucket)
+
+
+def test_replication_fails_where_the_role_may_not(clean, s3, bucket):
+    for name in (bucket, "replica-denied"):
+        if name != bucket:
+            s3.create_bucket(Bucket=name)
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    role = replication_role(clean, "read-only-replication", ["s3:GetObjectVersionForReplication"])
+    s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration={"Role": role, "Rules": [
+        {"Status": "Enabled", "Prefix": "", "Destination": {"Bucket": "arn:aws:s3:::replica-denied"}}]})
+    version = s3.put_object(Bucket=bucket, Key="k", Body=b"x")["VersionId"]
+    assert wait_for_status(s3, bucket, "k", version) == "FAILED"
+    assert "Versions" not in s3.list_object_versions(Bucket="replica-denied")
+
+
+def test_configurations_of_work_nimbus_does_not_do_read_as_absent(s3, bucket):
     for kind in ("inventory", "analytics", "metrics", "intelligent_tiering"):
         listed = getattr(s3, f"list_bucket_{kind}_configurations")(Bucket=bucket)
         assert listed["IsTruncated"] is False
