@@ -108,10 +108,12 @@ extension S3Service {
     func putBucketReplication(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {
         let record = try await bucket(input)
         guard let configuration = input["ReplicationConfiguration"] else { throw AWSError.malformedXML }
-        let settings = try Self.replicationSettings(configuration)
         guard record.versioning == "Enabled" else {
-            throw AWSError.invalidRequest("Versioning must be 'Enabled' on the bucket to apply a replication configuration")
+            var error = AWSError.invalidRequest("Versioning must be 'Enabled' on the bucket to apply a replication configuration")
+            error.extra = [("BucketName", record.name)]
+            throw error
         }
+        let settings = try Self.replicationSettings(configuration)
         for rule in settings.rules {
             guard let destination = try await store.read({ try Self.bucketRecords.get($0, S3Keys.buckets, rule.destination) }) else {
                 throw AWSError.invalidRequest("Destination bucket must exist.")
