@@ -133,6 +133,8 @@ def test_website_endpoint_serves_index_documents_redirects_and_the_error_documen
     assert (head.status_code, head.content, head.headers["Content-Length"]) == (200, b"", "13")
     ranged = web(server, bucket, "/", headers={"Range": "bytes=4-7"})
     assert (ranged.status_code, ranged.content) == (206, b"home")
+    unchanged = web(server, bucket, "/", headers={"If-None-Match": home.headers["ETag"]})
+    assert (unchanged.status_code, unchanged.content, unchanged.headers["ETag"]) == (304, b"", home.headers["ETag"])
     # Region forms of the endpoint's host name the same bucket.
     for host in (f"{bucket}.s3-website-us-east-1.localhost:{server.port}", f"{bucket}.s3-website.us-east-1.localhost:{server.port}"):
         assert web(server, bucket, "/", host=host).content == b"<h1>home</h1>"
@@ -152,6 +154,11 @@ def test_website_endpoint_refuses_as_s3_does(server, s3, bucket):
     assert b"private" not in denied.content
 
     # Only GET and HEAD; nothing is written.
+    # A folder whose index document is not public is not given away by a redirect.
+    s3.put_object(Bucket=bucket, Key="private/index.html", Body=b"hidden")
+    folder = web(server, bucket, "/private")
+    assert folder.status_code == 403 and "Location" not in folder.headers
+
     put = web(server, bucket, "/index.html", method="PUT", data=b"defaced")
     assert put.status_code == 405 and "Code: MethodNotAllowed" in put.text
     assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"private"

@@ -177,6 +177,9 @@ extension S3Service {
         let response: WireResponse
         do {
             response = try await websiteResponse(request, context, bucket: name)
+        } catch let failure as AWSError where failure.status == 304 {
+            // Not modified: its validators, no body.
+            response = WireResponse(status: 304, headers: failure.headers + [("x-amz-request-id", context.requestID)])
         } catch {
             let failure = error as? AWSError ?? .internalFailure()
             response = Self.websiteErrorPage(failure, requestID: context.requestID, method: request.method)
@@ -211,9 +214,12 @@ extension S3Service {
         do {
             return try await websiteObject(bucket: bucket, key: key, request: request, context: context, status: nil)
         } catch let error as AWSError where error.status == 403 || error.status == 404 {
-            // `docs` when `docs/index.html` is there: S3 redirects to the folder.
+            // `docs` when `docs/index.html` is there, and public: S3 redirects to the folder.
+            let folderIndex = requested + "/" + suffix
             if key == requested, error.status == 404 || error.code == "AccessDenied",
-                (try? await readableVersion(bucket: bucket, key: requested + "/" + suffix, versionID: nil)) != nil
+                (try? await authorizer.authorize(AuthorizationRequest(
+                    action: "s3:GetObject", resources: ["arn:aws:s3:::\(bucket.name)/\(folderIndex)"], context: context))) != nil,
+                (try? await readableVersion(bucket: bucket, key: folderIndex, versionID: nil)) != nil
             {
                 return Self.websiteRedirect(to: "/" + Self.websitePathEncoded(requested) + "/", status: 302, requestID: context.requestID)
             }
