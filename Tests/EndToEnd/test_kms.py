@@ -11,6 +11,8 @@ import os
 import subprocess
 import time
 
+import boto3
+import botocore.config
 import botocore.exceptions
 import pytest
 
@@ -58,6 +60,48 @@ def test_symmetric_round_trip_with_context_and_alias(clean):
     assert error_of(lambda: kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"x" * 4097))["Code"] == "ValidationException"
     moved = kms.re_encrypt(CiphertextBlob=blob, SourceEncryptionContext=ctx, DestinationKeyId=other)["CiphertextBlob"]
     assert kms.decrypt(CiphertextBlob=moved)["Plaintext"] == b"hello kms"
+
+
+def test_multi_region_keys_share_material_across_regions(clean):
+    """A primary key and its replica: ciphertexts made in either Region decrypt in the other, also after the
+    primary rotates; the replica cannot rotate itself; the primary can move."""
+    east = clean.client("kms")
+    west = boto3.session.Session().client(
+        "kms", region_name="us-west-2", endpoint_url=clean.url, aws_access_key_id=clean.root.access_key,
+        aws_secret_access_key=clean.root.secret_key, config=botocore.config.Config(retries={"max_attempts": 1}))
+    primary = east.create_key(MultiRegion=True, Description="shared")["KeyMetadata"]
+    key_id = primary["KeyId"]
+    assert key_id.startswith("mrk-") and len(key_id) == 36 and primary["MultiRegion"] is True
+    assert primary["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
+    from_east = east.encrypt(KeyId=key_id, Plaintext=b"made in the east", EncryptionContext={"a": "b"})["CiphertextBlob"]
+
+    replica = east.replicate_key(KeyId=key_id, ReplicaRegion="us-west-2", Description="west copy")
+    meta = replica["ReplicaKeyMetadata"]
+    assert (meta["KeyId"], meta["Arn"]) == (key_id, f"arn:aws:kms:us-west-2:{clean.account_id}:key/{key_id}")
+    assert meta["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA" and meta["Description"] == "west copy"
+    described = east.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]
+    assert described["ReplicaKeys"] == [{"Arn": meta["Arn"], "Region": "us-west-2"}]
+    assert west.decrypt(CiphertextBlob=from_east, EncryptionContext={"a": "b"})["Plaintext"] == b"made in the east"
+    from_west = west.encrypt(KeyId=key_id, Plaintext=b"made in the west")["CiphertextBlob"]
+    assert east.decrypt(CiphertextBlob=from_west)["Plaintext"] == b"made in the west"
+
+    # The primary's rotation reaches the replica; the replica's own is refused.
+    east.rotate_key_on_demand(KeyId=key_id)
+    rotated = east.encrypt(KeyId=key_id, Plaintext=b"after rotation")["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=rotated)["Plaintext"] == b"after rotation"
+    assert error_of(lambda: west.rotate_key_on_demand(KeyId=key_id))["Code"] == "UnsupportedOperationException"
+    assert error_of(lambda: east.replicate_key(KeyId=key_id, ReplicaRegion="us-west-2"))["Code"] == "AlreadyExistsException"
+    single = east.create_key()["KeyMetadata"]["KeyId"]
+    assert error_of(lambda: east.replicate_key(KeyId=single, ReplicaRegion="us-west-2"))["Code"] == "UnsupportedOperationException"
+    assert error_of(lambda: east.replicate_key(KeyId=key_id, ReplicaRegion="mars"))["Code"] == "ValidationException"
+
+    # The primary moves west; deleting it waits for its replica.
+    east.update_primary_region(KeyId=key_id, PrimaryRegion="us-west-2")
+    assert west.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
+    assert east.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    scheduled = west.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert scheduled["KeyState"] == "PendingReplicaDeletion"
+    west.cancel_key_deletion(KeyId=key_id)
 
 
 def test_list_aliases_shows_the_aws_managed_aliases_before_their_keys_exist(clean):

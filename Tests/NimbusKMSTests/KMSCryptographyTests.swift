@@ -49,6 +49,22 @@ struct KMSCryptographyTests {
         #expect(try await kms.ok("Decrypt", ["CiphertextBlob": moved, "EncryptionContext": ["new": "ctx"]]).blob("Plaintext") == plaintext)
     }
 
+    @Test func multiRegionKeyIDsParseFromCiphertextsAndNothingLikeThem() throws {
+        let material = [UInt8](repeating: 7, count: 32)
+        let id = "mrk-" + String(repeating: "0123456789abcdef", count: 2)
+        let blob = try SymmetricCiphertext.seal([1, 2, 3], material: material, account: "123456789012", keyID: id, version: 2, context: [:])
+        let parsed = try #require(SymmetricCiphertext(parsing: blob))
+        #expect(parsed.keyID == id && parsed.version == 2)
+        #expect(try parsed.open(material: material, context: [:]) == [1, 2, 3])
+        #expect(KMSService.isKeyID(id) && !KMSService.isKeyID("mrk-" + String(repeating: "g", count: 32)) && !KMSService.isKeyID("mrk-abc"))
+        // An id of the right length that is neither a UUID nor `mrk-` and hex is not one of our blobs.
+        for bad in ["mrk-" + String(repeating: "G", count: 32), "MRK-" + String(repeating: "0", count: 32), "xrk-" + String(repeating: "0", count: 32)] {
+            var forged = blob
+            forged.replaceSubrange(15..<51, with: Array(bad.utf8))
+            #expect(SymmetricCiphertext(parsing: forged) == nil)
+        }
+    }
+
     @Test func plaintextLimitsAndBadInput() async throws {
         let kms = KMSHarness()
         let id = try await kms.createKey()

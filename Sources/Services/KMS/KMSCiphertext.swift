@@ -13,7 +13,7 @@ import NimbusCore
 /// The ciphertext blob of a symmetric KMS key: AES-256-GCM under one backing key version.
 ///
 /// ```
-/// "NK" ‖ 0x01 ‖ account (12 ASCII digits) ‖ key id (36 ASCII, UUID) ‖ backing key version (UInt32 BE)
+/// "NK" ‖ 0x01 ‖ account (12 ASCII digits) ‖ key id (36 ASCII: a UUID, or `mrk-` and 32 hex digits) ‖ backing key version (UInt32 BE)
 ///      ‖ nonce (12) ‖ ciphertext ‖ tag (16)
 /// ```
 ///
@@ -36,12 +36,19 @@ struct SymmetricCiphertext: Sendable {
         guard blob.count >= Self.minimumLength, Array(blob[0..<3]) == Self.magic else { return nil }
         let accountBytes = blob[3..<15]
         let idBytes = blob[15..<51]
-        guard accountBytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              idBytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || $0 == 0x2D }),
-              let id = UUID(uuidString: String(decoding: idBytes, as: UTF8.self))
-        else { return nil }
+        guard accountBytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        let idString = String(decoding: idBytes, as: UTF8.self)
+        if idString.hasPrefix("mrk-") {
+            // A multi-Region key's id is as long as a UUID: `mrk-` and 32 hex digits.
+            guard KMSService.isKeyID(idString) else { return nil }
+            keyID = idString
+        } else {
+            guard idBytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || $0 == 0x2D }),
+                  let id = UUID(uuidString: idString)
+            else { return nil }
+            keyID = id.uuidString.lowercased()
+        }
         account = String(decoding: accountBytes, as: UTF8.self)
-        keyID = id.uuidString.lowercased()
         version = Int(blob[51]) << 24 | Int(blob[52]) << 16 | Int(blob[53]) << 8 | Int(blob[54])
         bytes = blob
     }

@@ -96,6 +96,10 @@ struct KeyRecord: Codable, Sendable {
     /// The KeyMaterialId of material deleted with DeleteImportedKeyMaterial, so a re-import must match it.
     var importedMaterialFingerprint: String?
     var multiRegion: Bool
+    /// A multi-Region key's part: `PRIMARY` or `REPLICA`; with the Region of the primary and those of the replicas.
+    var multiRegionType: String? = nil
+    var primaryRegion: String? = nil
+    var replicaRegions: [String]? = nil
 
     var isEnabled: Bool { state == KeyState.enabled }
     var current: BackingKey? { materials.last }
@@ -107,6 +111,8 @@ enum KeyState {
     static let disabled = "Disabled"
     static let pendingDeletion = "PendingDeletion"
     static let pendingImport = "PendingImport"
+    /// A multi-Region primary key scheduled for deletion while it still has replicas.
+    static let pendingReplicaDeletion = "PendingReplicaDeletion"
 }
 
 /// An alias; also the `AliasListEntry` of `ListAliases`.

@@ -48,6 +48,7 @@ extension KMSService {
         "GenerateMac", "VerifyMac", "GetPublicKey", "EnableKeyRotation", "DisableKeyRotation", "GetKeyRotationStatus",
         "RotateKeyOnDemand", "ListKeyRotations", "GetKeyPolicy", "PutKeyPolicy", "ListKeyPolicies", "CreateGrant",
         "ListGrants", "RevokeGrant", "GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial",
+        "ReplicateKey", "UpdatePrimaryRegion",
     ]
 
     /// The key ARN a symmetric ciphertext blob names, for authorizing a `Decrypt` or `ReEncrypt` without a key id.
@@ -104,6 +105,8 @@ extension KMSService {
         put("kms:WrappingAlgorithm", "WrappingAlgorithm")
         put("kms:WrappingKeySpec", "WrappingKeySpec")
         put("kms:ExpirationModel", "ExpirationModel")
+        put("kms:ReplicaRegion", "ReplicaRegion")
+        put("kms:PrimaryRegion", "PrimaryRegion")
         if let days = input["PendingWindowInDays"]?.integerValue { keys["kms:ScheduleKeyDeletionPendingWindowInDays"] = [String(days)] }
         if let days = input["RotationPeriodInDays"]?.integerValue { keys["kms:RotationPeriodInDays"] = [String(days)] }
         if let bypass = input["BypassPolicyLockoutSafetyCheck"]?.booleanValue { keys["kms:BypassPolicyLockoutSafetyCheck"] = [String(bypass)] }
@@ -141,7 +144,8 @@ extension KMSService {
                 keys["kms:KeySpec"] = [key.keySpec]
                 keys["kms:KeyUsage"] = [key.keyUsage]
                 keys["kms:KeyOrigin"] = [key.origin]
-                keys["kms:MultiRegion"] = ["false"]
+                keys["kms:MultiRegion"] = [String(key.multiRegion)]
+                if let type = key.multiRegionType { keys["kms:MultiRegionKeyType"] = [type] }
                 keys["kms:KeyManager"] = ["CUSTOMER"]
                 if !aliases.isEmpty { keys["kms:ResourceAliases"] = aliases }
                 for tag in key.tags { keys["aws:ResourceTag/\(tag.TagKey)"] = [tag.TagValue] }

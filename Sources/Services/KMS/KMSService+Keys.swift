@@ -37,6 +37,7 @@ struct KeyMetadata: Encodable, Sendable {
     var SigningAlgorithms: [String]?
     var MacAlgorithms: [String]?
     var MultiRegion: Bool
+    var MultiRegionConfiguration: NimbusKMS.MultiRegionConfiguration?
     var PendingDeletionWindowInDays: Int?
     var CurrentKeyMaterialId: String?
 
@@ -50,7 +51,8 @@ struct KeyMetadata: Encodable, Sendable {
         KeyUsage = key.keyUsage
         KeyState = key.state
         DeletionDate = key.deletionDate
-        PendingDeletionWindowInDays = key.state == NimbusKMS.KeyState.pendingDeletion ? key.pendingWindowInDays : nil
+        PendingDeletionWindowInDays = [NimbusKMS.KeyState.pendingDeletion, NimbusKMS.KeyState.pendingReplicaDeletion].contains(key.state)
+            ? key.pendingWindowInDays : nil
         Origin = key.origin
         if key.origin == "EXTERNAL" {
             ExpirationModel = key.current?.expirationModel
@@ -62,6 +64,7 @@ struct KeyMetadata: Encodable, Sendable {
         SigningAlgorithms = KeySpecInfo.signingAlgorithms(spec: key.keySpec, usage: key.keyUsage)
         MacAlgorithms = KeySpecInfo.macAlgorithms(spec: key.keySpec, usage: key.keyUsage)
         MultiRegion = key.multiRegion
+        MultiRegionConfiguration = NimbusKMS.MultiRegionConfiguration(key)
         if key.keySpec == KeySpecInfo.symmetric { CurrentKeyMaterialId = key.current?.materialID }
     }
 }
@@ -108,7 +111,7 @@ extension KMSService {
             "ScheduleKeyDeletion": OperationHandler(scheduleKeyDeletion),
             "CancelKeyDeletion": OperationHandler { (input: KeyIDInput, context) in
                 let key = try await self.updateKey(input.KeyId, context) { key in
-                    guard key.state == KeyState.pendingDeletion else {
+                    guard key.state == KeyState.pendingDeletion || key.state == KeyState.pendingReplicaDeletion else {
                         throw KMSError.invalidState("\(key.arn) is not pending deletion.")
                     }
                     // AWS leaves a key whose deletion was cancelled disabled (imported keys without material stay pending import).
@@ -203,9 +206,12 @@ extension KMSService {
             throw KMSError.unsupported("Origin \(origin) is not supported: Nimbus has no custom key stores.")
         }
         if input.CustomKeyStoreId != nil { throw KMSError.unsupported("Custom key stores are not supported.") }
-        if input.MultiRegion == true { throw KMSError.unsupported("Multi-Region keys are not supported.") }
+        let multiRegion = input.MultiRegion == true
+        if multiRegion, origin == "EXTERNAL" {
+            throw KMSError.unsupported("Nimbus does not import key material into multi-Region keys.")
+        }
         let tags = try Self.mergeTags([], input.Tags ?? [])
-        let id = UUID().uuidString.lowercased()
+        let id = multiRegion ? Self.newMultiRegionKeyID() : UUID().uuidString.lowercased()
         let arn = Self.keyARN(account: account, region: region, id: id)
         let policy: String
         if let given = input.Policy {
@@ -218,8 +224,13 @@ extension KMSService {
             keyID: id, account: account, region: region, arn: arn, createdAt: clock.now,
             description: input.Description ?? "", keySpec: spec, keyUsage: usage, origin: origin,
             state: origin == "EXTERNAL" ? KeyState.pendingImport : KeyState.enabled,
-            policy: policy, tags: tags, rotationEnabled: false, materials: [], multiRegion: false
+            policy: policy, tags: tags, rotationEnabled: false, materials: [], multiRegion: multiRegion
         )
+        if multiRegion {
+            key.multiRegionType = Self.primary
+            key.primaryRegion = region
+            key.replicaRegions = []
+        }
         if origin == "AWS_KMS" {
             var material = try KeyMaterial.generate(spec: spec)
             key.materials = [try seal(&material, key: key, version: 1, rotationType: nil)]
@@ -299,11 +310,13 @@ extension KMSService {
         let key = try await updateKey(input.KeyId, context) { key in
             try self.requireNotPendingDeletion(key)
             key.enabledBeforeDeletion = key.isEnabled
-            key.state = KeyState.pendingDeletion
+            // A primary key outlives its replicas: it is deleted once they are gone and its window has passed.
+            key.state = key.multiRegionType == Self.primary && !(key.replicaRegions ?? []).isEmpty
+                ? KeyState.pendingReplicaDeletion : KeyState.pendingDeletion
             key.deletionDate = deletion
             key.pendingWindowInDays = days
         }
-        return ScheduleKeyDeletionOutput(KeyId: key.arn, DeletionDate: deletion, KeyState: KeyState.pendingDeletion, PendingWindowInDays: days)
+        return ScheduleKeyDeletionOutput(KeyId: key.arn, DeletionDate: deletion, KeyState: key.state, PendingWindowInDays: days)
     }
 
     // MARK: Tags

@@ -27,6 +27,7 @@ extension KMSService {
                 let now = self.clock.now
                 try await self.updateKey(input.KeyId, context) { key in
                     try self.requireRotatable(key)
+                    try self.requireNotReplica(key)
                     key.rotationEnabled = true
                     key.rotationPeriodInDays = days
                     key.nextRotationDate = now.addingTimeInterval(Double(days) * 86_400)
@@ -36,6 +37,7 @@ extension KMSService {
             "DisableKeyRotation": OperationHandler { (input: KeyIDInput, context) in
                 try await self.updateKey(input.KeyId, context) { key in
                     try self.requireRotatable(key)
+                    try self.requireNotReplica(key)
                     key.rotationEnabled = false
                     key.nextRotationDate = nil
                 }
@@ -58,8 +60,11 @@ extension KMSService {
                 var material = try KeyMaterial.generate(spec: KeySpecInfo.symmetric)
                 defer { wipe(&material) }
                 let now = self.clock.now
-                let key = try await self.updateKey(input.KeyId, context) { [material] key in
+                let key = try await self.updateKey(input.KeyId, context, then: { [material] key, tx in
+                    try self.sealIntoReplicas(of: key, material: material, backing: key.current!, in: tx)
+                }) { [material] key in
                     try self.requireRotatable(key)
+                    try self.requireNotReplica(key)
                     try self.requireUsable(key)
                     guard key.materials.filter({ $0.rotationType == "ON_DEMAND" }).count < Self.onDemandRotationLimit else {
                         throw KMSError.limitExceeded("\(key.arn) has reached the limit of \(Self.onDemandRotationLimit) on-demand rotations.")
@@ -142,7 +147,9 @@ extension KMSService {
     public func runMaintenance(now: Date) async throws {
         let all = try await store.read { try $0.scanJSON(KeyRecord.self, KMSKeys.keys) }
         for (storeKey, key) in all {
-            if key.state == KeyState.pendingDeletion, let date = key.deletionDate, date <= now {
+            if key.state == KeyState.pendingDeletion || (key.state == KeyState.pendingReplicaDeletion && (key.replicaRegions ?? []).isEmpty),
+                let date = key.deletionDate, date <= now
+            {
                 try await deleteKeyNow(storeKey: storeKey, key: key)
             } else if key.rotationEnabled, key.state != KeyState.pendingDeletion, let next = key.nextRotationDate, next <= now {
                 try await rotateAutomatically(storeKey: storeKey, now: now)
@@ -160,8 +167,11 @@ extension KMSService {
 
     private func deleteKeyNow(storeKey: String, key: KeyRecord) async throws {
         try await store.write { tx in
-            guard let fresh = try tx.getJSON(KeyRecord.self, KMSKeys.keys, storeKey), fresh.state == KeyState.pendingDeletion else { return }
+            guard let fresh = try tx.getJSON(KeyRecord.self, KMSKeys.keys, storeKey),
+                fresh.state == KeyState.pendingDeletion || (fresh.state == KeyState.pendingReplicaDeletion && (fresh.replicaRegions ?? []).isEmpty)
+            else { return }
             try tx.delete(KMSKeys.keys, storeKey)
+            if fresh.multiRegionType == Self.replica { try Self.forgetReplica(fresh, in: tx) }
             try tx.deleteAll(KMSKeys.grants, prefix: storeKey + "/")
             try tx.deleteAll(KMSKeys.importTokens, prefix: storeKey + "/")
             for name in try Self.aliasNames(of: key.keyID, account: key.account, region: key.region, in: tx) {
@@ -180,6 +190,7 @@ extension KMSService {
             else { return }
             var copy = material
             key.materials.append(try self.seal(&copy, key: key, version: (key.current?.version ?? 0) + 1, rotationType: "AUTOMATIC"))
+            try self.sealIntoReplicas(of: key, material: material, backing: key.current!, in: tx)
             var upcoming = next
             while upcoming <= now { upcoming = upcoming.addingTimeInterval(Double(period) * 86_400) }
             key.nextRotationDate = upcoming

@@ -48,7 +48,10 @@ public final class KMSService: Sendable {
 
     public func definition() -> ServiceDefinition {
         var handlers: [String: OperationHandler] = [:]
-        for table in [keyHandlers(), aliasHandlers(), cryptoHandlers(), rotationHandlers(), policyHandlers(), grantHandlers(), importHandlers()] {
+        for table in [
+            keyHandlers(), aliasHandlers(), cryptoHandlers(), rotationHandlers(), policyHandlers(), grantHandlers(), importHandlers(),
+            multiRegionHandlers(),
+        ] {
             handlers.merge(table) { first, _ in first }
         }
         var definition = ServiceDefinition(
@@ -103,6 +106,11 @@ public final class KMSService: Sendable {
     /// A lowercase UUID (`8-4-4-4-12` hex digits), checked on bytes: Foundation's `UUID(uuidString:)` and a
     /// lowercased copy showed in every KMS call's profile.
     static func isKeyID(_ s: String) -> Bool {
+        // A multi-Region key: `mrk-` and 32 hex digits.
+        if s.hasPrefix("mrk-") {
+            let digits = s.utf8.dropFirst(4)
+            return digits.count == 32 && digits.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        }
         var count = 0
         for byte in s.utf8 {
             switch count {
@@ -182,6 +190,7 @@ public final class KMSService: Sendable {
         _ context: RequestContext,
         allowAlias: Bool = false,
         crossAccount: Bool = false,
+        then: (@Sendable (KeyRecord, any StoreWriter) throws -> Void)? = nil,
         _ change: @escaping @Sendable (inout KeyRecord) throws -> Void
     ) async throws -> KeyRecord {
         let account = context.principal.accountID
@@ -190,6 +199,7 @@ public final class KMSService: Sendable {
             var key = try Self.lookup(keyID, account: account, region: region, in: tx, allowAlias: allowAlias, crossAccount: crossAccount)
             try change(&key)
             try tx.putJSON(KMSKeys.keys, KMSKeys.key(key.account, key.region, key.keyID), key)
+            try then?(key, tx)
             return key
         }
     }
@@ -212,7 +222,9 @@ public final class KMSService: Sendable {
 
     /// Throws `KMSInvalidStateException` while the key is pending deletion (management operations).
     func requireNotPendingDeletion(_ key: KeyRecord) throws {
-        if key.state == KeyState.pendingDeletion { throw KMSError.invalidState("\(key.arn) is pending deletion.") }
+        if key.state == KeyState.pendingDeletion || key.state == KeyState.pendingReplicaDeletion {
+            throw KMSError.invalidState("\(key.arn) is pending deletion.")
+        }
     }
 
     func requireUsage(_ key: KeyRecord, _ usage: String, operation: String) throws {
