@@ -181,9 +181,10 @@ public enum NimbusServer {
         let s3Logs = PeriodicTask(name: "s3 access log delivery", interval: .seconds(10), logger: logger) {
             try await runtime.s3.deliverAccessLogs()
         }
-        let s3Replication = PeriodicTask(name: "s3 replication", interval: .seconds(1), logger: logger) {
-            while try await runtime.s3.replicatePending() > 0 {}
-        }
+        // Woken by the writes that queue versions; every minute as well, for what a crash left queued.
+        let replicate: @Sendable () async throws -> Void = { while try await runtime.s3.replicatePending() > 0 {} }
+        let s3Replication = TriggeredTask(name: "s3 replication", triggers: runtime.s3.replicationWakes, logger: logger, body: replicate)
+        let s3ReplicationBacklog = PeriodicTask(name: "s3 replication backlog", interval: .seconds(60), logger: logger, body: replicate)
         let scrubber = PeriodicTask(name: "blob scrub", interval: configuration.scrubInterval, logger: logger) {
             let report = try await state.blobs.scrub(bytesPerSecond: configuration.scrubBytesPerSecond, orphans: runtime.admin.orphans)
             if report.corruptPieces + report.missingPieces > 0 || !report.unrecoverable.isEmpty {
@@ -219,8 +220,8 @@ public enum NimbusServer {
         // (the listeners hold the whole runtime), which took milliseconds of every start.
         let named: [(any Service, String)] = listeners + [
             (retention, "audit retention"), (auditIndexing, auditIndexing.name), (kmsMaintenance, kmsMaintenance.name), (scrubber, scrubber.name),
-            (s3Lifecycle, s3Lifecycle.name), (s3Logs, s3Logs.name), (s3Replication, s3Replication.name), (stsPurge, stsPurge.name),
-            (heapTrim, heapTrim.name),
+            (s3Lifecycle, s3Lifecycle.name), (s3Logs, s3Logs.name), (s3Replication, s3Replication.name),
+            (s3ReplicationBacklog, s3ReplicationBacklog.name), (stsPurge, stsPurge.name), (heapTrim, heapTrim.name),
         ]
         let group = ServiceGroup(
             configuration: .init(
@@ -350,6 +351,28 @@ struct PeriodicTask: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
+                do {
+                    try await body()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("\(name) failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}
+
+/// Runs `body` each time `triggers` yields (triggers that arrive while it runs make one more run).
+struct TriggeredTask: Service {
+    let name: String
+    let triggers: AsyncStream<Void>
+    let logger: Logger
+    let body: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            for await _ in triggers {
                 do {
                     try await body()
                 } catch is CancellationError {

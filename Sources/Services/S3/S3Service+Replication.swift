@@ -210,22 +210,28 @@ extension S3Service {
 
     /// Marks `record` (a new version of `bucket`) `PENDING` and queues it, when a rule replicates it; called in
     /// the transaction that commits it, before it is written.
-    static func queueReplication(of record: inout ObjectRecord, in bucket: BucketRecord, tx: any StoreWriter) throws {
+    /// Returns whether it queued it.
+    @discardableResult
+    static func queueReplication(of record: inout ObjectRecord, in bucket: BucketRecord, tx: any StoreWriter) throws -> Bool {
         guard let settings = bucket.replication, let versionID = record.versionID,
             let rule = settings.rule(for: record.key, tags: record.tags)
-        else { return }
+        else { return false }
         if record.isDeleteMarker == true {
-            guard rule.replicatesDeleteMarkers else { return }
+            guard rule.replicatesDeleteMarkers else { return false }
         } else {
             // SSE-C objects are not replicated here (their key is the customer's); SSE-KMS ones only when the rule says so.
-            if record.encryption == .customer || (record.encryption == .kms && !rule.replicatesKMSObjects) { return }
+            if record.encryption == .customer || (record.encryption == .kms && !rule.replicatesKMSObjects) { return false }
             record.replicationStatus = "PENDING"
         }
         try tx.putJSON(S3Keys.replicationQueue, bucket.name + "/" + versionID,
                        ReplicationTask(bucket: bucket.name, key: record.key, versionID: versionID, rule: rule, role: settings.role))
+        return true
     }
 
     // MARK: Replicating
+
+    /// An element each time writes have queued versions for replication (several writes may share one).
+    public var replicationWakes: AsyncStream<Void> { replicationWake.stream }
 
     /// Replicates what is queued, oldest first; the server calls it every second. Returns how many it took.
     @discardableResult

@@ -75,6 +75,7 @@ extension S3Service {
             throw error
         }
         await discard(result.1)
+        if result.0.replicationStatus == "PENDING" { replicationWake.continuation.yield() }
         return result.0
     }
 
@@ -275,6 +276,8 @@ extension S3Service {
             return (DeleteOutcome(deleteMarker: record.isDeleteMarker == true, versionID: record.version), record.pieces)
         }
         await discard(discarded)
+        // Perhaps a delete marker to replicate: the worker looks (a wake for nothing costs one read).
+        if outcome.deleteMarker, bucket.replication != nil { replicationWake.continuation.yield() }
         return outcome
     }
 

@@ -36,6 +36,8 @@ public final class S3Service: Sendable {
     let canonicalAccounts = Mutex<[String: String]>([:])
     /// Server access log records waiting for delivery.
     let accessLog = S3AccessLogState()
+    /// Told when a write queues a version for replication, so that it is carried out at once (``replicationWakes``).
+    let replicationWake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     /// A single PUT may carry at most 5 GiB; a multipart object at most 5 TiB.
     static let maxSinglePut: Int64 = 5 * 1024 * 1024 * 1024
