@@ -232,7 +232,9 @@ def test_requester_pays_bucket_charges_only_callers_who_accept(clean, s3, bucket
     assert (err["Code"], status) == ("AccessDenied", 403)
     err, _ = error_of(lambda: other_s3.list_objects_v2(Bucket=bucket))
     assert err["Code"] == "AccessDenied"
-    assert other_s3.get_object(Bucket=bucket, Key="data", RequestPayer="requester")["Body"].read() == b"paid for"
+    charged = other_s3.get_object(Bucket=bucket, Key="data", RequestPayer="requester")
+    assert (charged["Body"].read(), charged["RequestCharged"]) == (b"paid for", "requester")
+    assert "RequestCharged" not in s3.get_object(Bucket=bucket, Key="data", RequestPayer="requester")
     assert [o["Key"] for o in other_s3.list_objects_v2(Bucket=bucket, RequestPayer="requester")["Contents"]] == ["data"]
     # Nobody pays for an anonymous request: refused, whatever the policy says.
     url = f"{clean.url}/{bucket}/data"

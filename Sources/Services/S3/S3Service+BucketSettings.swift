@@ -8,6 +8,7 @@
 
 import Foundation
 import NimbusCore
+import NimbusStorage
 import NimbusWire
 
 // Bucket settings that tools read whether or not anybody set them (Terraform's `aws_s3_bucket` reads each
@@ -79,6 +80,17 @@ extension S3Service {
         guard payer == "Requester" || payer == "BucketOwner" else { throw AWSError.malformedXML }
         try await update(record.name) { $0.requestPayer = payer == "Requester" ? payer : nil }
         return .empty
+    }
+
+    /// `x-amz-request-charged: requester` on a successful answer to a caller outside a Requester Pays bucket's
+    /// account who accepted the charge.
+    func addRequestCharged(_ request: WireRequest, _ context: RequestContext, _ response: inout WireResponse) async {
+        guard response.status < 400, request.header("x-amz-request-payer")?.lowercased() == "requester",
+            let target = Self.addressedBucket(request),
+            let record = try? await store.read({ try Self.bucketRecords.get($0, S3Keys.buckets, target.bucket) }),
+            record.requestPayer != nil, record.account != context.principal.accountID
+        else { return }
+        response.headers.append(("x-amz-request-charged", "requester"))
     }
 
     func getBucketRequestPayment(_ input: ShapeValue, _ context: RequestContext) async throws -> ShapeValue {

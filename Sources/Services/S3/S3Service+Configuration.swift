@@ -43,9 +43,11 @@ extension S3Service {
         await answerPreflight(request, context)
     }
 
-    /// CORS headers on answers to requests with an `Origin` the bucket's configuration allows.
-    func corsHeaders(_ request: WireRequest, _ context: RequestContext, _ response: inout WireResponse) async {
+    /// CORS headers on answers to requests with an `Origin` the bucket's configuration allows, and Requester
+    /// Pays' `x-amz-request-charged` on those a requester was charged for.
+    func decorate(_ request: WireRequest, _ context: RequestContext, _ response: inout WireResponse) async {
         await addCORSHeaders(request, &response)
+        await addRequestCharged(request, context, &response)
     }
 
     /// Server access logging: records each request on a bucket whose logging is enabled. Runs before the

@@ -63,7 +63,7 @@ extension S3Service {
             response = Self.postCodec.encodeError(awsError, requestID: context.requestID)
             response.headers += awsError.headers
         }
-        await corsHeaders(request, context, &response)
+        await decorate(request, context, &response)
         await accessLog(CompletedRequest(
             request: request, context: context, operation: context.operation, input: nil, status: response.status,
             errorCode: failure?.code, bytesSent: Int64(response.body.count), duration: ContinuousClock.now - started

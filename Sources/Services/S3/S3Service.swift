@@ -201,7 +201,7 @@ public final class S3Service: Sendable {
         definition.streamsPreflightBody = { request in
             request.method == "POST" && request.header("content-type").map(MultipartFormData.isFormData) == true && Self.postBucket(request) != nil
         }
-        definition.decorateResponse = { [self] in await corsHeaders($0, $1, &$2) }
+        definition.decorateResponse = { [self] in await decorate($0, $1, &$2) }
         definition.onCompletion = { [self] in await accessLog($0) }
         return definition
     }
