@@ -435,6 +435,20 @@ def test_multipart_rules(s3, bucket):
     assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
 
 
+def test_parts_must_carry_the_checksum_their_upload_was_created_with(s3, bucket):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="sha", ChecksumAlgorithm="SHA256")["UploadId"]
+    # botocore adds its default CRC32 to a part unless told the upload's algorithm: S3 refuses that part.
+    err, status = error_of(lambda: s3.upload_part(Bucket=bucket, Key="sha", UploadId=upload, PartNumber=1, Body=b"part"))
+    assert (err["Code"], status) == ("InvalidRequest", 400)
+    assert err["Message"] == "Checksum Type mismatch occurred, expected checksum Type: sha256, actual checksum Type: crc32"
+    assert "Parts" not in s3.list_parts(Bucket=bucket, Key="sha", UploadId=upload)
+    part = s3.upload_part(Bucket=bucket, Key="sha", UploadId=upload, PartNumber=1, Body=b"part", ChecksumAlgorithm="SHA256")
+    assert part["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(b"part").digest()).decode()
+    # An upload created without an algorithm takes parts with any.
+    plain = s3.create_multipart_upload(Bucket=bucket, Key="plain")["UploadId"]
+    assert "ChecksumCRC32" in s3.upload_part(Bucket=bucket, Key="plain", UploadId=plain, PartNumber=1, Body=b"part")
+
+
 def test_multipart_checksums_full_object_and_composite_and_the_objects_attributes(s3, bucket):
     import zlib
     parts = [b"A" * (5 << 20), b"B" * (5 << 20), b"C" * 1000]

@@ -121,9 +121,12 @@ extension S3Service {
         guard declared <= Self.maxSinglePut else { throw AWSError.entityTooLarge(declared, max: Self.maxSinglePut) }
         let customer = try Self.customerKey(input, context: context)
         try Self.checkCustomerKey(customer, for: upload.template)
-        var digests = try ExpectedDigests.parse(input, trailerHeader: nil)
-        if digests.checksum == nil, let algorithm = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:)) {
-            digests.checksum = (algorithm, nil)
+        let digests = try ExpectedDigests.parse(input, trailerHeader: nil)
+        // An upload created with a checksum algorithm takes parts with that algorithm's checksum only (an SDK
+        // adds its default CRC32 unless told the upload's algorithm); one created without takes any.
+        if let expected = upload.checksumAlgorithm, digests.checksum?.algorithm.rawValue != expected {
+            throw AWSError.invalidRequest(
+                "Checksum Type mismatch occurred, expected checksum Type: \(expected.lowercased()), actual checksum Type: \(digests.checksum?.algorithm.rawValue.lowercased() ?? "null")")
         }
         let plan = Self.plan(of: upload.template, customer: customer)
         let pieceKey = try await newPieceKey(plan, context: context)
