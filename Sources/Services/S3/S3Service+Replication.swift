@@ -301,7 +301,9 @@ extension S3Service {
             let pieceKey = try await newPieceKey(plan, context: context)
             let algorithms = Set((version.checksums ?? [:]).keys.compactMap(ChecksumAlgorithm.init(rawValue:)))
             let blob = try await writeBlob(data, key: pieceKey.key, checksums: algorithms, maxBytes: Self.maxObjectSize)
+            // One piece: the source's part boundaries are not kept (its ETag and checksums are).
             replica.pieces = [try piece(blob, key: pieceKey, plan: plan)]
+            replica.partsCount = nil
             replica.kmsKeyARN = nil
             replica.kmsContext = nil
             replica.bucketKeyEnabled = nil
