@@ -62,6 +62,30 @@ def test_symmetric_round_trip_with_context_and_alias(clean):
     assert kms.decrypt(CiphertextBlob=moved)["Plaintext"] == b"hello kms"
 
 
+@pytest.mark.parametrize("spec,curve", [("ECC_NIST_P256", "SECP256R1"), ("ECC_NIST_P384", "SECP384R1"), ("ECC_NIST_P521", "SECP521R1")])
+def test_key_agreement_derives_the_secret_the_peer_derives(clean, spec, curve):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    kms = clean.client("kms")
+    meta = kms.create_key(KeySpec=spec, KeyUsage="KEY_AGREEMENT")["KeyMetadata"]
+    assert meta["KeyAgreementAlgorithms"] == ["ECDH"] and "SigningAlgorithms" not in meta
+    public = kms.get_public_key(KeyId=meta["KeyId"])
+    assert (public["KeyUsage"], public["KeyAgreementAlgorithms"]) == ("KEY_AGREEMENT", ["ECDH"])
+    # The peer's side, with its own key pair and the KMS key's public key.
+    peer = ec.generate_private_key(getattr(ec, curve)())
+    peer_public = peer.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    expected = peer.exchange(ec.ECDH(), serialization.load_der_public_key(public["PublicKey"]))
+    derived = kms.derive_shared_secret(KeyId=meta["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=peer_public)
+    assert (derived["SharedSecret"], derived["KeyAgreementAlgorithm"], derived["KeyId"]) == (expected, "ECDH", meta["Arn"])
+
+    other_curve = ec.generate_private_key(ec.SECP256K1()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert error_of(lambda: kms.derive_shared_secret(KeyId=meta["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=other_curve))["Code"] == "ValidationException"
+    assert error_of(lambda: kms.sign(KeyId=meta["KeyId"], Message=b"m", SigningAlgorithm="ECDSA_SHA_256"))["Code"] == "InvalidKeyUsageException"
+    signing = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    assert error_of(lambda: kms.derive_shared_secret(KeyId=signing, KeyAgreementAlgorithm="ECDH", PublicKey=peer_public))["Code"] == "InvalidKeyUsageException"
+
+
 def test_multi_region_keys_share_material_across_regions(clean):
     """A primary key and its replica: ciphertexts made in either Region decrypt in the other, also after the
     primary rotates; the replica cannot rotate itself; the primary can move."""

@@ -27,11 +27,12 @@ struct KeySpecInfo: Sendable {
     static let encryptDecrypt = "ENCRYPT_DECRYPT"
     static let signVerify = "SIGN_VERIFY"
     static let generateVerifyMac = "GENERATE_VERIFY_MAC"
+    static let keyAgreement = "KEY_AGREEMENT"
 
     static let all: [String: KeySpecInfo] = {
         var table: [String: KeySpecInfo] = [symmetric: KeySpecInfo(spec: symmetric, usages: [encryptDecrypt])]
         for rsa in ["RSA_2048", "RSA_3072", "RSA_4096"] { table[rsa] = KeySpecInfo(spec: rsa, usages: [encryptDecrypt, signVerify]) }
-        for ecc in ["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521"] { table[ecc] = KeySpecInfo(spec: ecc, usages: [signVerify]) }
+        for ecc in ["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521"] { table[ecc] = KeySpecInfo(spec: ecc, usages: [signVerify, keyAgreement]) }
         for hmac in ["HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512"] { table[hmac] = KeySpecInfo(spec: hmac, usages: [generateVerifyMac]) }
         return table
     }()
@@ -44,6 +45,10 @@ struct KeySpecInfo: Sendable {
     static func encryptionAlgorithms(spec: String, usage: String) -> [String]? {
         guard usage == encryptDecrypt else { return nil }
         return spec == symmetric ? ["SYMMETRIC_DEFAULT"] : ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"]
+    }
+
+    static func keyAgreementAlgorithms(spec: String, usage: String) -> [String]? {
+        usage == keyAgreement ? ["ECDH"] : nil
     }
 
     static func signingAlgorithms(spec: String, usage: String) -> [String]? {
@@ -93,6 +98,28 @@ enum KeyMaterial {
     }
 
     /// The DER-encoded X.509 SubjectPublicKeyInfo of an asymmetric key.
+    /// ECDH between the key's private key (`der`) and `peer`, a DER SubjectPublicKeyInfo on the same curve: the raw
+    /// shared secret (the x coordinate), as KMS's DeriveSharedSecret returns it; nil when `peer` is not such a key.
+    static func sharedSecret(spec: String, privateKey der: [UInt8], peer: [UInt8]) throws -> [UInt8]? {
+        func raw(_ secret: SharedSecret) -> [UInt8] { secret.withUnsafeBytes { Array($0) } }
+        switch spec {
+        case "ECC_NIST_P256":
+            guard let other = try? P256.KeyAgreement.PublicKey(derRepresentation: peer) else { return nil }
+            let signing = try P256.Signing.PrivateKey(derRepresentation: der)
+            return raw(try P256.KeyAgreement.PrivateKey(rawRepresentation: signing.rawRepresentation).sharedSecretFromKeyAgreement(with: other))
+        case "ECC_NIST_P384":
+            guard let other = try? P384.KeyAgreement.PublicKey(derRepresentation: peer) else { return nil }
+            let signing = try P384.Signing.PrivateKey(derRepresentation: der)
+            return raw(try P384.KeyAgreement.PrivateKey(rawRepresentation: signing.rawRepresentation).sharedSecretFromKeyAgreement(with: other))
+        case "ECC_NIST_P521":
+            guard let other = try? P521.KeyAgreement.PublicKey(derRepresentation: peer) else { return nil }
+            let signing = try P521.Signing.PrivateKey(derRepresentation: der)
+            return raw(try P521.KeyAgreement.PrivateKey(rawRepresentation: signing.rawRepresentation).sharedSecretFromKeyAgreement(with: other))
+        default:
+            return nil
+        }
+    }
+
     static func publicKeyDER(spec: String, privateKey der: [UInt8]) throws -> [UInt8] {
         switch spec {
         case "RSA_2048", "RSA_3072", "RSA_4096": return [UInt8](try _RSA.Signing.PrivateKey(derRepresentation: der).publicKey.derRepresentation)

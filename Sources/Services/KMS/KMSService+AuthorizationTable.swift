@@ -48,7 +48,7 @@ extension KMSService {
         "GenerateMac", "VerifyMac", "GetPublicKey", "EnableKeyRotation", "DisableKeyRotation", "GetKeyRotationStatus",
         "RotateKeyOnDemand", "ListKeyRotations", "GetKeyPolicy", "PutKeyPolicy", "ListKeyPolicies", "CreateGrant",
         "ListGrants", "RevokeGrant", "GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial",
-        "ReplicateKey", "UpdatePrimaryRegion",
+        "ReplicateKey", "UpdatePrimaryRegion", "DeriveSharedSecret",
     ]
 
     /// The key ARN a symmetric ciphertext blob names, for authorizing a `Decrypt` or `ReEncrypt` without a key id.
@@ -106,6 +106,7 @@ extension KMSService {
         put("kms:WrappingKeySpec", "WrappingKeySpec")
         put("kms:ExpirationModel", "ExpirationModel")
         put("kms:ReplicaRegion", "ReplicaRegion")
+        put("kms:KeyAgreementAlgorithm", "KeyAgreementAlgorithm")
         put("kms:PrimaryRegion", "PrimaryRegion")
         if let days = input["PendingWindowInDays"]?.integerValue { keys["kms:ScheduleKeyDeletionPendingWindowInDays"] = [String(days)] }
         if let days = input["RotationPeriodInDays"]?.integerValue { keys["kms:RotationPeriodInDays"] = [String(days)] }

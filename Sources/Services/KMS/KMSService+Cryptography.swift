@@ -39,6 +39,7 @@ extension KMSService {
             "GenerateMac": OperationHandler(generateMac),
             "VerifyMac": OperationHandler(verifyMac),
             "GetPublicKey": OperationHandler(getPublicKey),
+            "DeriveSharedSecret": OperationHandler(deriveSharedSecret),
         ]
     }
 
@@ -391,6 +392,7 @@ extension KMSService {
         var KeyUsage: String
         var EncryptionAlgorithms: [String]?
         var SigningAlgorithms: [String]?
+        var KeyAgreementAlgorithms: [String]?
     }
 
     @Sendable func getPublicKey(_ input: KeyIDInput, context: RequestContext) async throws -> GetPublicKeyOutput {
@@ -405,8 +407,52 @@ extension KMSService {
             KeyId: key.arn, PublicKey: try KeyMaterial.publicKeyDER(spec: key.keySpec, privateKey: material),
             CustomerMasterKeySpec: key.keySpec, KeySpec: key.keySpec, KeyUsage: key.keyUsage,
             EncryptionAlgorithms: KeySpecInfo.encryptionAlgorithms(spec: key.keySpec, usage: key.keyUsage),
-            SigningAlgorithms: KeySpecInfo.signingAlgorithms(spec: key.keySpec, usage: key.keyUsage)
+            SigningAlgorithms: KeySpecInfo.signingAlgorithms(spec: key.keySpec, usage: key.keyUsage),
+            KeyAgreementAlgorithms: KeySpecInfo.keyAgreementAlgorithms(spec: key.keySpec, usage: key.keyUsage)
         )
+    }
+
+    // MARK: Key agreement
+
+    struct DeriveSharedSecretInput: Decodable, Sendable {
+        var KeyId: String
+        var KeyAgreementAlgorithm: String
+        var PublicKey: [UInt8]
+        var GrantTokens: [String]?
+        var DryRun: Bool?
+        var Recipient: RecipientInfo?
+
+        struct RecipientInfo: Decodable, Sendable {
+            var KeyEncryptionAlgorithm: String?
+            var AttestationDocument: [UInt8]?
+        }
+    }
+
+    struct DeriveSharedSecretOutput: Encodable, Sendable {
+        var KeyId: String
+        var SharedSecret: [UInt8]
+        var KeyAgreementAlgorithm: String
+        var KeyOrigin: String
+    }
+
+    /// ECDH between the key's private key, which never leaves, and the caller's public key.
+    @Sendable func deriveSharedSecret(_ input: DeriveSharedSecretInput, context: RequestContext) async throws -> DeriveSharedSecretOutput {
+        guard input.Recipient == nil else {
+            throw KMSError.unsupported("Nimbus has no Nitro Enclaves: DeriveSharedSecret takes no Recipient.")
+        }
+        let key = try await key(input.KeyId, context)
+        try requireUsable(key)
+        try requireUsage(key, KeySpecInfo.keyAgreement, operation: "DeriveSharedSecret")
+        guard KeySpecInfo.keyAgreementAlgorithms(spec: key.keySpec, usage: key.keyUsage)?.contains(input.KeyAgreementAlgorithm) == true else {
+            throw KMSError.invalidKeyUsage("The algorithm \(input.KeyAgreementAlgorithm) is not compatible with \(key.arn).")
+        }
+        try Self.dryRunCheck(input.DryRun)
+        var material = try openMaterial(key)
+        defer { wipe(&material) }
+        guard let secret = try KeyMaterial.sharedSecret(spec: key.keySpec, privateKey: material, peer: input.PublicKey) else {
+            throw KMSError.validation("The public key is not a DER-encoded SubjectPublicKeyInfo of a \(key.keySpec) key.")
+        }
+        return DeriveSharedSecretOutput(KeyId: key.arn, SharedSecret: secret, KeyAgreementAlgorithm: input.KeyAgreementAlgorithm, KeyOrigin: key.origin)
     }
 
     // MARK: MACs

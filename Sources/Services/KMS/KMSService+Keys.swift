@@ -36,6 +36,7 @@ struct KeyMetadata: Encodable, Sendable {
     var EncryptionAlgorithms: [String]?
     var SigningAlgorithms: [String]?
     var MacAlgorithms: [String]?
+    var KeyAgreementAlgorithms: [String]?
     var MultiRegion: Bool
     var MultiRegionConfiguration: NimbusKMS.MultiRegionConfiguration?
     var PendingDeletionWindowInDays: Int?
@@ -63,6 +64,7 @@ struct KeyMetadata: Encodable, Sendable {
         EncryptionAlgorithms = KeySpecInfo.encryptionAlgorithms(spec: key.keySpec, usage: key.keyUsage)
         SigningAlgorithms = KeySpecInfo.signingAlgorithms(spec: key.keySpec, usage: key.keyUsage)
         MacAlgorithms = KeySpecInfo.macAlgorithms(spec: key.keySpec, usage: key.keyUsage)
+        KeyAgreementAlgorithms = KeySpecInfo.keyAgreementAlgorithms(spec: key.keySpec, usage: key.keyUsage)
         MultiRegion = key.multiRegion
         MultiRegionConfiguration = NimbusKMS.MultiRegionConfiguration(key)
         if key.keySpec == KeySpecInfo.symmetric { CurrentKeyMaterialId = key.current?.materialID }
