@@ -62,6 +62,27 @@ def test_symmetric_round_trip_with_context_and_alias(clean):
     assert kms.decrypt(CiphertextBlob=moved)["Plaintext"] == b"hello kms"
 
 
+@pytest.mark.parametrize("spec,algorithm", [("ECC_NIST_EDWARDS25519", "ED25519_SHA_512"), ("ML_DSA_65", "ML_DSA_SHAKE_256"),
+                                            ("ML_DSA_87", "ML_DSA_SHAKE_256")])
+def test_ed25519_and_ml_dsa_signatures_verify_with_the_cryptography_package(clean, spec, algorithm):
+    from cryptography.hazmat.primitives import serialization
+    kms = clean.client("kms")
+    meta = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+    assert (meta["KeySpec"], meta["SigningAlgorithms"]) == (spec, [algorithm])
+    message = b"signed by a key that never leaves" * 20
+    signature = kms.sign(KeyId=meta["KeyId"], Message=message, MessageType="RAW", SigningAlgorithm=algorithm)["Signature"]
+    assert kms.verify(KeyId=meta["KeyId"], Message=message, Signature=signature, SigningAlgorithm=algorithm)["SignatureValid"]
+    tampered = bytes([signature[0] ^ 1]) + signature[1:]
+    assert error_of(lambda: kms.verify(KeyId=meta["KeyId"], Message=message, Signature=tampered,
+                                       SigningAlgorithm=algorithm))["Code"] == "KMSInvalidSignatureException"
+    # An independent implementation verifies it with the public key GetPublicKey hands out (DER SubjectPublicKeyInfo).
+    public = serialization.load_der_public_key(kms.get_public_key(KeyId=meta["KeyId"])["PublicKey"])
+    public.verify(signature, message)  # raises InvalidSignature otherwise
+    assert error_of(lambda: kms.sign(KeyId=meta["KeyId"], Message=b"x" * 64, MessageType="DIGEST",
+                                     SigningAlgorithm=algorithm))["Code"] == "ValidationException"
+    assert error_of(lambda: kms.sign(KeyId=meta["KeyId"], Message=message, SigningAlgorithm="ECDSA_SHA_256"))["Code"] == "InvalidKeyUsageException"
+
+
 @pytest.mark.parametrize("spec,curve", [("ECC_NIST_P256", "SECP256R1"), ("ECC_NIST_P384", "SECP384R1"), ("ECC_NIST_P521", "SECP521R1")])
 def test_key_agreement_derives_the_secret_the_peer_derives(clean, spec, curve):
     from cryptography.hazmat.primitives import serialization

@@ -33,12 +33,17 @@ struct KeySpecInfo: Sendable {
         var table: [String: KeySpecInfo] = [symmetric: KeySpecInfo(spec: symmetric, usages: [encryptDecrypt])]
         for rsa in ["RSA_2048", "RSA_3072", "RSA_4096"] { table[rsa] = KeySpecInfo(spec: rsa, usages: [encryptDecrypt, signVerify]) }
         for ecc in ["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521"] { table[ecc] = KeySpecInfo(spec: ecc, usages: [signVerify, keyAgreement]) }
+        // Signatures over the message itself. (ML_DSA_44 is not here: swift-crypto implements ML-DSA-65 and -87.)
+        for spec in ["ECC_NIST_EDWARDS25519", "ML_DSA_65", "ML_DSA_87"] { table[spec] = KeySpecInfo(spec: spec, usages: [signVerify]) }
         for hmac in ["HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512"] { table[hmac] = KeySpecInfo(spec: hmac, usages: [generateVerifyMac]) }
         return table
     }()
 
     var isRSA: Bool { spec.hasPrefix("RSA_") }
     var isECC: Bool { spec.hasPrefix("ECC_") }
+    var isMLDSA: Bool { spec.hasPrefix("ML_DSA_") }
+    /// Keys that sign the message itself (`MessageType` RAW), not a digest of it.
+    static func signsMessage(_ algorithm: String) -> Bool { algorithm == "ED25519_SHA_512" || algorithm == "ML_DSA_SHAKE_256" }
     var isHMAC: Bool { spec.hasPrefix("HMAC_") }
     var isSymmetric: Bool { spec == Self.symmetric }
 
@@ -54,6 +59,8 @@ struct KeySpecInfo: Sendable {
     static func signingAlgorithms(spec: String, usage: String) -> [String]? {
         guard usage == signVerify else { return nil }
         switch spec {
+        case "ECC_NIST_EDWARDS25519": return ["ED25519_SHA_512"]
+        case "ML_DSA_65", "ML_DSA_87": return ["ML_DSA_SHAKE_256"]
         case "ECC_NIST_P256": return ["ECDSA_SHA_256"]
         case "ECC_NIST_P384": return ["ECDSA_SHA_384"]
         case "ECC_NIST_P521": return ["ECDSA_SHA_512"]
@@ -88,6 +95,10 @@ enum KeyMaterial {
         case "ECC_NIST_P256": return [UInt8](P256.Signing.PrivateKey().derRepresentation)
         case "ECC_NIST_P384": return [UInt8](P384.Signing.PrivateKey().derRepresentation)
         case "ECC_NIST_P521": return [UInt8](P521.Signing.PrivateKey().derRepresentation)
+        // The 32-byte private key and the 32-byte seeds, from which the keys are rebuilt for each operation.
+        case "ECC_NIST_EDWARDS25519": return [UInt8](Curve25519.Signing.PrivateKey().rawRepresentation)
+        case "ML_DSA_65": return [UInt8](try MLDSA65.PrivateKey().seedRepresentation)
+        case "ML_DSA_87": return [UInt8](try MLDSA87.PrivateKey().seedRepresentation)
         default: throw KMSError.unsupported("KeySpec \(spec) is not supported.")
         }
     }
@@ -97,7 +108,6 @@ enum KeyMaterial {
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
-    /// The DER-encoded X.509 SubjectPublicKeyInfo of an asymmetric key.
     /// ECDH between the key's private key (`der`) and `peer`, a DER SubjectPublicKeyInfo on the same curve: the raw
     /// shared secret (the x coordinate), as KMS's DeriveSharedSecret returns it; nil when `peer` is not such a key.
     static func sharedSecret(spec: String, privateKey der: [UInt8], peer: [UInt8]) throws -> [UInt8]? {
@@ -120,14 +130,36 @@ enum KeyMaterial {
         }
     }
 
+    /// The DER-encoded X.509 SubjectPublicKeyInfo of an asymmetric key.
     static func publicKeyDER(spec: String, privateKey der: [UInt8]) throws -> [UInt8] {
         switch spec {
+        case "ECC_NIST_EDWARDS25519":
+            return subjectPublicKeyInfo(algorithm: ed25519OID, key: [UInt8](try Curve25519.Signing.PrivateKey(rawRepresentation: der).publicKey.rawRepresentation))
+        case "ML_DSA_65":
+            return subjectPublicKeyInfo(algorithm: mlDSA65OID, key: [UInt8](try MLDSA65.PrivateKey(seedRepresentation: der, publicKey: nil).publicKey.rawRepresentation))
+        case "ML_DSA_87":
+            return subjectPublicKeyInfo(algorithm: mlDSA87OID, key: [UInt8](try MLDSA87.PrivateKey(seedRepresentation: der, publicKey: nil).publicKey.rawRepresentation))
         case "RSA_2048", "RSA_3072", "RSA_4096": return [UInt8](try _RSA.Signing.PrivateKey(derRepresentation: der).publicKey.derRepresentation)
         case "ECC_NIST_P256": return [UInt8](try P256.Signing.PrivateKey(derRepresentation: der).publicKey.derRepresentation)
         case "ECC_NIST_P384": return [UInt8](try P384.Signing.PrivateKey(derRepresentation: der).publicKey.derRepresentation)
         case "ECC_NIST_P521": return [UInt8](try P521.Signing.PrivateKey(derRepresentation: der).publicKey.derRepresentation)
         default: throw KMSError.unsupported("Only asymmetric KMS keys have a public key.")
         }
+    }
+
+    /// Object identifiers, DER-encoded: id-Ed25519 (RFC 8410), id-ml-dsa-65 and id-ml-dsa-87 (FIPS 204, RFC 9881).
+    static let ed25519OID: [UInt8] = [0x06, 0x03, 0x2B, 0x65, 0x70]
+    static let mlDSA65OID: [UInt8] = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, 0x12]
+    static let mlDSA87OID: [UInt8] = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, 0x13]
+
+    /// `SEQUENCE { SEQUENCE { algorithm } , BIT STRING key }`, for algorithms without parameters.
+    static func subjectPublicKeyInfo(algorithm: [UInt8], key: [UInt8]) -> [UInt8] {
+        func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+            let n = content.count
+            let length: [UInt8] = n < 0x80 ? [UInt8(n)] : n < 0x100 ? [0x81, UInt8(n)] : [0x82, UInt8(n >> 8), UInt8(n & 0xFF)]
+            return [tag] + length + content
+        }
+        return tlv(0x30, tlv(0x30, algorithm) + tlv(0x03, [0x00] + key))
     }
 
     // MARK: RSA encryption
@@ -175,6 +207,12 @@ enum KeyMaterial {
 
     /// The digest to sign: the hash of `message` for `RAW`, `message` itself for `DIGEST`.
     static func digest(_ message: [UInt8], algorithm: String, messageType: String) throws -> [UInt8] {
+        if KeySpecInfo.signsMessage(algorithm) {
+            guard messageType == "RAW" else {
+                throw KMSError.validation("The \(algorithm) signing algorithm supports only the RAW message type in Nimbus.")
+            }
+            return message
+        }
         guard let length = digestLength(algorithm) else { throw KMSError.invalidKeyUsage("Invalid signing algorithm.") }
         if messageType == "DIGEST" {
             guard message.count == length else {
@@ -202,6 +240,10 @@ enum KeyMaterial {
             return [UInt8](signature.rawRepresentation)
         }
         switch spec {
+        // `digest` is the message itself for these (``KeySpecInfo/signsMessage(_:)``).
+        case "ECC_NIST_EDWARDS25519": return [UInt8](try Curve25519.Signing.PrivateKey(rawRepresentation: der).signature(for: digest))
+        case "ML_DSA_65": return [UInt8](try MLDSA65.PrivateKey(seedRepresentation: der, publicKey: nil).signature(for: digest))
+        case "ML_DSA_87": return [UInt8](try MLDSA87.PrivateKey(seedRepresentation: der, publicKey: nil).signature(for: digest))
         case "ECC_NIST_P256": return [UInt8](try P256.Signing.PrivateKey(derRepresentation: der).signature(for: try sha256Digest(digest)).derRepresentation)
         case "ECC_NIST_P384": return [UInt8](try P384.Signing.PrivateKey(derRepresentation: der).signature(for: try sha384Digest(digest)).derRepresentation)
         case "ECC_NIST_P521": return [UInt8](try P521.Signing.PrivateKey(derRepresentation: der).signature(for: try sha512Digest(digest)).derRepresentation)
@@ -221,6 +263,9 @@ enum KeyMaterial {
             }
         }
         switch spec {
+        case "ECC_NIST_EDWARDS25519": return try Curve25519.Signing.PrivateKey(rawRepresentation: der).publicKey.isValidSignature(signature, for: digest)
+        case "ML_DSA_65": return try MLDSA65.PrivateKey(seedRepresentation: der, publicKey: nil).publicKey.isValidSignature(signature, for: digest)
+        case "ML_DSA_87": return try MLDSA87.PrivateKey(seedRepresentation: der, publicKey: nil).publicKey.isValidSignature(signature, for: digest)
         case "ECC_NIST_P256":
             guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
             return try P256.Signing.PrivateKey(derRepresentation: der).publicKey.isValidSignature(parsed, for: try sha256Digest(digest))

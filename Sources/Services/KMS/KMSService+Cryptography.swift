@@ -397,7 +397,7 @@ extension KMSService {
 
     @Sendable func getPublicKey(_ input: KeyIDInput, context: RequestContext) async throws -> GetPublicKeyOutput {
         let key = try await key(input.KeyId, context)
-        guard KeySpecInfo.all[key.keySpec]?.isRSA == true || KeySpecInfo.all[key.keySpec]?.isECC == true else {
+        guard let info = KeySpecInfo.all[key.keySpec], info.isRSA || info.isECC || info.isMLDSA else {
             throw KMSError.unsupported("\(key.arn) is not an asymmetric KMS key; only asymmetric keys have a public key.")
         }
         try requireUsable(key)
