@@ -92,6 +92,8 @@ struct BlobLayout: Sendable {
     }
 
     var pieceCount: Int { redundancy.pieceCount }
+    /// How many pieces rebuild the blob: two of the three of XOR parity, one of the two copies of a mirror.
+    var minimumPieces: Int { redundancy == .xorParity ? 2 : 1 }
 
     var segmentCount: Int {
         let s = Int64(segmentSize)

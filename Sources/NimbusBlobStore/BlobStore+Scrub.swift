@@ -64,7 +64,7 @@ extension BlobStore {
                 candidates = [:]
             }
         }
-        try await scrubPacks(report: &report, pacer: &pacer)
+        try await scrubPacks(report: &report, pacer: &pacer, orphans: orphans)
         return report
     }
 
@@ -104,6 +104,30 @@ extension BlobStore {
         return removed
     }
 
+    /// Removes the packed blob of `layout` in `slot` if no record names it, no reader holds it, and under the slot's
+    /// lock fewer of its blocks are there than it needs; false when it is left alone (to be reported).
+    private func removeIncompleteOrphan(_ layout: BlobLayout, slot: Int64, _ orphans: OrphanSweep) async throws -> Bool {
+        let named: Set<String>
+        do {
+            named = try await orphans.referenced([layout.id])
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            return false
+        }
+        guard !named.contains(layout.id), !isHeld(layout.id) else { return false }
+        return try withSlotLock(slot) { () throws -> Bool in
+            let present = (0..<layout.pieceCount).filter { piece in
+                guard case .bytes(let header) = packs.read(root: roots[layout.placement[piece]], slot: slot, piece: piece, count: BlobLayout.headerSize)
+                else { return false }
+                return header == layout.header(piece: piece)
+            }
+            // Complete now: a writer's, finished since the scrub read it. Not an orphan to take.
+            guard present.count < layout.minimumPieces else { return false }
+            return !(try removePacked(layout, slot: slot)).isEmpty
+        }
+    }
+
     /// The result of checking one blob; unrecoverable when the check failed.
     private func checked(_ check: () async throws -> BlobCheck) async throws -> BlobCheck {
         do {
@@ -133,7 +157,11 @@ extension BlobStore {
 
     /// Checks the blobs of the pack files, slot by slot, reading a batch of slots from every directory at once
     /// (16 slots: 192 KiB per directory, one `pread` each).
-    private func scrubPacks(report: inout ScrubReport, pacer: inout Pacer) async throws {
+    ///
+    /// A packed blob found too damaged to rebuild is, more often than damage, what a crash left of one being
+    /// deleted (its blocks are zeroed one by one): given `orphans`, one that no record names is removed instead
+    /// of reported, once it is seen incomplete under its slot's lock (a writer writes a slot's blocks under it).
+    private func scrubPacks(report: inout ScrubReport, pacer: inout Pacer, orphans: OrphanSweep?) async throws {
         packs.forgetRemovedFiles()
         let directories = roots.indices.filter { roots.firstIndex(of: roots[$0]) == $0 }
         let batch: Int64 = 16
@@ -171,6 +199,10 @@ extension BlobStore {
                         continue
                     }
                     let result = try await checked { try await checkAndRepair(layout, pacer: &pacer) }
+                    if result.unrecoverable, let orphans, try await removeIncompleteOrphan(layout, slot: start + Int64(i), orphans) {
+                        report.orphansRemoved += 1
+                        continue
+                    }
                     add(result, id: layout.id, to: &report)
                 }
                 first += Int64(count)

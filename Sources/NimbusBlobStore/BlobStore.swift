@@ -307,20 +307,7 @@ public final class BlobStore: Sendable {
     private func deleteNow(_ blob: StoredBlob) throws {
         let layout = try BlobLayout(blob, directoryCount: roots.count)
         if let slot = layout.slot {
-            try withSlotLock(slot) {
-                // Only blocks that name this blob: a slot is a number in a record, not a name made from the
-                // blob's id as a piece file's is, and a wrong one must not take another blob's data with it.
-                let named = (0..<layout.pieceCount).filter { piece in
-                    guard case .bytes(let header) = packs.read(root: roots[layout.placement[piece]], slot: slot, piece: piece, count: BlobLayout.headerSize)
-                    else { return false }
-                    return header == layout.header(piece: piece)
-                }
-                guard !named.isEmpty else { return }
-                // Zeroed first: once released, the slot may be handed to a writer, who waits for this lock.
-                for piece in named { try packs.zero(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
-                if packs.release(slot, placement: layout.placement) { return }
-                for piece in named { try packs.punch(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
-            }
+            try withSlotLock(slot) { _ = try removePacked(layout, slot: slot) }
             return
         }
         try withBlobLock(layout.id) {
@@ -329,6 +316,24 @@ public final class BlobStore: Sendable {
                 if !recycle(path, root: roots[layout.placement[piece]]) { try FileIO.unlinkIfExists(path) }
             }
         }
+    }
+
+    /// Zeroes the blocks of `slot` that name the blob of `layout` and gives the slot back; the caller holds the
+    /// slot's lock. Returns which pieces it found there.
+    func removePacked(_ layout: BlobLayout, slot: Int64) throws -> [Int] {
+        // Only blocks that name this blob: a slot is a number in a record, not a name made from the
+        // blob's id as a piece file's is, and a wrong one must not take another blob's data with it.
+        let named = (0..<layout.pieceCount).filter { piece in
+            guard case .bytes(let header) = packs.read(root: roots[layout.placement[piece]], slot: slot, piece: piece, count: BlobLayout.headerSize)
+            else { return false }
+            return header == layout.header(piece: piece)
+        }
+        guard !named.isEmpty else { return [] }
+        // Zeroed first: once released, the slot may be handed to a writer, who waits for this lock.
+        for piece in named { try packs.zero(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
+        if packs.release(slot, placement: layout.placement) { return named }
+        for piece in named { try packs.punch(root: roots[layout.placement[piece]], slot: slot, piece: piece) }
+        return named
     }
 
     // MARK: Holds

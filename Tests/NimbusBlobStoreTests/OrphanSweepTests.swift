@@ -69,6 +69,31 @@ import Testing
         }
     }
 
+    /// A packed blob a crash left half deleted (its blocks are zeroed one by one) is too damaged to rebuild: a scrub
+    /// with a sweep removes it when no record names it, and reports it when one does.
+    @Test func aHalfDeletedPackedBlobNoRecordNamesIsRemovedNotReported() async throws {
+        try await withTemporaryDirectory { root in
+            let store = try makeStore(in: root)
+            let size = Int(BlobStore.mirroredSizeLimit) + 100  // XOR parity, three blocks in the pack files
+            let leftover = try await store.write(body(randomBytes(size, seed: 7)), key: BlobKey.random(), checksums: [], maxBytes: 1 << 30)
+            #expect(leftover.slot != nil && leftover.redundancy == .xorParity)
+            for piece in [0, 1] { try overwrite(packedCopy(root, leftover, piece: piece), with: Array(repeating: 0, count: 4096)) }
+            let third = packedCopy(root, leftover, piece: 2)
+            let intact = try block(third)
+
+            // Named by a record: damage, reported, left alone.
+            let named = try await store.scrub(bytesPerSecond: nil, orphans: OrphanSweep(minimumAge: 600) { $0 })
+            #expect(named.unrecoverable == [leftover.id] && named.orphansRemoved == 0)
+            #expect(try block(third) == intact)
+            // Named by none: removed, not reported; the next scrub finds nothing.
+            let swept = try await store.scrub(bytesPerSecond: nil, orphans: OrphanSweep(minimumAge: 600) { _ in [] })
+            #expect(swept.unrecoverable.isEmpty && swept.orphansRemoved == 1)
+            #expect(try block(third).allSatisfy { $0 == 0 })
+            let after = try await store.scrub(bytesPerSecond: nil, orphans: OrphanSweep(minimumAge: 600) { _ in [] })
+            #expect(after.unrecoverable.isEmpty && after.orphansRemoved == 0 && after.blobsChecked == 0)
+        }
+    }
+
     struct RecordsUnreadable: Error {}
 
     @Test func removesNothingWhenTheRecordsCannotBeRead() async throws {
