@@ -183,7 +183,7 @@ public enum NimbusServer {
         }
         // Woken by the writes that queue versions; every minute as well, for what a crash left queued.
         let replicate: @Sendable () async throws -> Void = { while try await runtime.s3.replicatePending() > 0 {} }
-        let s3Replication = TriggeredTask(name: "s3 replication", triggers: runtime.s3.replicationWakes, logger: logger, body: replicate)
+        let s3Replication = PeriodicTask(name: "s3 replication", wakes: runtime.s3.replicationWakes, logger: logger, body: replicate)
         let s3ReplicationBacklog = PeriodicTask(name: "s3 replication backlog", interval: .seconds(60), logger: logger, body: replicate)
         let scrubber = PeriodicTask(name: "blob scrub", interval: configuration.scrubInterval, logger: logger) {
             let report = try await state.blobs.scrub(bytesPerSecond: configuration.scrubBytesPerSecond, orphans: runtime.admin.orphans)
@@ -340,48 +340,53 @@ public struct NimbusRuntime: Sendable {
     }
 }
 
-/// Runs `body` every `interval` until graceful shutdown; a failure is logged and retried next time.
+/// Runs `body` every `interval`, or each time `wakes` yields (wakes that arrive while it runs make one more run),
+/// until graceful shutdown; a failure is logged and retried next time.
 struct PeriodicTask: Service {
+    enum Schedule {
+        case every(Duration)
+        case wokenBy(AsyncStream<Void>)
+    }
+
     let name: String
-    let interval: Duration
+    let schedule: Schedule
     let logger: Logger
     let body: @Sendable () async throws -> Void
 
+    init(name: String, interval: Duration, logger: Logger, body: @escaping @Sendable () async throws -> Void) {
+        (self.name, self.schedule, self.logger, self.body) = (name, .every(interval), logger, body)
+    }
+
+    init(name: String, wakes: AsyncStream<Void>, logger: Logger, body: @escaping @Sendable () async throws -> Void) {
+        (self.name, self.schedule, self.logger, self.body) = (name, .wokenBy(wakes), logger, body)
+    }
+
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                do {
-                    try await body()
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.error("\(name) failed", metadata: ["error": "\(error)"])
+            switch schedule {
+            case .every(let interval):
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
+                    guard await runBody() else { return }
+                }
+            case .wokenBy(let wakes):
+                for await _ in wakes {
+                    guard await runBody() else { return }
                 }
             }
         }
     }
-}
 
-/// Runs `body` each time `triggers` yields (triggers that arrive while it runs make one more run).
-struct TriggeredTask: Service {
-    let name: String
-    let triggers: AsyncStream<Void>
-    let logger: Logger
-    let body: @Sendable () async throws -> Void
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            for await _ in triggers {
-                do {
-                    try await body()
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.error("\(name) failed", metadata: ["error": "\(error)"])
-                }
-            }
+    /// One run of `body`; false once it was cancelled.
+    private func runBody() async -> Bool {
+        do {
+            try await body()
+        } catch is CancellationError {
+            return false
+        } catch {
+            logger.error("\(name) failed", metadata: ["error": "\(error)"])
         }
+        return true
     }
 }
 
