@@ -111,6 +111,17 @@ public struct ServiceCatalog: Sendable {
             && (label.utf8.count == 10 || label.utf8.dropFirst(10).first == UInt8(ascii: "-"))
     }
 
+    /// Whether `host` has `-website`, in any case, anywhere.
+    private static func mayHaveWebsiteLabel(_ host: String) -> Bool {
+        let pattern = Array("-website".utf8)
+        var matched = 0
+        for b in host.utf8 {
+            matched = b | 0x20 == pattern[matched] | 0x20 ? matched + 1 : (b == pattern[0] ? 1 : 0)
+            if matched == pattern.count { return true }
+        }
+        return false
+    }
+
     /// Whether `host` has an `s3` or `S3` anywhere, which every `s3` label has.
     private static func mayHaveS3Label(_ host: String) -> Bool {
         var previous: UInt8 = 0
@@ -135,7 +146,9 @@ public struct ServiceCatalog: Sendable {
     /// The bucket of an S3 website endpoint's host: `site.s3-website.localhost:4566`,
     /// `site.s3-website-us-east-1.localhost` or `site.s3-website.us-east-1.localhost` → `site`; nil for others.
     public static func websiteBucket(host: String) -> String? {
-        guard mayHaveS3Label(host) else { return nil }
+        // Every S3 request's host is asked (a website endpoint is answered before routing): told without
+        // splitting it for all but the hosts that have `-website` (a website label has) somewhere.
+        guard mayHaveWebsiteLabel(host) else { return nil }
         let labels = hostLabels(host)
         guard let website = labels.lastIndex(where: isWebsiteLabel), website > 0 else { return nil }
         return labels[..<website].joined(separator: ".")
