@@ -139,8 +139,7 @@ extension KMSService {
             let regions = ((primary.replicaRegions ?? []).filter { $0 != input.PrimaryRegion } + [region]).sorted()
             primary.multiRegionType = Self.replica
             promoted.multiRegionType = Self.primary
-            for i in [0, 1] {
-                var record = i == 0 ? primary : promoted
+            for var record in [primary, promoted] {
                 record.primaryRegion = input.PrimaryRegion
                 record.replicaRegions = regions
                 try tx.putJSON(KMSKeys.keys, KMSKeys.key(account, record.region, record.keyID), record)
